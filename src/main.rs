@@ -1,0 +1,5 @@
+//! The `mugai` binary: parse the command line, call the library.
+
+fn main() -> std::process::ExitCode {
+    mugai::cli::main()
+}

@@ -1,0 +1,81 @@
+//! Builds the sanitized message: fresh headers from the kept, decoded
+//! fields plus our own, and one `text/plain; charset=utf-8` body. The
+//! output is written once, from decoded values only.
+
+use super::encode::{self, TransferEncoding};
+use super::headers::KeptHeaders;
+use super::report::Report;
+use super::Stamp;
+
+/// Everything the composer needs besides the text.
+pub struct Composition<'a> {
+    pub headers: &'a KeptHeaders,
+    pub subject: Option<&'a str>,
+    pub report: &'a Report,
+    pub stamp: &'a Stamp,
+}
+
+/// Writes the whole message; `pieces` are the body text in order (LF ends).
+pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
+    let body_len: usize = pieces.iter().map(|p| p.len()).sum();
+    let mut out = Vec::with_capacity(2048 + body_len * 4 / 3);
+    let stamp_date = mail_parser::DateTime::from_timestamp(c.stamp.received_at).to_rfc822();
+
+    let mut received = vec!["by".to_string(), ascii_token(&c.stamp.hostname), "(mugai)".to_string()];
+    if let Some(id) = &c.stamp.queue_id {
+        received.extend(["id".to_string(), ascii_token(id)]);
+    }
+    if let Some(last) = received.last_mut() {
+        last.push(';');
+    }
+    received.extend(stamp_date.split(' ').map(str::to_string));
+    encode::tokens(&mut out, "Received", &received);
+
+    let h = c.headers;
+    if h.from.is_empty() {
+        // RFC 5322 requires a From; RFC 6854 allows a group here.
+        encode::tokens(&mut out, "From", &["undisclosed-sender:;".to_string()]);
+    } else {
+        encode::addresses(&mut out, "From", &h.from);
+    }
+    for (name, list) in [("To", &h.to), ("Cc", &h.cc), ("Reply-To", &h.reply_to)] {
+        if !list.is_empty() {
+            encode::addresses(&mut out, name, list);
+        }
+    }
+    if let Some(subject) = c.subject {
+        encode::unstructured(&mut out, "Subject", subject);
+    }
+    let date = h.date.clone().unwrap_or(stamp_date);
+    encode::tokens(&mut out, "Date", &date.split(' ').map(str::to_string).collect::<Vec<_>>());
+    let message_id = h
+        .message_id
+        .clone()
+        .unwrap_or_else(|| format!("<{}@mugai.invalid>", &c.report.original_sha256));
+    encode::tokens(&mut out, "Message-ID", &[message_id]);
+    if !h.in_reply_to.is_empty() {
+        encode::tokens(&mut out, "In-Reply-To", &h.in_reply_to);
+    }
+    if !h.references.is_empty() {
+        encode::tokens(&mut out, "References", &h.references);
+    }
+    let transfer = TransferEncoding::for_text(pieces);
+    out.extend_from_slice(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n");
+    encode::tokens(&mut out, "Content-Transfer-Encoding", &[transfer.as_str().to_string()]);
+    let actions: Vec<String> = c.report.actions_header().split(' ').map(str::to_string).collect();
+    encode::tokens(&mut out, "X-Mugai-Sanitized", &actions);
+    encode::tokens(&mut out, "X-Mugai-Original", &[c.report.original_sha256.clone()]);
+    out.extend_from_slice(b"\r\n");
+    encode::body(&mut out, transfer, pieces);
+    out
+}
+
+/// Keeps a value we put in a header to one safe ASCII token.
+fn ascii_token(text: &str) -> String {
+    let token: String = text
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && !"()<>;\"\\".contains(*c))
+        .take(200)
+        .collect();
+    if token.is_empty() { "localhost".to_string() } else { token }
+}

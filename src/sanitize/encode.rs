@@ -1,0 +1,314 @@
+//! Writing fresh MIME: header fields (RFC 2047 encoded words for anything
+//! that is not plain ASCII, folded to 78 columns) and the text body
+//! (base64 or quoted-printable, CRLF line ends, no line over 76 octets).
+//! Nothing here ever copies bytes from the original message.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+
+use super::address::{AddressItem, Mailbox};
+
+/// Preferred maximum header line length (RFC 5322 §2.1.1).
+const FOLD_AT: usize = 78;
+/// Raw bytes per base64 body line (76 characters encoded).
+const B64_LINE: usize = 57;
+
+/// Writes `Name: atom atom …` folding between atoms.
+fn write_folded(out: &mut Vec<u8>, name: &str, atoms: &[String]) {
+    out.extend_from_slice(name.as_bytes());
+    out.push(b':');
+    let mut line_len = name.len() + 1;
+    for (i, atom) in atoms.iter().enumerate() {
+        if i > 0 && line_len + 1 + atom.len() > FOLD_AT {
+            out.extend_from_slice(b"\r\n");
+            line_len = 0;
+        }
+        out.push(b' ');
+        out.extend_from_slice(atom.as_bytes());
+        line_len += 1 + atom.len();
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// Splits text into `=?UTF-8?B?…?=` words of at most 75 characters,
+/// never splitting a character.
+fn encoded_words(text: &str) -> Vec<String> {
+    const MAX_BYTES: usize = 45; // 60 base64 characters + 12 of framing
+    let mut words = Vec::new();
+    let mut start = 0;
+    while start < text.len() {
+        let mut end = (start + MAX_BYTES).min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        words.push(format!("=?UTF-8?B?{}?=", STANDARD.encode(&text[start..end])));
+        start = end;
+    }
+    words
+}
+
+/// True when a value can go out as plain ASCII atoms.
+fn is_plain_ascii(text: &str) -> bool {
+    text.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && !text.contains("=?")
+        && text.split(' ').all(|w| w.len() <= FOLD_AT - 12)
+}
+
+/// An unstructured header (Subject): ASCII as is, anything else encoded.
+pub fn unstructured(out: &mut Vec<u8>, name: &str, value: &str) {
+    let atoms: Vec<String> = if is_plain_ascii(value) {
+        value.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+    } else {
+        encoded_words(value)
+    };
+    write_folded(out, name, &atoms);
+}
+
+/// A header of ASCII tokens (Date, Message-ID, our own X- headers).
+pub fn tokens(out: &mut Vec<u8>, name: &str, tokens: &[String]) {
+    write_folded(out, name, tokens);
+}
+
+const ATEXT_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
+
+fn phrase_atoms(name: &str, atoms: &mut Vec<String>) {
+    if !name.is_ascii() || name.contains("=?") {
+        atoms.extend(encoded_words(name));
+    } else if name
+        .split(' ')
+        .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || ATEXT_SPECIALS.contains(c)))
+    {
+        atoms.extend(name.split(' ').map(str::to_string));
+    } else {
+        let escaped = name.replace('\\', "\\\\").replace('"', "\\\"");
+        atoms.push(format!("\"{escaped}\""));
+    }
+}
+
+fn mailbox_atoms(m: &Mailbox, last: bool, atoms: &mut Vec<String>) {
+    let sep = if last { "" } else { "," };
+    match &m.name {
+        Some(name) => {
+            phrase_atoms(name, atoms);
+            atoms.push(format!("<{}>{sep}", m.address));
+        }
+        None => atoms.push(format!("{}{sep}", m.address)),
+    }
+}
+
+/// An address header (From, To, Cc, Reply-To).
+pub fn addresses(out: &mut Vec<u8>, name: &str, items: &[AddressItem]) {
+    let mut atoms = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let last = i + 1 == items.len();
+        match item {
+            AddressItem::Mailbox(m) => mailbox_atoms(m, last, &mut atoms),
+            AddressItem::Group { name, members } => {
+                phrase_atoms(if name.is_empty() { "undisclosed-recipients" } else { name }, &mut atoms);
+                if let Some(phrase) = atoms.last_mut() {
+                    phrase.push(':');
+                }
+                for (j, m) in members.iter().enumerate() {
+                    mailbox_atoms(m, j + 1 == members.len(), &mut atoms);
+                }
+                atoms.push(if last { ";".to_string() } else { ";,".to_string() });
+            }
+        }
+    }
+    write_folded(out, name, &atoms);
+}
+
+/// The body transfer encodings we write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferEncoding {
+    QuotedPrintable,
+    Base64,
+}
+
+impl TransferEncoding {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransferEncoding::QuotedPrintable => "quoted-printable",
+            TransferEncoding::Base64 => "base64",
+        }
+    }
+
+    /// Base64 for text that is mostly non-ASCII (Japanese), where
+    /// quoted-printable would triple its size; quoted-printable otherwise.
+    pub fn for_text(pieces: &[&str]) -> TransferEncoding {
+        let (mut total, mut high) = (0usize, 0usize);
+        for piece in pieces {
+            total += piece.len();
+            high += piece.bytes().filter(|b| !b.is_ascii()).count();
+        }
+        if high * 4 > total {
+            TransferEncoding::Base64
+        } else {
+            TransferEncoding::QuotedPrintable
+        }
+    }
+}
+
+/// Encodes text (LF line ends) as the body, expanding LF to CRLF.
+pub fn body(out: &mut Vec<u8>, encoding: TransferEncoding, pieces: &[&str]) {
+    match encoding {
+        TransferEncoding::Base64 => base64_body(out, pieces),
+        TransferEncoding::QuotedPrintable => qp_body(out, pieces),
+    }
+}
+
+struct Base64Lines<'o> {
+    out: &'o mut Vec<u8>,
+    line: [u8; B64_LINE],
+    filled: usize,
+}
+
+impl Base64Lines<'_> {
+    fn feed(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let take = (B64_LINE - self.filled).min(bytes.len());
+            self.line[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled == B64_LINE {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.filled == 0 {
+            return;
+        }
+        let start = self.out.len();
+        self.out.resize(start + 4 * self.filled.div_ceil(3), 0);
+        let written = STANDARD
+            .encode_slice(&self.line[..self.filled], &mut self.out[start..])
+            .unwrap_or(0);
+        self.out.truncate(start + written);
+        self.out.extend_from_slice(b"\r\n");
+        self.filled = 0;
+    }
+}
+
+fn base64_body(out: &mut Vec<u8>, pieces: &[&str]) {
+    let mut lines = Base64Lines { out, line: [0; B64_LINE], filled: 0 };
+    for piece in pieces {
+        let mut rest = piece.as_bytes();
+        while let Some(nl) = memchr::memchr(b'\n', rest) {
+            lines.feed(&rest[..nl]);
+            lines.feed(b"\r\n");
+            rest = &rest[nl + 1..];
+        }
+        lines.feed(rest);
+    }
+    lines.flush();
+}
+
+const HEX: &[u8; 16] = b"0123456789ABCDEF";
+
+fn qp_body(out: &mut Vec<u8>, pieces: &[&str]) {
+    for piece in pieces {
+        let mut lines = piece.split('\n').peekable();
+        while let Some(line) = lines.next() {
+            qp_line(out, line.as_bytes());
+            if lines.peek().is_some() {
+                out.extend_from_slice(b"\r\n");
+            }
+        }
+    }
+    if !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// One text line as quoted-printable, soft-broken at 76 columns.
+fn qp_line(out: &mut Vec<u8>, line: &[u8]) {
+    let mut col = 0;
+    for (i, &b) in line.iter().enumerate() {
+        let last = i + 1 == line.len();
+        let literal = match b {
+            b' ' | b'\t' => !last,
+            // "From " at a line start would be mangled by mbox writers.
+            b'F' if i == 0 && line.starts_with(b"From ") => false,
+            b'=' => false,
+            0x21..=0x7e => true,
+            _ => false,
+        };
+        let width = if literal { 1 } else { 3 };
+        // Leave room for the soft break "=" unless this is the last character.
+        let room = if last { 76 } else { 75 };
+        if col + width > room {
+            out.extend_from_slice(b"=\r\n");
+            col = 0;
+        }
+        if literal {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[b'=', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        }
+        col += width;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header(f: impl FnOnce(&mut Vec<u8>)) -> String {
+        let mut out = Vec::new();
+        f(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn ascii_and_japanese_subjects() {
+        assert_eq!(header(|o| unstructured(o, "Subject", "Hello world")), "Subject: Hello world\r\n");
+        let s = header(|o| unstructured(o, "Subject", &"請求書".repeat(20)));
+        assert!(s.lines().all(|l| l.len() <= 78), "{s}");
+        let parsed = mail_parser::MessageParser::default()
+            .parse(format!("{s}\r\nx").as_bytes())
+            .unwrap();
+        assert_eq!(parsed.subject().unwrap(), "請求書".repeat(20));
+    }
+
+    #[test]
+    fn addresses_round_trip_through_mail_parser() {
+        let items = vec![
+            AddressItem::Mailbox(Mailbox { name: Some("山田 太郎".into()), address: "t@example.jp".into() }),
+            AddressItem::Mailbox(Mailbox { name: Some("Doe, \"J\"".into()), address: "j@example.com".into() }),
+            AddressItem::Mailbox(Mailbox { name: None, address: "x@example.org".into() }),
+        ];
+        let s = header(|o| addresses(o, "To", &items));
+        let parsed = mail_parser::MessageParser::default().parse(format!("{s}\r\nx").as_bytes()).unwrap();
+        let to: Vec<_> = parsed.to().unwrap().iter().map(|a| (a.name().map(str::to_string), a.address().unwrap().to_string())).collect();
+        assert_eq!(to, vec![
+            (Some("山田 太郎".to_string()), "t@example.jp".to_string()),
+            (Some("Doe, \"J\"".to_string()), "j@example.com".to_string()),
+            (None, "x@example.org".to_string()),
+        ]);
+    }
+
+    #[test]
+    fn bodies_decode_back_with_crlf() {
+        let text = "こんにちは\n= equals and trailing space \nFrom here\n";
+        for enc in [TransferEncoding::Base64, TransferEncoding::QuotedPrintable] {
+            let mut out = Vec::new();
+            body(&mut out, enc, &["notice\n", text]);
+            assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 77));
+            let decoded = match enc {
+                TransferEncoding::Base64 => mail_parser::decoders::base64::base64_decode(&out).unwrap(),
+                TransferEncoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(&out).unwrap(),
+            };
+            let expected = format!("notice\n{text}").replace('\n', "\r\n");
+            assert_eq!(String::from_utf8(decoded).unwrap().trim_end(), expected.trim_end(), "{enc:?}");
+        }
+    }
+
+    #[test]
+    fn qp_lines_stay_short() {
+        let mut out = Vec::new();
+        qp_line(&mut out, "=".repeat(200).as_bytes());
+        assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 77));
+    }
+}

@@ -1,0 +1,222 @@
+//! The sanitization core: original message bytes + `Policy` → a fresh,
+//! harmless `text/plain` message + a `Report`.
+//!
+//! A pure, synchronous function: no I/O, no clock (the caller passes a
+//! `Stamp`), no global state, so it can be tested on files, benchmarked
+//! alone, and later run in a separate resource-limited process. It calls
+//! nothing outside itself but `policy`.
+//!
+//! Order of work: limits on the raw bytes → parse (mail-parser) → kept
+//! headers → walk the MIME tree (body text decoded, HTML converted, links
+//! rewritten, everything else removed) → notice from the report → compose.
+//! Any panic inside is caught and the message refused (fail closed).
+
+mod address;
+mod charset;
+mod compose;
+mod encode;
+mod header_text;
+mod headers;
+mod html;
+mod links;
+mod notice;
+mod params;
+pub mod report;
+mod sniff;
+mod utf7;
+mod walk;
+
+use std::borrow::Cow;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use sha2::{Digest, Sha256};
+
+use crate::policy::{LinkMode, Policy};
+pub use charset::{Decoded, decode as decode_charset};
+pub use header_text::decode_unstructured as decode_header_text;
+pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
+use walk::{Refusal, Walker};
+
+/// Facts from outside the message that go into the output: who sanitized
+/// it and when. Passed in so that the core never reads a clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// Host name written into our `Received` field.
+    pub hostname: String,
+    /// Time of receipt, seconds since the Unix epoch (UTC).
+    pub received_at: i64,
+    /// Queue id, when the relay has one.
+    pub queue_id: Option<String>,
+}
+
+/// A sanitized message and its report.
+#[derive(Debug, Clone)]
+pub struct Sanitized {
+    /// The complete RFC 5322 message, CRLF line ends.
+    pub message: Vec<u8>,
+    pub report: Report,
+}
+
+/// A message refused as a whole; `report.reason` says why.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    pub report: Report,
+}
+
+/// SHA-256 of the original, lower-case hex: the quarantine handle.
+pub fn original_id(original: &[u8]) -> String {
+    hex(&Sha256::digest(original))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Sanitizes one message. Never panics; never returns original bytes.
+pub fn sanitize(original: &[u8], policy: &Policy, stamp: &Stamp) -> Result<Sanitized, Refused> {
+    sanitize_with_id(original, original_id(original), original.len() as u64, policy, stamp)
+}
+
+/// As [`sanitize`], for a caller that already hashed the original (for
+/// instance while streaming it) or holds only its first bytes: `id` and
+/// `size` describe the whole original.
+pub fn sanitize_with_id(original: &[u8], id: String, size: u64, policy: &Policy, stamp: &Stamp) -> Result<Sanitized, Refused> {
+    let report = Report::new(id, size);
+    let refuse = |mut report: Report, refusal: Refusal| {
+        report.outcome = Outcome::Refused;
+        report.reason = Some(refusal.code);
+        report.detail = Some(refusal.detail);
+        report.parts.clear();
+        report.actions.clear();
+        Err(Refused { report })
+    };
+    let max = policy.limits.max_message_size;
+    if size > max.bytes() {
+        return refuse(report, Refusal::new(RefusalCode::Size, format!("message of {size} bytes exceeds {max}")));
+    }
+    if let Err(refusal) = check_lines(original, policy) {
+        return refuse(report, refusal);
+    }
+    let fallback = report.clone();
+    match catch_unwind(AssertUnwindSafe(|| run(original, policy, stamp, report))) {
+        Ok(Ok(sanitized)) => Ok(sanitized),
+        Ok(Err((report, refusal))) => refuse(report, refusal),
+        Err(_) => refuse(
+            fallback,
+            Refusal::new(RefusalCode::Structure, "the message structure could not be parsed"),
+        ),
+    }
+}
+
+/// Line-length limit; also tells whether bare CRs need normalising.
+fn check_lines(original: &[u8], policy: &Policy) -> Result<(), Refusal> {
+    let max = policy.limits.max_line_length.bytes() as usize;
+    let mut start = 0;
+    for end in memchr::memchr2_iter(b'\r', b'\n', original).chain(std::iter::once(original.len())) {
+        if end - start > max {
+            return Err(Refusal::new(
+                RefusalCode::Structure,
+                format!("a line of {} octets exceeds max_line_length {}", end - start, policy.limits.max_line_length),
+            ));
+        }
+        start = end + 1;
+    }
+    Ok(())
+}
+
+/// Bare CR line ends (old Mac mail) become LF so the parser sees lines.
+fn normalise_line_ends(original: &[u8]) -> Cow<'_, [u8]> {
+    let has_bare_cr = memchr::memchr_iter(b'\r', original).any(|i| original.get(i + 1) != Some(&b'\n'));
+    if !has_bare_cr {
+        return Cow::Borrowed(original);
+    }
+    let mut out = Vec::with_capacity(original.len());
+    for (i, &b) in original.iter().enumerate() {
+        if b == b'\r' && original.get(i + 1) != Some(&b'\n') {
+            out.push(b'\n');
+        } else {
+            out.push(b);
+        }
+    }
+    Cow::Owned(out)
+}
+
+fn run(original: &[u8], policy: &Policy, stamp: &Stamp, mut report: Report) -> Result<Sanitized, (Report, Refusal)> {
+    let bytes = normalise_line_ends(original);
+    let parser = mail_parser::MessageParser::default();
+    let Some(message) = parser.parse(bytes.as_ref()).filter(|m| m.parts.first().is_some_and(|p| !p.headers.is_empty())) else {
+        return Err((report, Refusal::new(RefusalCode::Header, "no header block: this is not an RFC 5322 message")));
+    };
+    let kept = headers::read(&message);
+    if kept.dropped > 0 {
+        report.add_action(Action::HeadersRemoved);
+    }
+    report.from = Some(address::display(&kept.from)).filter(|f| !f.is_empty());
+    report.subject = kept.subject.clone();
+
+    let mut walker = Walker::new(policy, report, bytes.len() / 2);
+    if let Err(refusal) = walker.message(&message, "", 1) {
+        return Err((walker.report, refusal));
+    }
+    let Walker { body, mut report, .. } = walker;
+    let links_found = body.links_found;
+    let body = body.into_string();
+
+    let subject = tag_subject(kept.subject.as_deref(), &policy.subject_prefix);
+    if subject.as_deref() != kept.subject.as_deref() {
+        report.add_action(Action::SubjectTagged);
+    }
+    if links_found > 0 {
+        match policy.links {
+            LinkMode::Defang => report.add_action(Action::LinksDefanged),
+            LinkMode::Remove => report.add_action(Action::LinksRemoved),
+            LinkMode::Keep => {}
+        }
+    }
+    let mut notice_writer = links::BodyWriter::new(policy.links, policy.notice_language, 1024);
+    notice::render(&report, policy, &mut notice_writer);
+    if !body.is_empty() {
+        notice_writer.start_block();
+    }
+    let notice_text = notice_writer.into_string();
+    let composition = compose::Composition { headers: &kept, subject: subject.as_deref(), report: &report, stamp };
+    let message = compose::compose(&composition, &[&notice_text, &body]);
+    Ok(Sanitized { message, report })
+}
+
+/// Prepends `prefix` unless the subject already carries it (replies).
+fn tag_subject(subject: Option<&str>, prefix: &str) -> Option<String> {
+    let prefix = prefix.trim();
+    match subject {
+        _ if prefix.is_empty() => subject.map(str::to_string),
+        Some(s) if s.contains(prefix) => Some(s.to_string()),
+        Some(s) if s.is_empty() => Some(prefix.to_string()),
+        Some(s) => Some(format!("{prefix} {s}")),
+        None => Some(prefix.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subject_prefix_is_added_once() {
+        assert_eq!(tag_subject(Some("件名"), "[外部]").as_deref(), Some("[外部] 件名"));
+        assert_eq!(tag_subject(Some("Re: [外部] 件名"), "[外部]").as_deref(), Some("Re: [外部] 件名"));
+        assert_eq!(tag_subject(None, "[外部]").as_deref(), Some("[外部]"));
+        assert_eq!(tag_subject(Some("件名"), "").as_deref(), Some("件名"));
+    }
+
+    #[test]
+    fn hex_is_lowercase() {
+        assert_eq!(original_id(b"").len(), 64);
+        assert!(original_id(b"abc").starts_with("ba7816bf"));
+    }
+}

@@ -1,0 +1,225 @@
+//! The `Report`: the one record of what sanitization did to a message.
+//!
+//! The notice in the mail, the `X-Mugai-Sanitized` header, `--report-json`
+//! and (later) the quarantine index, audit log and metrics are all rendered
+//! from this value; nothing keeps a second record of the same facts.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What became of the message as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Sanitized,
+    Refused,
+}
+
+/// Why a message was refused as a whole: the class of defect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RefusalCode {
+    /// MIME or message/rfc822 nesting deeper than the limit.
+    Nesting,
+    /// More MIME parts than the limit.
+    Parts,
+    /// A header block too large, or no header block at all.
+    Header,
+    /// A body part whose transfer encoding cannot be undone.
+    Encoding,
+    /// Body text that no charset decodes into readable text.
+    Charset,
+    /// The message, or its decoded parts, larger than the limit.
+    Size,
+    /// A structure that cannot be understood (no boundary, overlong line …).
+    Structure,
+}
+
+impl RefusalCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefusalCode::Nesting => "nesting",
+            RefusalCode::Parts => "parts",
+            RefusalCode::Header => "header",
+            RefusalCode::Encoding => "encoding",
+            RefusalCode::Charset => "charset",
+            RefusalCode::Size => "size",
+            RefusalCode::Structure => "structure",
+        }
+    }
+}
+
+impl fmt::Display for RefusalCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What was done to one MIME part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartAction {
+    /// Body text, decoded to UTF-8 and rewritten (links) but otherwise kept.
+    Kept,
+    /// Turned into something else: HTML into text, a forwarded message into quoted text.
+    Converted,
+    /// Not delivered; the original stays in quarantine.
+    Removed,
+}
+
+/// Why a part got its action. Stable codes, used in JSON and the notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PartReason {
+    /// HTML body converted to plain text.
+    HtmlToText,
+    /// message/rfc822 rendered as quoted text.
+    ForwardedMessage,
+    /// An attached file: removed until attachment conversion exists.
+    Attachment,
+    /// An image or other resource embedded in an HTML body.
+    InlineImage,
+    /// A rendition of multipart/alternative that was not chosen.
+    AlternativeUnused,
+    /// An HTML body larger than `max_html_size`.
+    HtmlTooLarge,
+    /// An HTML body nested deeper than `max_html_depth`.
+    HtmlTooDeep,
+    /// A part whose transfer encoding is broken or unknown.
+    BadEncoding,
+    /// A part of a type that cannot be shown safely as text.
+    Unsupported,
+}
+
+impl PartReason {
+    /// True for reasons the recipient should read about in the notice.
+    pub fn is_notable(self) -> bool {
+        !matches!(
+            self,
+            PartReason::AlternativeUnused | PartReason::HtmlToText | PartReason::ForwardedMessage
+        )
+    }
+}
+
+/// One MIME part, as the recipient's mail client would have shown it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartReport {
+    /// IMAP-style part number: "1", "2.1", …
+    pub path: String,
+    /// Decoded file name (RFC 2231 / 2047 / raw 8-bit), if the part had one.
+    pub filename: Option<String>,
+    /// Content-Type as declared, lower-case `type/subtype`.
+    pub declared_type: String,
+    /// Type detected from the bytes (never from the name).
+    pub detected_type: String,
+    /// Decoded size in bytes.
+    pub size: u64,
+    pub action: PartAction,
+    pub reason: Option<PartReason>,
+}
+
+/// Message-level actions; also the tokens of `X-Mugai-Sanitized`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// HTML body turned into plain text.
+    TextConverted,
+    /// A body's charset label was missing or wrong and was repaired.
+    CharsetRepaired,
+    /// Links made unclickable.
+    LinksDefanged,
+    /// Links replaced by a placeholder.
+    LinksRemoved,
+    /// Forwarded messages rendered as quoted text.
+    ForwardedInlined,
+    /// Attachments or inline resources removed.
+    AttachmentsRemoved,
+    /// Headers outside the kept set dropped.
+    HeadersRemoved,
+    /// `subject_prefix` added.
+    SubjectTagged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::TextConverted => "text-converted",
+            Action::CharsetRepaired => "charset-repaired",
+            Action::LinksDefanged => "links-defanged",
+            Action::LinksRemoved => "links-removed",
+            Action::ForwardedInlined => "forwarded-inlined",
+            Action::AttachmentsRemoved => "attachments-removed",
+            Action::HeadersRemoved => "headers-removed",
+            Action::SubjectTagged => "subject-tagged",
+        }
+    }
+}
+
+/// The report for one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub outcome: Outcome,
+    /// Set when the message was refused.
+    pub reason: Option<RefusalCode>,
+    /// A sentence saying exactly what was wrong (refusals only).
+    pub detail: Option<String>,
+    /// SHA-256 of the original bytes, lower-case hex: the quarantine handle.
+    pub original_sha256: String,
+    pub original_size: u64,
+    /// Decoded From and Subject of the original, for logs and the index.
+    pub from: Option<String>,
+    pub subject: Option<String>,
+    pub parts: Vec<PartReport>,
+    /// Sorted, without duplicates.
+    pub actions: Vec<Action>,
+}
+
+impl Report {
+    pub(crate) fn new(original_sha256: String, original_size: u64) -> Report {
+        Report {
+            outcome: Outcome::Sanitized,
+            reason: None,
+            detail: None,
+            original_sha256,
+            original_size,
+            from: None,
+            subject: None,
+            parts: Vec::new(),
+            actions: Vec::new(),
+        }
+    }
+
+    pub(crate) fn add_action(&mut self, action: Action) {
+        if let Err(at) = self.actions.binary_search(&action) {
+            self.actions.insert(at, action);
+        }
+    }
+
+    pub fn has(&self, action: Action) -> bool {
+        self.actions.binary_search(&action).is_ok()
+    }
+
+    /// Parts the recipient should be told about (removed attachments …).
+    pub fn notable_parts(&self) -> impl Iterator<Item = &PartReport> {
+        self.parts
+            .iter()
+            .filter(|p| p.action == PartAction::Removed && p.reason.is_some_and(PartReason::is_notable))
+    }
+
+    /// The value of `X-Mugai-Sanitized`: space-separated action tokens.
+    pub fn actions_header(&self) -> String {
+        if self.actions.is_empty() {
+            return "none".to_string();
+        }
+        self.actions
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    /// The report as one JSON document.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}

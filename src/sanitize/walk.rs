@@ -1,0 +1,447 @@
+//! The walk over the MIME tree: decides for every part whether it is body
+//! text (decoded, converted, written), a forwarded message (quoted), or
+//! something to remove, records each decision in the `Report`, and
+//! enforces the structural limits. Recursion is bounded by `max_depth`,
+//! which is checked before descending.
+
+use std::borrow::Cow;
+
+use mail_parser::{Encoding, HeaderName, Message, MessagePart, MimeHeaders, PartType};
+
+use super::charset::{self, Decoded, Label};
+use super::headers;
+use super::html::{self, HtmlRejected};
+use super::links::BodyWriter;
+use super::report::{Action, PartAction, PartReason, PartReport, RefusalCode, Report};
+use super::{address, params, sniff};
+use crate::policy::{Language, Policy};
+
+/// Why the whole message is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: RefusalCode,
+    pub detail: String,
+}
+
+impl Refusal {
+    pub fn new(code: RefusalCode, detail: impl Into<String>) -> Refusal {
+        Refusal { code, detail: detail.into() }
+    }
+}
+
+/// How leaves in a subtree are treated when they are not the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Disposal {
+    /// Normal: body text is written, everything else is an attachment.
+    Body,
+    /// An alternative rendition that was not chosen.
+    Unused,
+    /// Resources of a multipart/related body (inline images).
+    Inline,
+    /// Content of multipart/encrypted: nothing can be shown.
+    Opaque,
+}
+
+/// message/* types that are plain ASCII text by definition (bounce reports).
+const TEXTUAL_MESSAGE_TYPES: &[&str] = &[
+    "message/delivery-status",
+    "message/disposition-notification",
+    "message/global-delivery-status",
+    "message/global-disposition-notification",
+    "text/rfc822-headers",
+    "message/global-headers",
+];
+
+pub struct Walker<'p> {
+    policy: &'p Policy,
+    pub body: BodyWriter,
+    pub report: Report,
+    parts_seen: usize,
+    decoded_total: u64,
+}
+
+fn join(prefix: &str, index: usize) -> String {
+    if prefix.is_empty() { index.to_string() } else { format!("{prefix}.{index}") }
+}
+
+fn content_type(part: &MessagePart<'_>) -> String {
+    match part.content_type() {
+        Some(ct) => {
+            let mut t = ct.ctype().to_ascii_lowercase();
+            t.push('/');
+            t.push_str(&ct.subtype().unwrap_or("octet-stream").to_ascii_lowercase());
+            t
+        }
+        None => "text/plain".to_string(),
+    }
+}
+
+fn is_attachment(part: &MessagePart<'_>) -> bool {
+    part.content_disposition().is_some_and(|d| d.is_attachment())
+}
+
+fn has_content(text: &str) -> bool {
+    text.chars().any(|c| !c.is_whitespace())
+}
+
+impl<'p> Walker<'p> {
+    pub fn new(policy: &'p Policy, report: Report, capacity: usize) -> Walker<'p> {
+        Walker {
+            policy,
+            body: BodyWriter::new(policy.links, policy.notice_language, capacity),
+            report,
+            parts_seen: 0,
+            decoded_total: 0,
+        }
+    }
+
+    /// Walks a whole message whose parts are numbered under `prefix`.
+    pub fn message(&mut self, msg: &Message<'_>, prefix: &str, depth: usize) -> Result<(), Refusal> {
+        let Some(root) = msg.parts.first() else {
+            return Ok(());
+        };
+        let path = if matches!(root.body, PartType::Multipart(_)) {
+            prefix.to_string()
+        } else {
+            join(prefix, 1)
+        };
+        self.part(msg, 0, &path, depth, Disposal::Body)
+    }
+
+    fn part(&mut self, msg: &Message<'_>, id: usize, path: &str, depth: usize, disposal: Disposal) -> Result<(), Refusal> {
+        let Some(part) = msg.parts.get(id) else {
+            return Ok(());
+        };
+        let limits = &self.policy.limits;
+        self.parts_seen += 1;
+        if self.parts_seen > limits.max_parts {
+            return Err(Refusal::new(
+                RefusalCode::Parts,
+                format!("more than {} MIME parts", limits.max_parts),
+            ));
+        }
+        let header_size = part.offset_body.saturating_sub(part.offset_header) as u64;
+        if header_size > limits.max_header_size.bytes() {
+            return Err(Refusal::new(
+                RefusalCode::Header,
+                format!("header block of {header_size} bytes exceeds {}", limits.max_header_size),
+            ));
+        }
+        let ct = content_type(part);
+        match &part.body {
+            PartType::Multipart(children) => self.multipart(msg, &ct, children, path, depth, disposal),
+            PartType::Message(inner) => self.forwarded(msg, part, inner, &ct, path, depth, disposal),
+            _ if ct.starts_with("multipart/") => Err(Refusal::new(
+                RefusalCode::Structure,
+                format!("{ct} part at {path} has no usable boundary"),
+            )),
+            PartType::Text(text) | PartType::Html(text) => self.text(msg, part, text, &ct, path, disposal),
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                self.binary(msg, part, bytes, &ct, path, disposal)
+            }
+        }
+    }
+
+    fn descend(&self, depth: usize) -> Result<usize, Refusal> {
+        let max = self.policy.limits.max_depth;
+        if depth + 1 > max {
+            return Err(Refusal::new(RefusalCode::Nesting, format!("MIME nesting deeper than {max} levels")));
+        }
+        Ok(depth + 1)
+    }
+
+    fn multipart(&mut self, msg: &Message<'_>, ct: &str, children: &[u32], path: &str, depth: usize, disposal: Disposal) -> Result<(), Refusal> {
+        let depth = self.descend(depth)?;
+        let children: Vec<usize> = children.iter().map(|&c| c as usize).collect();
+        match (disposal, ct) {
+            (Disposal::Body, "multipart/alternative") => self.alternative(msg, &children, path, depth),
+            (Disposal::Body, "multipart/related") => {
+                for (i, &child) in children.iter().enumerate() {
+                    let sub = if i == 0 { Disposal::Body } else { Disposal::Inline };
+                    self.part(msg, child, &join(path, i + 1), depth, sub)?;
+                }
+                Ok(())
+            }
+            (_, "multipart/encrypted") => {
+                for (i, &child) in children.iter().enumerate() {
+                    self.part(msg, child, &join(path, i + 1), depth, Disposal::Opaque)?;
+                }
+                Ok(())
+            }
+            _ => {
+                for (i, &child) in children.iter().enumerate() {
+                    self.part(msg, child, &join(path, i + 1), depth, disposal)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// multipart/alternative: the text/plain rendition when it has real
+    /// content, otherwise the (last) HTML one, otherwise the first.
+    fn alternative(&mut self, msg: &Message<'_>, children: &[usize], path: &str, depth: usize) -> Result<(), Refusal> {
+        let mut chosen: Option<(usize, Option<Decoded<'_>>)> = None;
+        for (i, &child) in children.iter().enumerate() {
+            let Some(part) = msg.parts.get(child) else { continue };
+            if let PartType::Text(text) = &part.body
+                && content_type(part) == "text/plain"
+                && !is_attachment(part)
+                && !part.is_encoding_problem
+            {
+                let decoded = self.decode(msg, part, text, &join(path, i + 1))?;
+                if has_content(&decoded.text) {
+                    chosen = Some((i, Some(decoded)));
+                    break;
+                }
+            }
+        }
+        if chosen.is_none() {
+            chosen = children
+                .iter()
+                .rposition(|&c| contains_html(msg, c))
+                .or(if children.is_empty() { None } else { Some(0) })
+                .map(|i| (i, None));
+        }
+        let (chosen_index, mut decoded) = match chosen {
+            Some((i, d)) => (Some(i), d),
+            None => (None, None),
+        };
+        for (i, &child) in children.iter().enumerate() {
+            let child_path = join(path, i + 1);
+            if Some(i) != chosen_index {
+                self.part(msg, child, &child_path, depth, Disposal::Unused)?;
+            } else if let (Some(text), Some(part)) = (decoded.take(), msg.parts.get(child)) {
+                self.parts_seen += 1;
+                let size = text.text.len() as u64;
+                self.account(size)?;
+                self.write_text(part, text, "text/plain", &child_path, size);
+            } else {
+                self.part(msg, child, &child_path, depth, Disposal::Body)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn account(&mut self, size: u64) -> Result<(), Refusal> {
+        self.decoded_total += size;
+        let max = self.policy.limits.max_decoded_size;
+        if self.decoded_total > max.bytes() {
+            return Err(Refusal::new(RefusalCode::Size, format!("decoded parts exceed {max}")));
+        }
+        Ok(())
+    }
+
+    fn record(&mut self, part: &MessagePart<'_>, path: &str, declared: &str, detected: String, size: u64, action: PartAction, reason: Option<PartReason>, filename: Option<String>) {
+        if action == PartAction::Removed && reason.is_some_and(PartReason::is_notable) {
+            self.report.add_action(Action::AttachmentsRemoved);
+        }
+        let _ = part;
+        self.report.parts.push(PartReport {
+            path: path.to_string(),
+            filename,
+            declared_type: declared.to_string(),
+            detected_type: detected,
+            size,
+            action,
+            reason,
+        });
+    }
+
+    fn removal_reason(part: &MessagePart<'_>, disposal: Disposal, is_text: bool) -> PartReason {
+        if part.is_encoding_problem {
+            return PartReason::BadEncoding;
+        }
+        match disposal {
+            Disposal::Body => PartReason::Attachment,
+            Disposal::Opaque => PartReason::Unsupported,
+            Disposal::Unused if is_text && !is_attachment(part) => PartReason::AlternativeUnused,
+            Disposal::Unused | Disposal::Inline if is_attachment(part) => PartReason::Attachment,
+            Disposal::Unused | Disposal::Inline => PartReason::InlineImage,
+        }
+    }
+
+    fn text(&mut self, msg: &Message<'_>, part: &MessagePart<'_>, text: &Cow<'_, str>, ct: &str, path: &str, disposal: Disposal) -> Result<(), Refusal> {
+        let size = text.len() as u64;
+        self.account(size)?;
+        let name = filename(msg, part);
+        let body_type = matches!(ct, "text/plain" | "text/html") || TEXTUAL_MESSAGE_TYPES.contains(&ct);
+        if disposal != Disposal::Body || !body_type || is_attachment(part) || name.is_some() {
+            let is_text = matches!(ct, "text/plain" | "text/html");
+            let reason = if disposal == Disposal::Body && !body_type && !is_attachment(part) && name.is_none() {
+                PartReason::Unsupported
+            } else {
+                Self::removal_reason(part, disposal, is_text)
+            };
+            let detected = sniff::detect_type(text.as_bytes(), ct);
+            self.record(part, path, ct, detected, size, PartAction::Removed, Some(reason), name);
+            return Ok(());
+        }
+        if part.is_encoding_problem || !matches!(part.encoding, Encoding::None | Encoding::Base64 | Encoding::QuotedPrintable) {
+            return Err(Refusal::new(RefusalCode::Encoding, format!("body part {path} has a broken transfer encoding")));
+        }
+        let decoded = self.decode(msg, part, text, path)?;
+        if sniff::is_binary_format(decoded.text.as_bytes()) {
+            let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
+            self.record(part, path, ct, detected, size, PartAction::Removed, Some(PartReason::Unsupported), None);
+            return Ok(());
+        }
+        self.write_text(part, decoded, ct, path, size);
+        Ok(())
+    }
+
+    /// Writes decoded body text (converting HTML) and records the part.
+    fn write_text(&mut self, part: &MessagePart<'_>, decoded: Decoded<'_>, ct: &str, path: &str, size: u64) {
+        if decoded.repaired {
+            self.report.add_action(Action::CharsetRepaired);
+        }
+        let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
+        if ct == "text/html" {
+            match html::html_to_text(&decoded.text, self.policy) {
+                Ok(text) => {
+                    self.body.start_block();
+                    self.body.write_block(&text);
+                    self.report.add_action(Action::TextConverted);
+                    self.record(part, path, ct, detected, size, PartAction::Converted, Some(PartReason::HtmlToText), None);
+                }
+                Err(rejected) => {
+                    let reason = match rejected {
+                        HtmlRejected::TooLarge => PartReason::HtmlTooLarge,
+                        HtmlRejected::TooDeep => PartReason::HtmlTooDeep,
+                    };
+                    self.record(part, path, ct, detected, size, PartAction::Removed, Some(reason), None);
+                }
+            }
+        } else {
+            self.body.start_block();
+            self.body.write_block(&decoded.text);
+            self.record(part, path, ct, detected, size, PartAction::Kept, None, None);
+        }
+    }
+
+    /// Body text as UTF-8. mail-parser's own decoding is used when it is
+    /// trustworthy (UTF-8, ASCII or plain ISO-2022-JP with no errors);
+    /// otherwise the raw bytes are decoded again with charset repair.
+    fn decode<'m>(&self, msg: &'m Message<'_>, part: &'m MessagePart<'_>, text: &'m Cow<'_, str>, path: &str) -> Result<Decoded<'m>, Refusal> {
+        let label = part.content_type().and_then(|ct| ct.attribute("charset"));
+        let resolved = charset::resolve_label(label);
+        let clean = || memchr::memchr(0x1b, text.as_bytes()).is_none() && memchr::memmem::find(text.as_bytes(), "\u{fffd}".as_bytes()).is_none();
+        let trusted = match resolved {
+            Label::Unknown => clean(),
+            Label::Ascii => text.is_ascii() && clean(),
+            Label::Known(enc) if enc == encoding_rs::UTF_8 => clean(),
+            Label::Known(enc) if enc == encoding_rs::ISO_2022_JP => {
+                label.is_some_and(|l| l.trim().eq_ignore_ascii_case("iso-2022-jp")) && clean()
+            }
+            _ => false,
+        };
+        if trusted {
+            return Ok(Decoded { text: Cow::Borrowed(text.as_ref()), charset: "utf-8", repaired: false, errors: 0 });
+        }
+        let raw = msg
+            .raw_message
+            .get(part.offset_body as usize..part.offset_end as usize)
+            .unwrap_or_default();
+        let broken = || Refusal::new(RefusalCode::Encoding, format!("body part {path} has a broken transfer encoding"));
+        let bytes: Cow<'_, [u8]> = match part.encoding {
+            Encoding::Base64 => Cow::Owned(mail_parser::decoders::base64::base64_decode(raw).ok_or_else(broken)?),
+            Encoding::QuotedPrintable => {
+                Cow::Owned(mail_parser::decoders::quoted_printable::quoted_printable_decode(raw).ok_or_else(broken)?)
+            }
+            Encoding::None => Cow::Borrowed(raw),
+        };
+        let decoded = charset::decode_resolved(&bytes, resolved);
+        let chars = decoded.text.chars().count();
+        if chars >= 16 && decoded.errors * 4 > chars {
+            return Err(Refusal::new(
+                RefusalCode::Charset,
+                format!("body part {path} is not readable text in any charset ({} undecodable)", decoded.errors),
+            ));
+        }
+        Ok(Decoded {
+            text: Cow::Owned(decoded.text.into_owned()),
+            charset: decoded.charset,
+            repaired: decoded.repaired,
+            errors: decoded.errors,
+        })
+    }
+
+    fn binary(&mut self, msg: &Message<'_>, part: &MessagePart<'_>, bytes: &[u8], ct: &str, path: &str, disposal: Disposal) -> Result<(), Refusal> {
+        let size = bytes.len() as u64;
+        self.account(size)?;
+        let name = filename(msg, part);
+        let detected = sniff::detect_type(bytes, ct);
+        let readable_report = TEXTUAL_MESSAGE_TYPES.contains(&ct)
+            && disposal == Disposal::Body
+            && !is_attachment(part)
+            && !sniff::is_binary_format(bytes);
+        if readable_report {
+            let decoded = charset::decode(bytes, None);
+            self.body.start_block();
+            self.body.write_block(&decoded.text);
+            self.record(part, path, ct, detected, size, PartAction::Kept, None, name);
+            return Ok(());
+        }
+        let reason = Self::removal_reason(part, disposal, false);
+        self.record(part, path, ct, detected, size, PartAction::Removed, Some(reason), name);
+        Ok(())
+    }
+
+    fn forwarded(&mut self, msg: &Message<'_>, part: &MessagePart<'_>, inner: &Message<'_>, ct: &str, path: &str, depth: usize, disposal: Disposal) -> Result<(), Refusal> {
+        let depth = self.descend(depth)?;
+        let size = part.offset_end.saturating_sub(part.offset_body) as u64;
+        let name = filename(msg, part);
+        if disposal != Disposal::Body {
+            let reason = Self::removal_reason(part, disposal, false);
+            self.record(part, path, ct, "message/rfc822".into(), size, PartAction::Removed, Some(reason), name);
+            return Ok(());
+        }
+        self.record(part, path, ct, "message/rfc822".into(), size, PartAction::Converted, Some(PartReason::ForwardedMessage), name);
+        self.report.add_action(Action::ForwardedInlined);
+        let kept = headers::read(inner);
+        let ja = self.policy.notice_language == Language::Ja;
+        let mut lines = vec![if ja { "---------- 転送メッセージ ----------" } else { "---------- Forwarded message ----------" }.to_string()];
+        let mut field = |label: &str, value: String| {
+            if !value.is_empty() {
+                lines.push(format!("{label}: {value}"));
+            }
+        };
+        field("From", address::display(&kept.from));
+        field("Date", kept.date.clone().unwrap_or_default());
+        field("To", address::display(&kept.to));
+        field("Cc", address::display(&kept.cc));
+        field("Subject", kept.subject.clone().unwrap_or_default());
+        self.body.start_block();
+        self.body.begin_quote();
+        self.body.write_block(&lines.join("\n"));
+        self.message(inner, path, depth)?;
+        self.body.end_quote();
+        Ok(())
+    }
+}
+
+/// File name of a part, decoded from the raw Content-Disposition and
+/// Content-Type fields.
+fn filename(msg: &Message<'_>, part: &MessagePart<'_>) -> Option<String> {
+    params::filename(
+        headers::raw_value(msg, part, HeaderName::ContentDisposition),
+        headers::raw_value(msg, part, HeaderName::ContentType),
+    )
+}
+
+/// True if the subtree under `id` has a text/html part (bounded walk).
+fn contains_html(msg: &Message<'_>, id: usize) -> bool {
+    let mut stack = vec![id];
+    let mut visited = 0;
+    while let Some(id) = stack.pop() {
+        visited += 1;
+        if visited > 1000 {
+            return false;
+        }
+        match msg.parts.get(id).map(|p| &p.body) {
+            Some(PartType::Html(_)) => return true,
+            Some(PartType::Multipart(children)) => stack.extend(children.iter().map(|&c| c as usize)),
+            _ => {}
+        }
+    }
+    false
+}
