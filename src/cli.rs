@@ -19,7 +19,11 @@ pub const EXIT_REFUSED: u8 = 3;
 pub const EXIT_USAGE: u8 = 2;
 
 #[derive(Debug, Parser)]
-#[command(name = "mugai", version, about = "無害化 relay: makes internet mail harmless before it reaches the LGWAN side")]
+#[command(
+    name = "mugai",
+    version,
+    about = "無害化 relay: makes internet mail harmless before it reaches the LGWAN side"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -56,7 +60,10 @@ struct Failure {
 }
 
 fn usage(message: impl Into<String>) -> Failure {
-    Failure { code: EXIT_USAGE, message: message.into() }
+    Failure {
+        code: EXIT_USAGE,
+        message: message.into(),
+    }
 }
 
 /// Runs the command line and returns the process exit status.
@@ -68,12 +75,25 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
-                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(EXIT_USAGE) } else { ExitCode::SUCCESS };
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(EXIT_USAGE)
+                } else {
+                    ExitCode::SUCCESS
+                };
             }
             let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid usage").trim_start_matches("error: ");
+            let first = text
+                .lines()
+                .next()
+                .unwrap_or("invalid usage")
+                .trim_start_matches("error: ");
             eprintln!("mugai: {first} (see mugai --help)");
             return ExitCode::from(EXIT_USAGE);
         }
@@ -91,8 +111,13 @@ pub fn main() -> ExitCode {
 }
 
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MUGAI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MUGAI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
 }
 
 fn is_stdio(path: &Option<PathBuf>) -> bool {
@@ -118,7 +143,11 @@ fn read_bounded(mut reader: impl Read, limit: u64) -> std::io::Result<(Vec<u8>, 
         let room = (limit + 1).saturating_sub(kept.len() as u64) as usize;
         kept.extend_from_slice(&chunk[..n.min(room)]);
     }
-    let id = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let id = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     Ok((kept, id, total))
 }
 
@@ -130,11 +159,14 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
     let policy = &config.sanitize;
     let limit = policy.limits.max_message_size.bytes();
     let (bytes, id, size) = if is_stdio(&args.input) {
-        read_bounded(std::io::stdin().lock(), limit).map_err(|e| usage(format!("cannot read standard input: {e}")))?
+        read_bounded(std::io::stdin().lock(), limit)
+            .map_err(|e| usage(format!("cannot read standard input: {e}")))?
     } else {
         let path = args.input.as_deref().unwrap_or(Path::new("-"));
-        let file = std::fs::File::open(path).map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
-        read_bounded(file, limit).map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))?
+        let file = std::fs::File::open(path)
+            .map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
+        read_bounded(file, limit)
+            .map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))?
     };
     let stamp = Stamp {
         hostname: args.hostname.clone().unwrap_or_else(local_hostname),
@@ -156,7 +188,9 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
                 let mut out = std::io::stdout().lock();
                 out.write_all(&sanitized.message)
                     .and_then(|()| out.flush())
-                    .map_err(|e| usage(format!("cannot write standard output: {}", io_reason(&e))))?;
+                    .map_err(|e| {
+                        usage(format!("cannot write standard output: {}", io_reason(&e)))
+                    })?;
             } else if let Some(path) = &args.output {
                 write_file(path, &sanitized.message)?;
             }
@@ -178,8 +212,16 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
 
 /// Writes a file whole or not at all: a temporary file beside it, then rename.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    let fail = |e: std::io::Error| usage(format!("cannot write {}: {}", path.display(), io_reason(&e)));
-    let file_name = path.file_name().ok_or_else(|| usage(format!("cannot write {}: not a file name", path.display())))?;
+    let fail = |e: std::io::Error| {
+        usage(format!(
+            "cannot write {}: {}",
+            path.display(),
+            io_reason(&e)
+        ))
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| usage(format!("cannot write {}: not a file name", path.display())))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(file_name);
     tmp_name.push(format!(".{}.tmp", std::process::id()));
@@ -214,7 +256,10 @@ fn local_hostname() -> String {
 
 /// Now, or `SOURCE_DATE_EPOCH` for reproducible output.
 fn stamp_time() -> i64 {
-    if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.parse().ok()) {
+    if let Some(epoch) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
         return epoch;
     }
     std::time::SystemTime::now()

@@ -73,9 +73,16 @@ impl Config {
         let p = &self.sanitize;
         let l = &p.limits;
         if p.wrap_width != 0 && !(20..=998).contains(&p.wrap_width) {
-            problems.push(format!("sanitize.wrap_width = {} must be 0 (no wrapping) or 20..998", p.wrap_width));
+            problems.push(format!(
+                "sanitize.wrap_width = {} must be 0 (no wrapping) or 20..998",
+                p.wrap_width
+            ));
         }
-        for (name, value) in [("max_depth", l.max_depth), ("max_parts", l.max_parts), ("max_html_depth", l.max_html_depth)] {
+        for (name, value) in [
+            ("max_depth", l.max_depth),
+            ("max_parts", l.max_parts),
+            ("max_html_depth", l.max_html_depth),
+        ] {
             if value == 0 {
                 problems.push(format!("sanitize.limits.{name} must be at least 1"));
             }
@@ -92,7 +99,8 @@ impl Config {
             }
         }
         if p.subject_prefix.chars().any(char::is_control) {
-            problems.push("sanitize.subject_prefix must not contain control characters".to_string());
+            problems
+                .push("sanitize.subject_prefix must not contain control characters".to_string());
         }
         problems
     }
@@ -133,9 +141,11 @@ max_depth = 10
         assert!(text.starts_with("config m.toml, line 2:"), "{text}");
         assert!(text.contains("linkz"), "{text}");
         assert!(!text.contains('\n'));
-        let err = Config::parse("[sanitize]\nlinks = \"maybe\"\n", Path::new("m.toml")).unwrap_err();
+        let err =
+            Config::parse("[sanitize]\nlinks = \"maybe\"\n", Path::new("m.toml")).unwrap_err();
         assert!(err.to_string().contains("maybe"), "{err}");
-        let err = Config::parse("[sanitize.limits]\nmax_depth = 0\n", Path::new("m.toml")).unwrap_err();
+        let err =
+            Config::parse("[sanitize.limits]\nmax_depth = 0\n", Path::new("m.toml")).unwrap_err();
         assert!(err.to_string().contains("max_depth"), "{err}");
     }
 }

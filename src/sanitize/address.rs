@@ -135,7 +135,9 @@ fn clean_address(raw: &str) -> Option<String> {
     };
     let address: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     let (local, domain) = address.rsplit_once('@')?;
-    let bad = |c: char| c.is_control() || "<>()[],;:\\\"".contains(c) || header_text::is_invisible_control(c);
+    let bad = |c: char| {
+        c.is_control() || "<>()[],;:\\\"".contains(c) || header_text::is_invisible_control(c)
+    };
     if local.is_empty()
         || domain.is_empty()
         || address.len() > 320
@@ -226,10 +228,16 @@ mod tests {
 
     #[test]
     fn common_forms() {
-        assert_eq!(parse_address_list(b"a@example.jp"), vec![mb(None, "a@example.jp")]);
+        assert_eq!(
+            parse_address_list(b"a@example.jp"),
+            vec![mb(None, "a@example.jp")]
+        );
         assert_eq!(
             parse_address_list(b"\"Yamada, Taro\" <taro@example.jp>, <b@x.jp>"),
-            vec![mb(Some("Yamada, Taro"), "taro@example.jp"), mb(None, "b@x.jp")]
+            vec![
+                mb(Some("Yamada, Taro"), "taro@example.jp"),
+                mb(None, "b@x.jp")
+            ]
         );
         assert_eq!(
             parse_address_list(b"c@x.jp (Hanako)"),
@@ -245,14 +253,20 @@ mod tests {
         );
         let mut raw = encoding_rs::SHIFT_JIS.encode("山田 太郎").0.into_owned();
         raw.extend_from_slice(b" <t@example.jp>");
-        assert_eq!(parse_address_list(&raw), vec![mb(Some("山田 太郎"), "t@example.jp")]);
+        assert_eq!(
+            parse_address_list(&raw),
+            vec![mb(Some("山田 太郎"), "t@example.jp")]
+        );
     }
 
     #[test]
     fn groups_and_garbage() {
         assert_eq!(
             parse_address_list(b"undisclosed-recipients:;"),
-            vec![AddressItem::Group { name: "undisclosed-recipients".into(), members: vec![] }]
+            vec![AddressItem::Group {
+                name: "undisclosed-recipients".into(),
+                members: vec![]
+            }]
         );
         assert_eq!(parse_address_list(b"<not an address>, ,;;"), vec![]);
         assert_eq!(parse_address_list(b"\"unterminated <a@b"), vec![]);

@@ -2,10 +2,10 @@
 //! fields plus our own, and one `text/plain; charset=utf-8` body. The
 //! output is written once, from decoded values only.
 
+use super::Stamp;
 use super::encode::{self, TransferEncoding};
 use super::headers::KeptHeaders;
 use super::report::Report;
-use super::Stamp;
 
 /// Everything the composer needs besides the text.
 pub struct Composition<'a> {
@@ -21,7 +21,11 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
     let mut out = Vec::with_capacity(2048 + body_len * 4 / 3);
     let stamp_date = mail_parser::DateTime::from_timestamp(c.stamp.received_at).to_rfc822();
 
-    let mut received = vec!["by".to_string(), ascii_token(&c.stamp.hostname), "(mugai)".to_string()];
+    let mut received = vec![
+        "by".to_string(),
+        ascii_token(&c.stamp.hostname),
+        "(mugai)".to_string(),
+    ];
     if let Some(id) = &c.stamp.queue_id {
         received.extend(["id".to_string(), ascii_token(id)]);
     }
@@ -47,7 +51,11 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
         encode::unstructured(&mut out, "Subject", subject);
     }
     let date = h.date.clone().unwrap_or(stamp_date);
-    encode::tokens(&mut out, "Date", &date.split(' ').map(str::to_string).collect::<Vec<_>>());
+    encode::tokens(
+        &mut out,
+        "Date",
+        &date.split(' ').map(str::to_string).collect::<Vec<_>>(),
+    );
     let message_id = h
         .message_id
         .clone()
@@ -61,10 +69,23 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
     }
     let transfer = TransferEncoding::for_text(pieces);
     out.extend_from_slice(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n");
-    encode::tokens(&mut out, "Content-Transfer-Encoding", &[transfer.as_str().to_string()]);
-    let actions: Vec<String> = c.report.actions_header().split(' ').map(str::to_string).collect();
+    encode::tokens(
+        &mut out,
+        "Content-Transfer-Encoding",
+        &[transfer.as_str().to_string()],
+    );
+    let actions: Vec<String> = c
+        .report
+        .actions_header()
+        .split(' ')
+        .map(str::to_string)
+        .collect();
     encode::tokens(&mut out, "X-Mugai-Sanitized", &actions);
-    encode::tokens(&mut out, "X-Mugai-Original", &[c.report.original_sha256.clone()]);
+    encode::tokens(
+        &mut out,
+        "X-Mugai-Original",
+        std::slice::from_ref(&c.report.original_sha256),
+    );
     out.extend_from_slice(b"\r\n");
     encode::body(&mut out, transfer, pieces);
     out
@@ -77,5 +98,9 @@ fn ascii_token(text: &str) -> String {
         .filter(|c| c.is_ascii_graphic() && !"()<>;\"\\".contains(*c))
         .take(200)
         .collect();
-    if token.is_empty() { "localhost".to_string() } else { token }
+    if token.is_empty() {
+        "localhost".to_string()
+    } else {
+        token
+    }
 }

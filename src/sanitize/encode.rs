@@ -33,7 +33,7 @@ fn write_folded(out: &mut Vec<u8>, name: &str, atoms: &[String]) {
 /// Splits text into `=?UTF-8?B?…?=` words of at most 75 characters,
 /// never splitting a character.
 fn encoded_words(text: &str) -> Vec<String> {
-    const MAX_BYTES: usize = 45; // 60 base64 characters + 12 of framing
+    const MAX_BYTES: usize = 39; // 52 base64 characters + 12 of framing: fits after any field name
     let mut words = Vec::new();
     let mut start = 0;
     while start < text.len() {
@@ -41,7 +41,10 @@ fn encoded_words(text: &str) -> Vec<String> {
         while !text.is_char_boundary(end) {
             end -= 1;
         }
-        words.push(format!("=?UTF-8?B?{}?=", STANDARD.encode(&text[start..end])));
+        words.push(format!(
+            "=?UTF-8?B?{}?=",
+            STANDARD.encode(&text[start..end])
+        ));
         start = end;
     }
     words
@@ -57,7 +60,11 @@ fn is_plain_ascii(text: &str) -> bool {
 /// An unstructured header (Subject): ASCII as is, anything else encoded.
 pub fn unstructured(out: &mut Vec<u8>, name: &str, value: &str) {
     let atoms: Vec<String> = if is_plain_ascii(value) {
-        value.split(' ').filter(|w| !w.is_empty()).map(str::to_string).collect()
+        value
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
     } else {
         encoded_words(value)
     };
@@ -74,10 +81,11 @@ const ATEXT_SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
 fn phrase_atoms(name: &str, atoms: &mut Vec<String>) {
     if !name.is_ascii() || name.contains("=?") {
         atoms.extend(encoded_words(name));
-    } else if name
-        .split(' ')
-        .all(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || ATEXT_SPECIALS.contains(c)))
-    {
+    } else if name.split(' ').all(|w| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ATEXT_SPECIALS.contains(c))
+    }) {
         atoms.extend(name.split(' ').map(str::to_string));
     } else {
         let escaped = name.replace('\\', "\\\\").replace('"', "\\\"");
@@ -104,14 +112,25 @@ pub fn addresses(out: &mut Vec<u8>, name: &str, items: &[AddressItem]) {
         match item {
             AddressItem::Mailbox(m) => mailbox_atoms(m, last, &mut atoms),
             AddressItem::Group { name, members } => {
-                phrase_atoms(if name.is_empty() { "undisclosed-recipients" } else { name }, &mut atoms);
+                phrase_atoms(
+                    if name.is_empty() {
+                        "undisclosed-recipients"
+                    } else {
+                        name
+                    },
+                    &mut atoms,
+                );
                 if let Some(phrase) = atoms.last_mut() {
                     phrase.push(':');
                 }
                 for (j, m) in members.iter().enumerate() {
                     mailbox_atoms(m, j + 1 == members.len(), &mut atoms);
                 }
-                atoms.push(if last { ";".to_string() } else { ";,".to_string() });
+                atoms.push(if last {
+                    ";".to_string()
+                } else {
+                    ";,".to_string()
+                });
             }
         }
     }
@@ -192,7 +211,11 @@ impl Base64Lines<'_> {
 }
 
 fn base64_body(out: &mut Vec<u8>, pieces: &[&str]) {
-    let mut lines = Base64Lines { out, line: [0; B64_LINE], filled: 0 };
+    let mut lines = Base64Lines {
+        out,
+        line: [0; B64_LINE],
+        filled: 0,
+    };
     for piece in pieces {
         let mut rest = piece.as_bytes();
         while let Some(nl) = memchr::memchr(b'\n', rest) {
@@ -263,11 +286,15 @@ mod tests {
 
     #[test]
     fn ascii_and_japanese_subjects() {
-        assert_eq!(header(|o| unstructured(o, "Subject", "Hello world")), "Subject: Hello world\r\n");
+        assert_eq!(
+            header(|o| unstructured(o, "Subject", "Hello world")),
+            "Subject: Hello world\r\n"
+        );
         let s = header(|o| unstructured(o, "Subject", &"請求書".repeat(20)));
         assert!(s.lines().all(|l| l.len() <= 78), "{s}");
+        let raw = format!("{s}\r\nx");
         let parsed = mail_parser::MessageParser::default()
-            .parse(format!("{s}\r\nx").as_bytes())
+            .parse(raw.as_bytes())
             .unwrap();
         assert_eq!(parsed.subject().unwrap(), "請求書".repeat(20));
     }
@@ -275,18 +302,43 @@ mod tests {
     #[test]
     fn addresses_round_trip_through_mail_parser() {
         let items = vec![
-            AddressItem::Mailbox(Mailbox { name: Some("山田 太郎".into()), address: "t@example.jp".into() }),
-            AddressItem::Mailbox(Mailbox { name: Some("Doe, \"J\"".into()), address: "j@example.com".into() }),
-            AddressItem::Mailbox(Mailbox { name: None, address: "x@example.org".into() }),
+            AddressItem::Mailbox(Mailbox {
+                name: Some("山田 太郎".into()),
+                address: "t@example.jp".into(),
+            }),
+            AddressItem::Mailbox(Mailbox {
+                name: Some("Doe, \"J\"".into()),
+                address: "j@example.com".into(),
+            }),
+            AddressItem::Mailbox(Mailbox {
+                name: None,
+                address: "x@example.org".into(),
+            }),
         ];
         let s = header(|o| addresses(o, "To", &items));
-        let parsed = mail_parser::MessageParser::default().parse(format!("{s}\r\nx").as_bytes()).unwrap();
-        let to: Vec<_> = parsed.to().unwrap().iter().map(|a| (a.name().map(str::to_string), a.address().unwrap().to_string())).collect();
-        assert_eq!(to, vec![
-            (Some("山田 太郎".to_string()), "t@example.jp".to_string()),
-            (Some("Doe, \"J\"".to_string()), "j@example.com".to_string()),
-            (None, "x@example.org".to_string()),
-        ]);
+        let raw = format!("{s}\r\nx");
+        let parsed = mail_parser::MessageParser::default()
+            .parse(raw.as_bytes())
+            .unwrap();
+        let to: Vec<_> = parsed
+            .to()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a.name().map(str::to_string),
+                    a.address().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            to,
+            vec![
+                (Some("山田 太郎".to_string()), "t@example.jp".to_string()),
+                (Some("Doe, \"J\"".to_string()), "j@example.com".to_string()),
+                (None, "x@example.org".to_string()),
+            ]
+        );
     }
 
     #[test]
@@ -297,11 +349,19 @@ mod tests {
             body(&mut out, enc, &["notice\n", text]);
             assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 77));
             let decoded = match enc {
-                TransferEncoding::Base64 => mail_parser::decoders::base64::base64_decode(&out).unwrap(),
-                TransferEncoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(&out).unwrap(),
+                TransferEncoding::Base64 => {
+                    mail_parser::decoders::base64::base64_decode(&out).unwrap()
+                }
+                TransferEncoding::QuotedPrintable => {
+                    mail_parser::decoders::quoted_printable::quoted_printable_decode(&out).unwrap()
+                }
             };
             let expected = format!("notice\n{text}").replace('\n', "\r\n");
-            assert_eq!(String::from_utf8(decoded).unwrap().trim_end(), expected.trim_end(), "{enc:?}");
+            assert_eq!(
+                String::from_utf8(decoded).unwrap().trim_end(),
+                expected.trim_end(),
+                "{enc:?}"
+            );
         }
     }
 

@@ -66,7 +66,9 @@ fn decode_q(payload: &[u8]) -> Vec<u8> {
         match payload[i] {
             b'_' => out.push(b' '),
             b'=' => {
-                let hex = payload.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok());
+                let hex = payload
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok());
                 if let Some(v) = hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
                     out.push(v);
                     i += 2;
@@ -95,27 +97,28 @@ pub fn decode_unstructured(raw: &[u8]) -> String {
         }
     };
     while i < raw.len() {
-        if raw[i] == b'=' && raw.get(i + 1) == Some(&b'?') {
-            if let Some(word) = parse_encoded_word(&raw[i..]) {
-                let between = &raw[plain_start..i];
-                let only_space = between.iter().all(|b| b.is_ascii_whitespace());
-                if !(only_space && pending.is_some()) {
-                    flush_pending(&mut pending, &mut out);
-                    push_plain(&mut out, between);
-                }
-                match &mut pending {
-                    Some((label, bytes)) if label.eq_ignore_ascii_case(word.charset) => {
-                        bytes.extend_from_slice(&word.bytes)
-                    }
-                    _ => {
-                        flush_pending(&mut pending, &mut out);
-                        pending = Some((word.charset.to_string(), word.bytes));
-                    }
-                }
-                i += word.len;
-                plain_start = i;
-                continue;
+        if raw[i] == b'='
+            && raw.get(i + 1) == Some(&b'?')
+            && let Some(word) = parse_encoded_word(&raw[i..])
+        {
+            let between = &raw[plain_start..i];
+            let only_space = between.iter().all(|b| b.is_ascii_whitespace());
+            if !(only_space && pending.is_some()) {
+                flush_pending(&mut pending, &mut out);
+                push_plain(&mut out, between);
             }
+            match &mut pending {
+                Some((label, bytes)) if label.eq_ignore_ascii_case(word.charset) => {
+                    bytes.extend_from_slice(&word.bytes)
+                }
+                _ => {
+                    flush_pending(&mut pending, &mut out);
+                    pending = Some((word.charset.to_string(), word.bytes));
+                }
+            }
+            i += word.len;
+            plain_start = i;
+            continue;
         }
         i += 1;
     }
@@ -174,7 +177,10 @@ mod tests {
 
     #[test]
     fn plain_and_folded() {
-        assert_eq!(decode_unstructured(b" Hello\r\n  world \r\n"), "Hello world");
+        assert_eq!(
+            decode_unstructured(b" Hello\r\n  world \r\n"),
+            "Hello world"
+        );
     }
 
     #[test]
@@ -187,7 +193,10 @@ mod tests {
             decode_unstructured(b"=?UTF-8?Q?=E3=81=93=E3=82=93?= =?utf-8?q?_x?="),
             "こん x"
         );
-        assert_eq!(decode_unstructured(b"=?shift_jis?B?grGC8YLJgr+CzQ==?="), "こんにちは");
+        assert_eq!(
+            decode_unstructured(b"=?shift_jis?B?grGC8YLJgr+CzQ==?="),
+            "こんにちは"
+        );
         // An unknown Microsoft label is mapped, not passed through as ESC bytes.
         assert_eq!(
             decode_unstructured(b"=?ISO-2022-JP-MS?B?GyRCLSEtahsoQg==?="),

@@ -28,7 +28,11 @@ pub struct KeptHeaders {
 const MAX_REFERENCES: usize = 50;
 
 /// The raw value bytes of a header field of `part`.
-pub fn raw_value<'m>(message: &'m Message<'_>, part: &MessagePart<'_>, name: HeaderName<'_>) -> Option<&'m [u8]> {
+pub fn raw_value<'m>(
+    message: &'m Message<'_>,
+    part: &MessagePart<'_>,
+    name: HeaderName<'_>,
+) -> Option<&'m [u8]> {
     let header = part.headers.iter().find(|h| h.name == name)?;
     message
         .raw_message
@@ -47,7 +51,9 @@ pub fn read(message: &Message<'_>) -> KeptHeaders {
             .get(header.offset_start as usize..header.offset_end as usize)
             .unwrap_or_default();
         match header.name {
-            HeaderName::From if kept.from.is_empty() => kept.from = address::parse_address_list(raw),
+            HeaderName::From if kept.from.is_empty() => {
+                kept.from = address::parse_address_list(raw)
+            }
             HeaderName::To if kept.to.is_empty() => kept.to = address::parse_address_list(raw),
             HeaderName::Cc if kept.cc.is_empty() => kept.cc = address::parse_address_list(raw),
             HeaderName::ReplyTo if kept.reply_to.is_empty() => {
@@ -92,12 +98,18 @@ pub fn read(message: &Message<'_>) -> KeptHeaders {
 pub fn message_ids(raw: &[u8]) -> Vec<String> {
     let text = String::from_utf8_lossy(raw);
     let valid = |id: &str| {
-        !id.is_empty() && id.len() <= 250 && id.bytes().all(|b| (0x21..0x7f).contains(&b) && b != b'<' && b != b'>')
+        !id.is_empty()
+            && id.len() <= 250
+            && id
+                .bytes()
+                .all(|b| (0x21..0x7f).contains(&b) && b != b'<' && b != b'>')
     };
     let mut ids = Vec::new();
     let mut rest = text.as_ref();
     while let Some(open) = rest.find('<') {
-        let Some(close) = rest[open..].find('>') else { break };
+        let Some(close) = rest[open..].find('>') else {
+            break;
+        };
         let id = &rest[open + 1..open + close];
         if valid(id) {
             ids.push(format!("<{id}>"));
@@ -122,7 +134,10 @@ mod tests {
 
     #[test]
     fn message_ids_are_validated() {
-        assert_eq!(message_ids(b" <a@b> <c@d>\r\n <bad id@x> "), vec!["<a@b>", "<c@d>"]);
+        assert_eq!(
+            message_ids(b" <a@b> <c@d>\r\n <bad id@x> "),
+            vec!["<a@b>", "<c@d>"]
+        );
         assert_eq!(message_ids(b"bare@host"), vec!["<bare@host>"]);
         assert!(message_ids(b"no id here").is_empty());
     }
@@ -135,7 +150,7 @@ Date: Mon, 2 Nov 2026 09:00:00 +0900\r\nReceived: from x\r\nMessage-ID: <1@x>\r\
         let kept = read(&message);
         assert_eq!(kept.subject.as_deref(), Some("日本"));
         assert_eq!(address::display(&kept.from), "山田 <y@example.jp>");
-        assert_eq!(kept.date.as_deref(), Some("Mon, 02 Nov 2026 09:00:00 +0900"));
+        assert_eq!(kept.date.as_deref(), Some("Mon, 2 Nov 2026 09:00:00 +0900"));
         assert_eq!(kept.message_id.as_deref(), Some("<1@x>"));
         assert_eq!(kept.dropped, 2);
     }

@@ -44,9 +44,36 @@ pub fn html_to_text(html: &str, policy: &Policy) -> Result<String, HtmlRejected>
 }
 
 const VOID_OR_SELF_CLOSING: &[&[u8]] = &[
-    b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link", b"meta",
-    b"param", b"source", b"track", b"wbr", b"p", b"li", b"dt", b"dd", b"tr", b"td", b"th",
-    b"option", b"optgroup", b"tbody", b"thead", b"tfoot", b"colgroup", b"rb", b"rt", b"rp",
+    b"area",
+    b"base",
+    b"br",
+    b"col",
+    b"embed",
+    b"hr",
+    b"img",
+    b"input",
+    b"link",
+    b"meta",
+    b"param",
+    b"source",
+    b"track",
+    b"wbr",
+    b"p",
+    b"li",
+    b"dt",
+    b"dd",
+    b"tr",
+    b"td",
+    b"th",
+    b"option",
+    b"optgroup",
+    b"tbody",
+    b"thead",
+    b"tfoot",
+    b"colgroup",
+    b"rb",
+    b"rt",
+    b"rp",
 ];
 
 /// An upper-bound estimate of element nesting: open tags that need an
@@ -230,7 +257,10 @@ mod tests {
         assert_eq!(text.replace('\n', ""), long);
         let unwrapped = html_to_text(
             &format!("<p>{long}</p>"),
-            &Policy { wrap_width: 0, ..Policy::default() },
+            &Policy {
+                wrap_width: 0,
+                ..Policy::default()
+            },
         )
         .unwrap();
         assert_eq!(unwrapped.trim_end(), long);
@@ -239,10 +269,19 @@ mod tests {
     #[test]
     fn limits_reject_before_converting() {
         let deep = "<div>".repeat(5000);
-        assert_eq!(html_to_text(&deep, &Policy::default()), Err(HtmlRejected::TooDeep));
+        assert_eq!(
+            html_to_text(&deep, &Policy::default()),
+            Err(HtmlRejected::TooDeep)
+        );
         let mut policy = Policy::default();
         policy.limits.max_html_size = crate::policy::ByteSize(10);
-        assert_eq!(html_to_text("<p>0123456789</p>", &policy), Err(HtmlRejected::TooLarge));
-        assert_eq!(nesting_estimate(b"<p>a<p>b<br><img/><!-- <div> --><div></div>"), 1);
+        assert_eq!(
+            html_to_text("<p>0123456789</p>", &policy),
+            Err(HtmlRejected::TooLarge)
+        );
+        assert_eq!(
+            nesting_estimate(b"<p>a<p>b<br><img/><!-- <div> --><div></div>"),
+            1
+        );
     }
 }

@@ -30,9 +30,28 @@ const INTERESTING: [bool; 256] = {
 
 /// Schemes that are links without `//` (and so need naming).
 const BARE_SCHEMES: &[&str] = &[
-    "mailto", "tel", "sms", "callto", "sip", "sips", "facetime", "javascript", "vbscript",
-    "data", "file", "news", "nntp", "search-ms", "ms-msdt", "ms-word", "ms-excel",
-    "ms-powerpoint", "ms-settings", "skype", "webcal", "itms-services",
+    "mailto",
+    "tel",
+    "sms",
+    "callto",
+    "sip",
+    "sips",
+    "facetime",
+    "javascript",
+    "vbscript",
+    "data",
+    "file",
+    "news",
+    "nntp",
+    "search-ms",
+    "ms-msdt",
+    "ms-word",
+    "ms-excel",
+    "ms-powerpoint",
+    "ms-settings",
+    "skype",
+    "webcal",
+    "itms-services",
 ];
 
 /// Accumulates output text, one block per body part.
@@ -88,7 +107,11 @@ impl BodyWriter {
             return;
         }
         self.ensure_line_start();
-        if !self.out.ends_with("\n\n") && !self.out.ends_with(&format!("\n{}\n", self.prefix.trim_end())) {
+        if !self.out.ends_with("\n\n")
+            && !self
+                .out
+                .ends_with(&format!("\n{}\n", self.prefix.trim_end()))
+        {
             self.newline();
         }
     }
@@ -141,7 +164,11 @@ impl BodyWriter {
                 b'\n' | b'\r' => {
                     self.emit(&text[start..i]);
                     self.newline();
-                    i += if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                    i += if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                        2
+                    } else {
+                        1
+                    };
                     start = i;
                 }
                 b':' | b'.' => {
@@ -171,10 +198,10 @@ impl BodyWriter {
                 }
                 0xc2 | 0xe2 | 0xef => {
                     let drop = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-                        (0xc2, Some(0x80..=0x9f), _) => 2,             // C1 controls
-                        (0xe2, Some(0x80), Some(0xaa..=0xae)) => 3,    // LRE … RLO
-                        (0xe2, Some(0x81), Some(0xa6..=0xa9)) => 3,    // LRI … PDI
-                        (0xef, Some(0xbb), Some(0xbf)) => 3,           // BOM
+                        (0xc2, Some(0x80..=0x9f), _) => 2,          // C1 controls
+                        (0xe2, Some(0x80), Some(0xaa..=0xae)) => 3, // LRE … RLO
+                        (0xe2, Some(0x81), Some(0xa6..=0xa9)) => 3, // LRI … PDI
+                        (0xef, Some(0xbb), Some(0xbf)) => 3,        // BOM
                         _ => 0,
                     };
                     if drop > 0 {
@@ -217,7 +244,11 @@ fn is_scheme_byte(b: u8) -> bool {
 }
 
 fn is_url_byte(b: u8) -> bool {
-    (0x21..=0x7e).contains(&b) && !matches!(b, b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^')
+    (0x21..=0x7e).contains(&b)
+        && !matches!(
+            b,
+            b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
+        )
 }
 
 /// End of a URL starting at `from`: URL characters, minus trailing punctuation.
@@ -226,10 +257,7 @@ fn url_end(bytes: &[u8], from: usize) -> usize {
     while end < bytes.len() && is_url_byte(bytes[end]) {
         end += 1;
     }
-    loop {
-        let Some(&last) = bytes.get(end.wrapping_sub(1)).filter(|_| end > from) else {
-            break;
-        };
+    while let Some(&last) = bytes.get(end.wrapping_sub(1)).filter(|_| end > from) {
         let unbalanced = |open: u8, close: u8| {
             last == close && {
                 let s = &bytes[from..end];
@@ -258,7 +286,10 @@ fn scheme_link(bytes: &[u8], floor: usize, colon: usize) -> Option<(usize, usize
     }
     let slashes = bytes.get(colon + 1..colon + 3) == Some(b"//");
     // Already defanged text (security advisories, our own notice) stays as is.
-    if [&b"hxxp"[..], b"hxxps", b"fxp", b"fxps"].iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+    if [&b"hxxp"[..], b"hxxps", b"fxp", b"fxps"]
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(scheme))
+    {
         return None;
     }
     if !slashes {
@@ -272,7 +303,14 @@ fn scheme_link(bytes: &[u8], floor: usize, colon: usize) -> Option<(usize, usize
     if end <= body_start {
         return None;
     }
-    Some((start, end, LinkKind::Scheme { colon: colon - start, slashes }))
+    Some((
+        start,
+        end,
+        LinkKind::Scheme {
+            colon: colon - start,
+            slashes,
+        },
+    ))
 }
 
 /// A bare `www.host` whose dot is at `dot`.
@@ -281,10 +319,15 @@ fn www_link(bytes: &[u8], floor: usize, dot: usize) -> Option<(usize, usize, Lin
     if start < floor || !bytes[start..dot].eq_ignore_ascii_case(b"www") {
         return None;
     }
-    if start > 0 && (bytes[start - 1].is_ascii_alphanumeric() || b"./@-_".contains(&bytes[start - 1])) {
+    if start > 0
+        && (bytes[start - 1].is_ascii_alphanumeric() || b"./@-_".contains(&bytes[start - 1]))
+    {
         return None;
     }
-    if !bytes.get(dot + 1).is_some_and(|b| b.is_ascii_alphanumeric()) {
+    if !bytes
+        .get(dot + 1)
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+    {
         return None;
     }
     let end = url_end(bytes, dot + 1);
@@ -341,16 +384,28 @@ mod tests {
     fn defangs_every_link_form() {
         let cases = [
             ("see https://example.com/a.", "see hxxps://example[.]com/a."),
-            ("http://a.b.example/x?y=1#z", "hxxp://a[.]b[.]example/x?y=1#z"),
-            ("ftp://files.example.jp/pub", "fxp://files[.]example[.]jp/pub"),
+            (
+                "http://a.b.example/x?y=1#z",
+                "hxxp://a[.]b[.]example/x?y=1#z",
+            ),
+            (
+                "ftp://files.example.jp/pub",
+                "fxp://files[.]example[.]jp/pub",
+            ),
             ("(www.example.jp)", "(www[.]example[.]jp)"),
             ("mailto:taro@example.jp", "mailto[:]taro[@]example[.]jp"),
             ("tel:+81-3-1234-5678", "tel[:]+81-3-1234-5678"),
             ("HTTPS://EXAMPLE.COM", "hxxps://EXAMPLE[.]COM"),
-            ("詳細はhttps://example.jp/aです", "詳細はhxxps://example[.]jp/aです"),
+            (
+                "詳細はhttps://example.jp/aです",
+                "詳細はhxxps://example[.]jp/aです",
+            ),
             ("smb://server.local/share", "smb[:]//server[.]local/share"),
             ("javascript:alert(1)", "javascript[:]alert(1)"),
-            ("https://user@evil.example/", "hxxps://user[@]evil[.]example/"),
+            (
+                "https://user@evil.example/",
+                "hxxps://user[@]evil[.]example/",
+            ),
             ("hxxps://already[.]defanged/", "hxxps://already[.]defanged/"),
         ];
         for (input, expected) in cases {
@@ -360,15 +415,27 @@ mod tests {
 
     #[test]
     fn leaves_ordinary_text_alone() {
-        for text in ["Note: see 3.5 below.", "時刻 10:30。", "e.g. mywww.site", "a: b. c", "x://"] {
+        for text in [
+            "Note: see 3.5 below.",
+            "時刻 10:30。",
+            "e.g. mywww.site",
+            "a: b. c",
+            "x://",
+        ] {
             assert_eq!(run(LinkMode::Defang, text), text);
         }
     }
 
     #[test]
     fn keep_and_remove_modes() {
-        assert_eq!(run(LinkMode::Keep, "go https://a.jp/x now"), "go https://a.jp/x now");
-        assert_eq!(run(LinkMode::Remove, "go https://a.jp/x now"), "go [URL削除] now");
+        assert_eq!(
+            run(LinkMode::Keep, "go https://a.jp/x now"),
+            "go https://a.jp/x now"
+        );
+        assert_eq!(
+            run(LinkMode::Remove, "go https://a.jp/x now"),
+            "go [URL削除] now"
+        );
         let mut w = BodyWriter::new(LinkMode::Remove, Language::En, 0);
         w.write("www.a.jp");
         assert_eq!(w.into_string(), "[URL removed]");
@@ -377,7 +444,10 @@ mod tests {
     #[test]
     fn line_ends_controls_and_script() {
         assert_eq!(run(LinkMode::Keep, "a\r\nb\rc\nd"), "a\nb\nc\nd");
-        assert_eq!(run(LinkMode::Keep, "a\u{1b}$Bb\u{0}c\u{85}d\u{202e}e\u{feff}f"), "a$Bbcdef");
+        assert_eq!(
+            run(LinkMode::Keep, "a\u{1b}$Bb\u{0}c\u{85}d\u{202e}e\u{feff}f"),
+            "a$Bbcdef"
+        );
         assert_eq!(run(LinkMode::Keep, "x<SCRIPT>y"), "x＜SCRIPT>y");
     }
 

@@ -11,6 +11,9 @@
 //! rewritten, everything else removed) → notice from the report → compose.
 //! Any panic inside is caught and the message refused (fail closed).
 
+// Inside the core a refusal travels with the report by value (moved once).
+#![allow(clippy::result_large_err)]
+
 mod address;
 mod charset;
 mod compose;
@@ -60,7 +63,8 @@ pub struct Sanitized {
 /// A message refused as a whole; `report.reason` says why.
 #[derive(Debug, Clone)]
 pub struct Refused {
-    pub report: Report,
+    /// Boxed: a refusal is rare, and a small `Err` keeps `Result` cheap.
+    pub report: Box<Report>,
 }
 
 /// SHA-256 of the original, lower-case hex: the quarantine handle.
@@ -80,13 +84,25 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Sanitizes one message. Never panics; never returns original bytes.
 pub fn sanitize(original: &[u8], policy: &Policy, stamp: &Stamp) -> Result<Sanitized, Refused> {
-    sanitize_with_id(original, original_id(original), original.len() as u64, policy, stamp)
+    sanitize_with_id(
+        original,
+        original_id(original),
+        original.len() as u64,
+        policy,
+        stamp,
+    )
 }
 
 /// As [`sanitize`], for a caller that already hashed the original (for
 /// instance while streaming it) or holds only its first bytes: `id` and
 /// `size` describe the whole original.
-pub fn sanitize_with_id(original: &[u8], id: String, size: u64, policy: &Policy, stamp: &Stamp) -> Result<Sanitized, Refused> {
+pub fn sanitize_with_id(
+    original: &[u8],
+    id: String,
+    size: u64,
+    policy: &Policy,
+    stamp: &Stamp,
+) -> Result<Sanitized, Refused> {
     let report = Report::new(id, size);
     let refuse = |mut report: Report, refusal: Refusal| {
         report.outcome = Outcome::Refused;
@@ -94,11 +110,19 @@ pub fn sanitize_with_id(original: &[u8], id: String, size: u64, policy: &Policy,
         report.detail = Some(refusal.detail);
         report.parts.clear();
         report.actions.clear();
-        Err(Refused { report })
+        Err(Refused {
+            report: Box::new(report),
+        })
     };
     let max = policy.limits.max_message_size;
     if size > max.bytes() {
-        return refuse(report, Refusal::new(RefusalCode::Size, format!("message of {size} bytes exceeds {max}")));
+        return refuse(
+            report,
+            Refusal::new(
+                RefusalCode::Size,
+                format!("message of {size} bytes exceeds {max}"),
+            ),
+        );
     }
     if let Err(refusal) = check_lines(original, policy) {
         return refuse(report, refusal);
@@ -109,7 +133,10 @@ pub fn sanitize_with_id(original: &[u8], id: String, size: u64, policy: &Policy,
         Ok(Err((report, refusal))) => refuse(report, refusal),
         Err(_) => refuse(
             fallback,
-            Refusal::new(RefusalCode::Structure, "the message structure could not be parsed"),
+            Refusal::new(
+                RefusalCode::Structure,
+                "the message structure could not be parsed",
+            ),
         ),
     }
 }
@@ -122,7 +149,11 @@ fn check_lines(original: &[u8], policy: &Policy) -> Result<(), Refusal> {
         if end - start > max {
             return Err(Refusal::new(
                 RefusalCode::Structure,
-                format!("a line of {} octets exceeds max_line_length {}", end - start, policy.limits.max_line_length),
+                format!(
+                    "a line of {} octets exceeds max_line_length {}",
+                    end - start,
+                    policy.limits.max_line_length
+                ),
             ));
         }
         start = end + 1;
@@ -132,7 +163,8 @@ fn check_lines(original: &[u8], policy: &Policy) -> Result<(), Refusal> {
 
 /// Bare CR line ends (old Mac mail) become LF so the parser sees lines.
 fn normalise_line_ends(original: &[u8]) -> Cow<'_, [u8]> {
-    let has_bare_cr = memchr::memchr_iter(b'\r', original).any(|i| original.get(i + 1) != Some(&b'\n'));
+    let has_bare_cr =
+        memchr::memchr_iter(b'\r', original).any(|i| original.get(i + 1) != Some(&b'\n'));
     if !has_bare_cr {
         return Cow::Borrowed(original);
     }
@@ -147,11 +179,48 @@ fn normalise_line_ends(original: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
-fn run(original: &[u8], policy: &Policy, stamp: &Stamp, mut report: Report) -> Result<Sanitized, (Report, Refusal)> {
+/// True when the input opens with a header field (after an optional mbox
+/// `From ` line), as every RFC 5322 message does.
+fn starts_with_header_field(bytes: &[u8]) -> bool {
+    let mut rest = bytes;
+    if rest.starts_with(b"From ") {
+        rest = memchr::memchr(b'\n', rest).map_or(&[][..], |nl| &rest[nl + 1..]);
+    }
+    let name_len = rest
+        .iter()
+        .take_while(|&&b| (0x21..0x7f).contains(&b) && b != b':')
+        .count();
+    name_len > 0 && rest.get(name_len) == Some(&b':')
+}
+
+fn run(
+    original: &[u8],
+    policy: &Policy,
+    stamp: &Stamp,
+    mut report: Report,
+) -> Result<Sanitized, (Report, Refusal)> {
+    if !starts_with_header_field(original) {
+        return Err((
+            report,
+            Refusal::new(
+                RefusalCode::Header,
+                "no header block: this is not an RFC 5322 message",
+            ),
+        ));
+    }
     let bytes = normalise_line_ends(original);
     let parser = mail_parser::MessageParser::default();
-    let Some(message) = parser.parse(bytes.as_ref()).filter(|m| m.parts.first().is_some_and(|p| !p.headers.is_empty())) else {
-        return Err((report, Refusal::new(RefusalCode::Header, "no header block: this is not an RFC 5322 message")));
+    let Some(message) = parser
+        .parse(bytes.as_ref())
+        .filter(|m| m.parts.first().is_some_and(|p| !p.headers.is_empty()))
+    else {
+        return Err((
+            report,
+            Refusal::new(
+                RefusalCode::Header,
+                "no header block: this is not an RFC 5322 message",
+            ),
+        ));
     };
     let kept = headers::read(&message);
     if kept.dropped > 0 {
@@ -164,7 +233,9 @@ fn run(original: &[u8], policy: &Policy, stamp: &Stamp, mut report: Report) -> R
     if let Err(refusal) = walker.message(&message, "", 1) {
         return Err((walker.report, refusal));
     }
-    let Walker { body, mut report, .. } = walker;
+    let Walker {
+        body, mut report, ..
+    } = walker;
     let links_found = body.links_found;
     let body = body.into_string();
 
@@ -185,7 +256,12 @@ fn run(original: &[u8], policy: &Policy, stamp: &Stamp, mut report: Report) -> R
         notice_writer.start_block();
     }
     let notice_text = notice_writer.into_string();
-    let composition = compose::Composition { headers: &kept, subject: subject.as_deref(), report: &report, stamp };
+    let composition = compose::Composition {
+        headers: &kept,
+        subject: subject.as_deref(),
+        report: &report,
+        stamp,
+    };
     let message = compose::compose(&composition, &[&notice_text, &body]);
     Ok(Sanitized { message, report })
 }
@@ -196,7 +272,7 @@ fn tag_subject(subject: Option<&str>, prefix: &str) -> Option<String> {
     match subject {
         _ if prefix.is_empty() => subject.map(str::to_string),
         Some(s) if s.contains(prefix) => Some(s.to_string()),
-        Some(s) if s.is_empty() => Some(prefix.to_string()),
+        Some("") => Some(prefix.to_string()),
         Some(s) => Some(format!("{prefix} {s}")),
         None => Some(prefix.to_string()),
     }
@@ -208,8 +284,14 @@ mod tests {
 
     #[test]
     fn subject_prefix_is_added_once() {
-        assert_eq!(tag_subject(Some("件名"), "[外部]").as_deref(), Some("[外部] 件名"));
-        assert_eq!(tag_subject(Some("Re: [外部] 件名"), "[外部]").as_deref(), Some("Re: [外部] 件名"));
+        assert_eq!(
+            tag_subject(Some("件名"), "[外部]").as_deref(),
+            Some("[外部] 件名")
+        );
+        assert_eq!(
+            tag_subject(Some("Re: [外部] 件名"), "[外部]").as_deref(),
+            Some("Re: [外部] 件名")
+        );
         assert_eq!(tag_subject(None, "[外部]").as_deref(), Some("[外部]"));
         assert_eq!(tag_subject(Some("件名"), "").as_deref(), Some("件名"));
     }

@@ -23,14 +23,20 @@ pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
     if report.has(Action::TextConverted) {
         lines.push(format!(
             "{bullet}{}",
-            if ja { "HTML形式の本文をテキスト形式に変換しました。" } else { "The HTML body was converted to plain text." }
+            if ja {
+                "HTML形式の本文をテキスト形式に変換しました。"
+            } else {
+                "The HTML body was converted to plain text."
+            }
         ));
     }
     if report.has(Action::LinksDefanged) || report.has(Action::LinksRemoved) {
         let text = match (policy.links, ja) {
             (LinkMode::Remove, true) => "本文中のURLを削除しました。",
             (LinkMode::Remove, false) => "Links in the text were removed.",
-            (_, true) => "本文中のURLはクリックできないよう書き換えています（http → hxxp、. → [.]）。",
+            (_, true) => {
+                "本文中のURLはクリックできないよう書き換えています（http → hxxp、. → [.]）。"
+            }
             (_, false) => "Links in the text were made unclickable (http → hxxp, . → [.]).",
         };
         lines.push(format!("{bullet}{text}"));
@@ -38,21 +44,32 @@ pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
     if report.has(Action::ForwardedInlined) {
         lines.push(format!(
             "{bullet}{}",
-            if ja { "添付されたメールを本文に引用して表示しています。" } else { "Attached messages are shown quoted in the text." }
+            if ja {
+                "添付されたメールを本文に引用して表示しています。"
+            } else {
+                "Attached messages are shown quoted in the text."
+            }
         ));
     }
     let removed: Vec<&PartReport> = report.notable_parts().collect();
     if !removed.is_empty() {
         lines.push(format!(
             "{bullet}{}",
-            if ja { "次の添付ファイル等を削除しました。" } else { "These parts were removed:" }
+            if ja {
+                "次の添付ファイル等を削除しました。"
+            } else {
+                "These parts were removed:"
+            }
         ));
         for part in removed {
             lines.push(format!("    {}", describe(part, ja)));
         }
     }
     lines.push(if ja {
-        format!("原本が必要な場合は、次の原本IDを添えて管理者にお申し出ください。\n原本ID: {}", report.original_sha256)
+        format!(
+            "原本が必要な場合は、次の原本IDを添えて管理者にお申し出ください。\n原本ID: {}",
+            report.original_sha256
+        )
     } else {
         format!(
             "To obtain the original, contact your administrator quoting this ID:\nOriginal ID: {}",
@@ -72,9 +89,17 @@ fn describe(part: &PartReport, ja: bool) -> String {
     };
     let reason = part.reason.map(|r| reason_text(r, ja)).unwrap_or_default();
     if ja {
-        format!("- {name}（{}、{}）: {reason}", human_size(part.size), part.detected_type)
+        format!(
+            "- {name}（{}、{}）: {reason}",
+            human_size(part.size),
+            part.detected_type
+        )
     } else {
-        format!("- {name} ({}, {}): {reason}", human_size(part.size), part.detected_type)
+        format!(
+            "- {name} ({}, {}): {reason}",
+            human_size(part.size),
+            part.detected_type
+        )
     }
 }
 
@@ -92,7 +117,10 @@ fn reason_text(reason: PartReason, ja: bool) -> &'static str {
         (PartReason::BadEncoding, false) => "its encoding is broken",
         (PartReason::Unsupported, true) => "テキストとして安全に表示できない形式のため削除しました",
         (PartReason::Unsupported, false) => "a type that cannot be shown safely as text",
-        (PartReason::AlternativeUnused | PartReason::HtmlToText | PartReason::ForwardedMessage, _) => "",
+        (
+            PartReason::AlternativeUnused | PartReason::HtmlToText | PartReason::ForwardedMessage,
+            _,
+        ) => "",
     }
 }
 

@@ -30,7 +30,9 @@ fn split_params(raw: &[u8]) -> Vec<(String, Vec<u8>)> {
         while i < raw.len() && raw[i] != b'=' && raw[i] != b';' {
             i += 1;
         }
-        let name = String::from_utf8_lossy(&raw[name_start..i]).trim().to_ascii_lowercase();
+        let name = String::from_utf8_lossy(&raw[name_start..i])
+            .trim()
+            .to_ascii_lowercase();
         if i >= raw.len() || raw[i] == b';' {
             continue;
         }
@@ -179,18 +181,29 @@ mod tests {
 
     #[test]
     fn plain_and_quoted() {
-        assert_eq!(param(b"attachment; filename=a.pdf", "filename").unwrap(), "a.pdf");
         assert_eq!(
-            param(b"attachment; filename=\"my \\\"file\\\".pdf\"; size=3", "filename").unwrap(),
+            param(b"attachment; filename=a.pdf", "filename").unwrap(),
+            "a.pdf"
+        );
+        assert_eq!(
+            param(
+                b"attachment; filename=\"my \\\"file\\\".pdf\"; size=3",
+                "filename"
+            )
+            .unwrap(),
             "my \"file\".pdf"
         );
-        assert_eq!(param(b"text/plain; charset=\"ISO-2022-JP\"", "charset").unwrap(), "ISO-2022-JP");
+        assert_eq!(
+            param(b"text/plain; charset=\"ISO-2022-JP\"", "charset").unwrap(),
+            "ISO-2022-JP"
+        );
         assert!(param(b"attachment", "filename").is_none());
     }
 
     #[test]
     fn rfc2231_with_charset_and_continuations() {
-        let raw = b"attachment;\r\n filename*0*=UTF-8''%E8%AB%8B%E6%B1%82;\r\n filename*1*=%E6%9B%B8.pdf";
+        let raw =
+            b"attachment;\r\n filename*0*=UTF-8''%E8%AB%8B%E6%B1%82;\r\n filename*1*=%E6%9B%B8.pdf";
         assert_eq!(param(raw, "filename").unwrap(), "請求書.pdf");
         let raw = b"attachment; filename*=iso-2022-jp'ja'%1B%24B%40A5a%3Dq%1B%28B.pdf";
         assert_eq!(param(raw, "filename").unwrap(), "請求書.pdf");
@@ -211,10 +224,17 @@ mod tests {
     #[test]
     fn filename_prefers_disposition() {
         assert_eq!(
-            filename(Some(b"attachment; filename=b.txt"), Some(b"text/plain; name=a.txt")).unwrap(),
+            filename(
+                Some(b"attachment; filename=b.txt"),
+                Some(b"text/plain; name=a.txt")
+            )
+            .unwrap(),
             "b.txt"
         );
-        assert_eq!(filename(Some(b"inline"), Some(b"text/plain; name=a.txt")).unwrap(), "a.txt");
+        assert_eq!(
+            filename(Some(b"inline"), Some(b"text/plain; name=a.txt")).unwrap(),
+            "a.txt"
+        );
         assert_eq!(filename(None, None), None);
     }
 }

@@ -201,9 +201,9 @@ impl Report {
 
     /// Parts the recipient should be told about (removed attachments …).
     pub fn notable_parts(&self) -> impl Iterator<Item = &PartReport> {
-        self.parts
-            .iter()
-            .filter(|p| p.action == PartAction::Removed && p.reason.is_some_and(PartReason::is_notable))
+        self.parts.iter().filter(|p| {
+            p.action == PartAction::Removed && p.reason.is_some_and(PartReason::is_notable)
+        })
     }
 
     /// The value of `X-Mugai-Sanitized`: space-separated action tokens.

@@ -47,12 +47,24 @@ mod tests {
 
     #[test]
     fn magic_wins_over_labels() {
-        assert_eq!(detect_type(b"%PDF-1.7\n...", "text/plain"), "application/pdf");
-        assert_eq!(detect_type(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff", "image/png")
-            .as_str(), "application/vnd.microsoft.portable-executable");
+        assert_eq!(
+            detect_type(b"%PDF-1.7\n...", "text/plain"),
+            "application/pdf"
+        );
+        assert_eq!(
+            detect_type(
+                b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff",
+                "image/png"
+            )
+            .as_str(),
+            "application/vnd.microsoft.portable-executable"
+        );
         assert!(is_binary_format(b"PK\x03\x04\x14\x00\x00\x00\x08\x00"));
         assert_eq!(detect_type("本文".as_bytes(), "text/plain"), "text/plain");
-        assert_eq!(detect_type(b"\x00\x01\x02\x03", "text/plain"), "application/octet-stream");
+        assert_eq!(
+            detect_type(b"\x00\x01\x02\x03", "text/plain"),
+            "application/octet-stream"
+        );
         assert_eq!(detect_type(b"", "application/pdf"), "application/x-empty");
     }
 }

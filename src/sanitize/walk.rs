@@ -25,7 +25,10 @@ pub struct Refusal {
 
 impl Refusal {
     pub fn new(code: RefusalCode, detail: impl Into<String>) -> Refusal {
-        Refusal { code, detail: detail.into() }
+        Refusal {
+            code,
+            detail: detail.into(),
+        }
     }
 }
 
@@ -61,7 +64,11 @@ pub struct Walker<'p> {
 }
 
 fn join(prefix: &str, index: usize) -> String {
-    if prefix.is_empty() { index.to_string() } else { format!("{prefix}.{index}") }
+    if prefix.is_empty() {
+        index.to_string()
+    } else {
+        format!("{prefix}.{index}")
+    }
 }
 
 fn content_type(part: &MessagePart<'_>) -> String {
@@ -77,7 +84,8 @@ fn content_type(part: &MessagePart<'_>) -> String {
 }
 
 fn is_attachment(part: &MessagePart<'_>) -> bool {
-    part.content_disposition().is_some_and(|d| d.is_attachment())
+    part.content_disposition()
+        .is_some_and(|d| d.is_attachment())
 }
 
 fn has_content(text: &str) -> bool {
@@ -96,7 +104,12 @@ impl<'p> Walker<'p> {
     }
 
     /// Walks a whole message whose parts are numbered under `prefix`.
-    pub fn message(&mut self, msg: &Message<'_>, prefix: &str, depth: usize) -> Result<(), Refusal> {
+    pub fn message(
+        &mut self,
+        msg: &Message<'_>,
+        prefix: &str,
+        depth: usize,
+    ) -> Result<(), Refusal> {
         let Some(root) = msg.parts.first() else {
             return Ok(());
         };
@@ -108,7 +121,14 @@ impl<'p> Walker<'p> {
         self.part(msg, 0, &path, depth, Disposal::Body)
     }
 
-    fn part(&mut self, msg: &Message<'_>, id: usize, path: &str, depth: usize, disposal: Disposal) -> Result<(), Refusal> {
+    fn part(
+        &mut self,
+        msg: &Message<'_>,
+        id: usize,
+        path: &str,
+        depth: usize,
+        disposal: Disposal,
+    ) -> Result<(), Refusal> {
         let Some(part) = msg.parts.get(id) else {
             return Ok(());
         };
@@ -124,18 +144,27 @@ impl<'p> Walker<'p> {
         if header_size > limits.max_header_size.bytes() {
             return Err(Refusal::new(
                 RefusalCode::Header,
-                format!("header block of {header_size} bytes exceeds {}", limits.max_header_size),
+                format!(
+                    "header block of {header_size} bytes exceeds {}",
+                    limits.max_header_size
+                ),
             ));
         }
         let ct = content_type(part);
         match &part.body {
-            PartType::Multipart(children) => self.multipart(msg, &ct, children, path, depth, disposal),
-            PartType::Message(inner) => self.forwarded(msg, part, inner, &ct, path, depth, disposal),
+            PartType::Multipart(children) => {
+                self.multipart(msg, &ct, children, path, depth, disposal)
+            }
+            PartType::Message(inner) => {
+                self.forwarded(msg, part, inner, &ct, path, depth, disposal)
+            }
             _ if ct.starts_with("multipart/") => Err(Refusal::new(
                 RefusalCode::Structure,
                 format!("{ct} part at {path} has no usable boundary"),
             )),
-            PartType::Text(text) | PartType::Html(text) => self.text(msg, part, text, &ct, path, disposal),
+            PartType::Text(text) | PartType::Html(text) => {
+                self.text(msg, part, text, &ct, path, disposal)
+            }
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                 self.binary(msg, part, bytes, &ct, path, disposal)
             }
@@ -145,19 +174,36 @@ impl<'p> Walker<'p> {
     fn descend(&self, depth: usize) -> Result<usize, Refusal> {
         let max = self.policy.limits.max_depth;
         if depth + 1 > max {
-            return Err(Refusal::new(RefusalCode::Nesting, format!("MIME nesting deeper than {max} levels")));
+            return Err(Refusal::new(
+                RefusalCode::Nesting,
+                format!("MIME nesting deeper than {max} levels"),
+            ));
         }
         Ok(depth + 1)
     }
 
-    fn multipart(&mut self, msg: &Message<'_>, ct: &str, children: &[u32], path: &str, depth: usize, disposal: Disposal) -> Result<(), Refusal> {
+    fn multipart(
+        &mut self,
+        msg: &Message<'_>,
+        ct: &str,
+        children: &[u32],
+        path: &str,
+        depth: usize,
+        disposal: Disposal,
+    ) -> Result<(), Refusal> {
         let depth = self.descend(depth)?;
         let children: Vec<usize> = children.iter().map(|&c| c as usize).collect();
         match (disposal, ct) {
-            (Disposal::Body, "multipart/alternative") => self.alternative(msg, &children, path, depth),
+            (Disposal::Body, "multipart/alternative") => {
+                self.alternative(msg, &children, path, depth)
+            }
             (Disposal::Body, "multipart/related") => {
                 for (i, &child) in children.iter().enumerate() {
-                    let sub = if i == 0 { Disposal::Body } else { Disposal::Inline };
+                    let sub = if i == 0 {
+                        Disposal::Body
+                    } else {
+                        Disposal::Inline
+                    };
                     self.part(msg, child, &join(path, i + 1), depth, sub)?;
                 }
                 Ok(())
@@ -179,10 +225,18 @@ impl<'p> Walker<'p> {
 
     /// multipart/alternative: the text/plain rendition when it has real
     /// content, otherwise the (last) HTML one, otherwise the first.
-    fn alternative(&mut self, msg: &Message<'_>, children: &[usize], path: &str, depth: usize) -> Result<(), Refusal> {
+    fn alternative(
+        &mut self,
+        msg: &Message<'_>,
+        children: &[usize],
+        path: &str,
+        depth: usize,
+    ) -> Result<(), Refusal> {
         let mut chosen: Option<(usize, Option<Decoded<'_>>)> = None;
         for (i, &child) in children.iter().enumerate() {
-            let Some(part) = msg.parts.get(child) else { continue };
+            let Some(part) = msg.parts.get(child) else {
+                continue;
+            };
             if let PartType::Text(text) = &part.body
                 && content_type(part) == "text/plain"
                 && !is_attachment(part)
@@ -226,12 +280,26 @@ impl<'p> Walker<'p> {
         self.decoded_total += size;
         let max = self.policy.limits.max_decoded_size;
         if self.decoded_total > max.bytes() {
-            return Err(Refusal::new(RefusalCode::Size, format!("decoded parts exceed {max}")));
+            return Err(Refusal::new(
+                RefusalCode::Size,
+                format!("decoded parts exceed {max}"),
+            ));
         }
         Ok(())
     }
 
-    fn record(&mut self, part: &MessagePart<'_>, path: &str, declared: &str, detected: String, size: u64, action: PartAction, reason: Option<PartReason>, filename: Option<String>) {
+    #[allow(clippy::too_many_arguments)] // one call per outcome; a struct would only rename them
+    fn record(
+        &mut self,
+        part: &MessagePart<'_>,
+        path: &str,
+        declared: &str,
+        detected: String,
+        size: u64,
+        action: PartAction,
+        reason: Option<PartReason>,
+        filename: Option<String>,
+    ) {
         if action == PartAction::Removed && reason.is_some_and(PartReason::is_notable) {
             self.report.add_action(Action::AttachmentsRemoved);
         }
@@ -260,29 +328,68 @@ impl<'p> Walker<'p> {
         }
     }
 
-    fn text(&mut self, msg: &Message<'_>, part: &MessagePart<'_>, text: &Cow<'_, str>, ct: &str, path: &str, disposal: Disposal) -> Result<(), Refusal> {
+    fn text(
+        &mut self,
+        msg: &Message<'_>,
+        part: &MessagePart<'_>,
+        text: &str,
+        ct: &str,
+        path: &str,
+        disposal: Disposal,
+    ) -> Result<(), Refusal> {
         let size = text.len() as u64;
         self.account(size)?;
         let name = filename(msg, part);
-        let body_type = matches!(ct, "text/plain" | "text/html") || TEXTUAL_MESSAGE_TYPES.contains(&ct);
+        let body_type =
+            matches!(ct, "text/plain" | "text/html") || TEXTUAL_MESSAGE_TYPES.contains(&ct);
         if disposal != Disposal::Body || !body_type || is_attachment(part) || name.is_some() {
             let is_text = matches!(ct, "text/plain" | "text/html");
-            let reason = if disposal == Disposal::Body && !body_type && !is_attachment(part) && name.is_none() {
+            let reason = if disposal == Disposal::Body
+                && !body_type
+                && !is_attachment(part)
+                && name.is_none()
+            {
                 PartReason::Unsupported
             } else {
                 Self::removal_reason(part, disposal, is_text)
             };
             let detected = sniff::detect_type(text.as_bytes(), ct);
-            self.record(part, path, ct, detected, size, PartAction::Removed, Some(reason), name);
+            self.record(
+                part,
+                path,
+                ct,
+                detected,
+                size,
+                PartAction::Removed,
+                Some(reason),
+                name,
+            );
             return Ok(());
         }
-        if part.is_encoding_problem || !matches!(part.encoding, Encoding::None | Encoding::Base64 | Encoding::QuotedPrintable) {
-            return Err(Refusal::new(RefusalCode::Encoding, format!("body part {path} has a broken transfer encoding")));
+        if part.is_encoding_problem
+            || !matches!(
+                part.encoding,
+                Encoding::None | Encoding::Base64 | Encoding::QuotedPrintable
+            )
+        {
+            return Err(Refusal::new(
+                RefusalCode::Encoding,
+                format!("body part {path} has a broken transfer encoding"),
+            ));
         }
         let decoded = self.decode(msg, part, text, path)?;
         if sniff::is_binary_format(decoded.text.as_bytes()) {
             let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
-            self.record(part, path, ct, detected, size, PartAction::Removed, Some(PartReason::Unsupported), None);
+            self.record(
+                part,
+                path,
+                ct,
+                detected,
+                size,
+                PartAction::Removed,
+                Some(PartReason::Unsupported),
+                None,
+            );
             return Ok(());
         }
         self.write_text(part, decoded, ct, path, size);
@@ -290,7 +397,14 @@ impl<'p> Walker<'p> {
     }
 
     /// Writes decoded body text (converting HTML) and records the part.
-    fn write_text(&mut self, part: &MessagePart<'_>, decoded: Decoded<'_>, ct: &str, path: &str, size: u64) {
+    fn write_text(
+        &mut self,
+        part: &MessagePart<'_>,
+        decoded: Decoded<'_>,
+        ct: &str,
+        path: &str,
+        size: u64,
+    ) {
         if decoded.repaired {
             self.report.add_action(Action::CharsetRepaired);
         }
@@ -301,14 +415,32 @@ impl<'p> Walker<'p> {
                     self.body.start_block();
                     self.body.write_block(&text);
                     self.report.add_action(Action::TextConverted);
-                    self.record(part, path, ct, detected, size, PartAction::Converted, Some(PartReason::HtmlToText), None);
+                    self.record(
+                        part,
+                        path,
+                        ct,
+                        detected,
+                        size,
+                        PartAction::Converted,
+                        Some(PartReason::HtmlToText),
+                        None,
+                    );
                 }
                 Err(rejected) => {
                     let reason = match rejected {
                         HtmlRejected::TooLarge => PartReason::HtmlTooLarge,
                         HtmlRejected::TooDeep => PartReason::HtmlTooDeep,
                     };
-                    self.record(part, path, ct, detected, size, PartAction::Removed, Some(reason), None);
+                    self.record(
+                        part,
+                        path,
+                        ct,
+                        detected,
+                        size,
+                        PartAction::Removed,
+                        Some(reason),
+                        None,
+                    );
                 }
             }
         } else {
@@ -321,10 +453,19 @@ impl<'p> Walker<'p> {
     /// Body text as UTF-8. mail-parser's own decoding is used when it is
     /// trustworthy (UTF-8, ASCII or plain ISO-2022-JP with no errors);
     /// otherwise the raw bytes are decoded again with charset repair.
-    fn decode<'m>(&self, msg: &'m Message<'_>, part: &'m MessagePart<'_>, text: &'m Cow<'_, str>, path: &str) -> Result<Decoded<'m>, Refusal> {
+    fn decode<'m>(
+        &self,
+        msg: &'m Message<'_>,
+        part: &'m MessagePart<'_>,
+        text: &'m str,
+        path: &str,
+    ) -> Result<Decoded<'m>, Refusal> {
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
         let resolved = charset::resolve_label(label);
-        let clean = || memchr::memchr(0x1b, text.as_bytes()).is_none() && memchr::memmem::find(text.as_bytes(), "\u{fffd}".as_bytes()).is_none();
+        let clean = || {
+            memchr::memchr(0x1b, text.as_bytes()).is_none()
+                && memchr::memmem::find(text.as_bytes(), "\u{fffd}".as_bytes()).is_none()
+        };
         let trusted = match resolved {
             Label::Unknown => clean(),
             Label::Ascii => text.is_ascii() && clean(),
@@ -335,18 +476,31 @@ impl<'p> Walker<'p> {
             _ => false,
         };
         if trusted {
-            return Ok(Decoded { text: Cow::Borrowed(text.as_ref()), charset: "utf-8", repaired: false, errors: 0 });
+            return Ok(Decoded {
+                text: Cow::Borrowed(text),
+                charset: "utf-8",
+                repaired: false,
+                errors: 0,
+            });
         }
         let raw = msg
             .raw_message
             .get(part.offset_body as usize..part.offset_end as usize)
             .unwrap_or_default();
-        let broken = || Refusal::new(RefusalCode::Encoding, format!("body part {path} has a broken transfer encoding"));
+        let broken = || {
+            Refusal::new(
+                RefusalCode::Encoding,
+                format!("body part {path} has a broken transfer encoding"),
+            )
+        };
         let bytes: Cow<'_, [u8]> = match part.encoding {
-            Encoding::Base64 => Cow::Owned(mail_parser::decoders::base64::base64_decode(raw).ok_or_else(broken)?),
-            Encoding::QuotedPrintable => {
-                Cow::Owned(mail_parser::decoders::quoted_printable::quoted_printable_decode(raw).ok_or_else(broken)?)
+            Encoding::Base64 => {
+                Cow::Owned(mail_parser::decoders::base64::base64_decode(raw).ok_or_else(broken)?)
             }
+            Encoding::QuotedPrintable => Cow::Owned(
+                mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
+                    .ok_or_else(broken)?,
+            ),
             Encoding::None => Cow::Borrowed(raw),
         };
         let decoded = charset::decode_resolved(&bytes, resolved);
@@ -354,7 +508,10 @@ impl<'p> Walker<'p> {
         if chars >= 16 && decoded.errors * 4 > chars {
             return Err(Refusal::new(
                 RefusalCode::Charset,
-                format!("body part {path} is not readable text in any charset ({} undecodable)", decoded.errors),
+                format!(
+                    "body part {path} is not readable text in any charset ({} undecodable)",
+                    decoded.errors
+                ),
             ));
         }
         Ok(Decoded {
@@ -365,7 +522,15 @@ impl<'p> Walker<'p> {
         })
     }
 
-    fn binary(&mut self, msg: &Message<'_>, part: &MessagePart<'_>, bytes: &[u8], ct: &str, path: &str, disposal: Disposal) -> Result<(), Refusal> {
+    fn binary(
+        &mut self,
+        msg: &Message<'_>,
+        part: &MessagePart<'_>,
+        bytes: &[u8],
+        ct: &str,
+        path: &str,
+        disposal: Disposal,
+    ) -> Result<(), Refusal> {
         let size = bytes.len() as u64;
         self.account(size)?;
         let name = filename(msg, part);
@@ -382,24 +547,68 @@ impl<'p> Walker<'p> {
             return Ok(());
         }
         let reason = Self::removal_reason(part, disposal, false);
-        self.record(part, path, ct, detected, size, PartAction::Removed, Some(reason), name);
+        self.record(
+            part,
+            path,
+            ct,
+            detected,
+            size,
+            PartAction::Removed,
+            Some(reason),
+            name,
+        );
         Ok(())
     }
 
-    fn forwarded(&mut self, msg: &Message<'_>, part: &MessagePart<'_>, inner: &Message<'_>, ct: &str, path: &str, depth: usize, disposal: Disposal) -> Result<(), Refusal> {
+    #[allow(clippy::too_many_arguments)]
+    fn forwarded(
+        &mut self,
+        msg: &Message<'_>,
+        part: &MessagePart<'_>,
+        inner: &Message<'_>,
+        ct: &str,
+        path: &str,
+        depth: usize,
+        disposal: Disposal,
+    ) -> Result<(), Refusal> {
         let depth = self.descend(depth)?;
         let size = part.offset_end.saturating_sub(part.offset_body) as u64;
         let name = filename(msg, part);
         if disposal != Disposal::Body {
             let reason = Self::removal_reason(part, disposal, false);
-            self.record(part, path, ct, "message/rfc822".into(), size, PartAction::Removed, Some(reason), name);
+            self.record(
+                part,
+                path,
+                ct,
+                "message/rfc822".into(),
+                size,
+                PartAction::Removed,
+                Some(reason),
+                name,
+            );
             return Ok(());
         }
-        self.record(part, path, ct, "message/rfc822".into(), size, PartAction::Converted, Some(PartReason::ForwardedMessage), name);
+        self.record(
+            part,
+            path,
+            ct,
+            "message/rfc822".into(),
+            size,
+            PartAction::Converted,
+            Some(PartReason::ForwardedMessage),
+            name,
+        );
         self.report.add_action(Action::ForwardedInlined);
         let kept = headers::read(inner);
         let ja = self.policy.notice_language == Language::Ja;
-        let mut lines = vec![if ja { "---------- 転送メッセージ ----------" } else { "---------- Forwarded message ----------" }.to_string()];
+        let mut lines = vec![
+            if ja {
+                "---------- 転送メッセージ ----------"
+            } else {
+                "---------- Forwarded message ----------"
+            }
+            .to_string(),
+        ];
         let mut field = |label: &str, value: String| {
             if !value.is_empty() {
                 lines.push(format!("{label}: {value}"));
@@ -439,7 +648,9 @@ fn contains_html(msg: &Message<'_>, id: usize) -> bool {
         }
         match msg.parts.get(id).map(|p| &p.body) {
             Some(PartType::Html(_)) => return true,
-            Some(PartType::Multipart(children)) => stack.extend(children.iter().map(|&c| c as usize)),
+            Some(PartType::Multipart(children)) => {
+                stack.extend(children.iter().map(|&c| c as usize))
+            }
             _ => {}
         }
     }

@@ -1,0 +1,559 @@
+//! What a staff member and an operator would check on the samples, one
+//! test per behaviour of the sanitization issue.
+
+mod common;
+
+use std::path::Path;
+
+use mugai::policy::{ByteSize, Language, LinkMode, Policy};
+use mugai::sanitize::{self, Action, PartAction, PartReason, RefusalCode, Report};
+
+fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name),
+    )
+    .unwrap()
+}
+
+fn sanitized_with(name: &str, policy: &Policy) -> (common::Output, Report) {
+    let s = sanitize::sanitize(&sample(name), policy, &common::stamp())
+        .unwrap_or_else(|r| panic!("{name} refused: {:?}", r.report.detail));
+    (common::read_output(&s.message), s.report)
+}
+
+fn sanitized(name: &str) -> (common::Output, Report) {
+    sanitized_with(name, &Policy::default())
+}
+
+/// The message text after the notice.
+fn text_after_notice(body: &str) -> &str {
+    body.split_once("────────────────────────────────────────\n")
+        .map(|(_, t)| t)
+        .unwrap_or(body)
+}
+
+fn refused_with(raw: &[u8], policy: &Policy) -> RefusalCode {
+    match sanitize::sanitize(raw, policy, &common::stamp()) {
+        Ok(_) => panic!("expected a refusal"),
+        Err(r) => {
+            assert!(r.report.detail.as_deref().is_some_and(|d| !d.is_empty()));
+            r.report.reason.unwrap()
+        }
+    }
+}
+
+#[test]
+fn japanese_charsets_decode_without_mojibake() {
+    for name in [
+        "plain-iso2022jp.eml",
+        "plain-iso2022jp-ext.eml",
+        "plain-cp50220.eml",
+        "plain-shiftjis.eml",
+        "plain-cp932-label.eml",
+        "plain-eucjp.eml",
+        "plain-utf7.eml",
+        "plain-utf8.eml",
+        "mislabel-sjis-as-jis.eml",
+        "mislabel-utf8-as-jis.eml",
+        "nolabel-sjis.eml",
+        "unknown-charset.eml",
+    ] {
+        let (out, _) = sanitized(name);
+        let text = text_after_notice(&out.body);
+        assert!(!text.contains('\u{fffd}'), "{name}: {text}");
+        assert!(!text.contains('\u{1b}'), "{name}");
+        assert!(text.contains("お世話になっております"), "{name}: {text}");
+    }
+    let (out, _) = sanitized("plain-iso2022jp-ext.eml");
+    for c in ["①", "㈱", "髙"] {
+        assert!(out.body.contains(c), "{c} missing: {}", out.body);
+    }
+    let (out, _) = sanitized("plain-shiftjis.eml");
+    assert!(out.body.contains('①') && out.body.contains('髙'));
+}
+
+#[test]
+fn mislabelled_charsets_are_reported_as_repaired() {
+    for name in [
+        "mislabel-sjis-as-jis.eml",
+        "mislabel-utf8-as-jis.eml",
+        "nolabel-sjis.eml",
+        "unknown-charset.eml",
+    ] {
+        assert!(sanitized(name).1.has(Action::CharsetRepaired), "{name}");
+    }
+    assert!(
+        !sanitized("plain-iso2022jp.eml")
+            .1
+            .has(Action::CharsetRepaired)
+    );
+}
+
+#[test]
+fn html_becomes_visible_text_only() {
+    let (out, report) = sanitized("html-only.eml");
+    let text = text_after_notice(&out.body);
+    for hidden in [
+        "document.write",
+        "<style",
+        "font-family",
+        "track.example.com",
+        "<form",
+        "<input",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+    }
+    assert!(
+        text.contains("キャンペーン詳細 <hxxps://example[.]com/campaign?id=1>"),
+        "{text}"
+    );
+    assert!(text.contains("・対象期間"), "list items kept: {text}");
+    assert!(
+        text.lines()
+            .any(|l| l.contains("製品名") && l.contains("通常価格")),
+        "table row on one line: {text}"
+    );
+    assert!(report.has(Action::TextConverted));
+    assert_eq!(report.parts[0].action, PartAction::Converted);
+    let (out, _) = sanitized("html-script-entities.eml");
+    assert!(
+        !out.body.to_ascii_lowercase().contains("<script"),
+        "{}",
+        out.body
+    );
+    assert!(!out.body.contains("javascript:"), "{}", out.body);
+}
+
+#[test]
+fn html_wraps_by_display_width_or_not_at_all() {
+    for width in [40usize, 76] {
+        let policy = Policy {
+            wrap_width: width,
+            ..Policy::default()
+        };
+        let (out, _) = sanitized_with("html-only.eml", &policy);
+        for line in text_after_notice(&out.body)
+            .lines()
+            .filter(|l| !l.contains('│') && !l.contains('─') && !l.contains("hxxp"))
+        {
+            assert!(
+                unicode_width::UnicodeWidthStr::width(line) <= width,
+                "{width}: {line}"
+            );
+        }
+    }
+    let policy = Policy {
+        wrap_width: 0,
+        ..Policy::default()
+    };
+    let (out, _) = sanitized_with("html-only.eml", &policy);
+    assert!(
+        out.body
+            .contains("期間限定で、業務用ソフトウェアを特別価格にてご提供いたします。")
+    );
+}
+
+#[test]
+fn alternative_yields_exactly_one_rendition() {
+    let (out, report) = sanitized("alternative.eml");
+    assert!(
+        !report.has(Action::TextConverted),
+        "text part has content, so it is used"
+    );
+    let unused: Vec<_> = report
+        .parts
+        .iter()
+        .filter(|p| p.reason == Some(PartReason::AlternativeUnused))
+        .collect();
+    assert_eq!(unused.len(), 1);
+    let first_line = text_after_notice(&out.body)
+        .lines()
+        .find(|l| !l.is_empty())
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        out.body.matches(&first_line).count(),
+        1,
+        "content appears once"
+    );
+    assert!(
+        !out.body.contains("添付ファイル等を削除"),
+        "unused rendition is not an attachment"
+    );
+
+    let (_, report) = sanitized("alternative-empty-text.eml");
+    assert!(
+        report.has(Action::TextConverted),
+        "whitespace-only text part: HTML is used"
+    );
+}
+
+#[test]
+fn related_inline_images_are_removed_like_attachments() {
+    let (out, report) = sanitized("related-inline-images.eml");
+    let image = report
+        .parts
+        .iter()
+        .find(|p| p.declared_type == "image/png")
+        .unwrap();
+    assert_eq!(image.action, PartAction::Removed);
+    assert_eq!(image.reason, Some(PartReason::InlineImage));
+    assert!(out.body.contains("logo.png"));
+    assert!(report.has(Action::AttachmentsRemoved));
+}
+
+#[test]
+fn forwarded_messages_are_quoted_with_their_headers() {
+    let (out, report) = sanitized("forwarded.eml");
+    assert!(
+        out.body.contains("> ---------- 転送メッセージ ----------"),
+        "{}",
+        out.body
+    );
+    assert!(
+        out.body
+            .contains("> From: 鈴木 一郎 <ichiro.suzuki@example.jp>")
+    );
+    assert!(out.body.contains("> Subject: 研修参加者一覧"));
+    assert!(out.body.contains("> Date: "));
+    let inner = report
+        .parts
+        .iter()
+        .find(|p| p.filename.as_deref() == Some("sankasha.csv"))
+        .unwrap();
+    assert_eq!(inner.action, PartAction::Removed);
+    assert!(inner.path.contains('.'), "nested path: {}", inner.path);
+    assert!(
+        out.body.contains("sankasha.csv"),
+        "inner attachment in the notice"
+    );
+
+    let (out, _) = sanitized("forwarded-nested.eml");
+    assert!(
+        out.body.contains("> > ---------- 転送メッセージ"),
+        "{}",
+        out.body
+    );
+    let (out, _) = sanitized("digest.eml");
+    assert_eq!(out.body.matches("転送メッセージ").count(), 2);
+}
+
+#[test]
+fn bounces_keep_the_readable_report() {
+    let (out, _) = sanitized("bounce.eml");
+    assert!(out.body.contains("could not"), "{}", out.body);
+    assert!(out.body.contains("Status: 5.1.1"));
+}
+
+#[test]
+fn links_are_defanged_kept_or_removed() {
+    let (out, report) = sanitized("links.eml");
+    let text = text_after_notice(&out.body);
+    for gone in [
+        "http://",
+        "https://",
+        "ftp://",
+        "www.example",
+        "mailto:",
+        "tel:",
+        "javascript:",
+    ] {
+        assert!(!text.contains(gone), "{gone} still clickable: {text}");
+    }
+    assert!(
+        text.contains("hxxps://example[.]com/infoをご覧ください"),
+        "{text}"
+    );
+    assert!(report.has(Action::LinksDefanged));
+
+    let keep = Policy {
+        links: LinkMode::Keep,
+        ..Policy::default()
+    };
+    let (out, report) = sanitized_with("links.eml", &keep);
+    assert!(
+        out.body
+            .contains("https://www.example.co.jp/path/to/page?a=1&b=2#section")
+    );
+    assert!(!report.has(Action::LinksDefanged));
+
+    let remove = Policy {
+        links: LinkMode::Remove,
+        ..Policy::default()
+    };
+    let (out, report) = sanitized_with("links.eml", &remove);
+    let text = text_after_notice(&out.body);
+    assert!(
+        text.matches("[URL削除]").count() >= 10 && !text.contains("example.com"),
+        "{text}"
+    );
+    assert!(report.has(Action::LinksRemoved));
+}
+
+#[test]
+fn only_kept_headers_survive_plus_our_own() {
+    let raw = sample("many-headers.eml");
+    let s = sanitize::sanitize(&raw, &Policy::default(), &common::stamp()).unwrap();
+    let out = common::read_output(&s.message);
+    let names: Vec<&str> = out
+        .header_block
+        .lines()
+        .filter(|l| !l.starts_with(' ') && !l.starts_with('\t'))
+        .filter_map(|l| l.split_once(':').map(|(n, _)| n))
+        .collect();
+    let allowed = [
+        "Received",
+        "From",
+        "To",
+        "Cc",
+        "Reply-To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "In-Reply-To",
+        "References",
+        "MIME-Version",
+        "Content-Type",
+        "Content-Transfer-Encoding",
+        "X-Mugai-Sanitized",
+        "X-Mugai-Original",
+    ];
+    for name in &names {
+        assert!(allowed.contains(name), "unexpected header {name}");
+    }
+    assert_eq!(names.iter().filter(|n| **n == "Received").count(), 1);
+    assert!(
+        out.header_block
+            .starts_with("Received: by mugai.test (mugai);")
+    );
+    assert!(out.header_block.contains(&format!(
+        "X-Mugai-Original: {}",
+        sanitize::original_id(&raw)
+    )));
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&s.message)
+        .unwrap();
+    let cc: Vec<String> = parsed
+        .cc()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a.name().map(str::to_string))
+        .collect();
+    assert!(
+        cc.contains(&"鈴木 一郎".to_string()) && cc.contains(&"Kimura, Saburo".to_string()),
+        "{cc:?}"
+    );
+    assert!(s.report.has(Action::HeadersRemoved));
+}
+
+#[test]
+fn subjects_are_decoded_and_prefixed_once() {
+    let s = sanitize::sanitize(
+        &sample("subject-split-multibyte.eml"),
+        &Policy::default(),
+        &common::stamp(),
+    )
+    .unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&s.message)
+        .unwrap();
+    assert_eq!(parsed.subject(), Some("日本語の件名です"));
+
+    let policy = Policy {
+        subject_prefix: "[外部]".into(),
+        ..Policy::default()
+    };
+    for (name, expected) in [
+        ("reply-with-prefix.eml", "Re: [外部] 打合せの件"),
+        ("plain-utf8.eml", "[外部] "),
+    ] {
+        let s = sanitize::sanitize(&sample(name), &policy, &common::stamp()).unwrap();
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&s.message)
+            .unwrap();
+        let subject = parsed.subject().unwrap();
+        assert!(subject.starts_with(expected), "{subject}");
+        assert_eq!(subject.matches("[外部]").count(), 1, "{subject}");
+        let refs = parsed
+            .references()
+            .as_text_list()
+            .map(|l| l.len())
+            .unwrap_or(0);
+        if name == "reply-with-prefix.eml" {
+            assert_eq!(refs, 3);
+            assert!(parsed.in_reply_to().as_text().is_some());
+        }
+    }
+}
+
+#[test]
+fn attachment_names_are_decoded_and_listed_in_the_notice() {
+    let (out, report) = sanitized("attachments-encoded-names.eml");
+    let names: Vec<&str> = report
+        .parts
+        .iter()
+        .filter_map(|p| p.filename.as_deref())
+        .collect();
+    assert_eq!(
+        names,
+        ["請求書.pdf", "見積書.xlsx", "議事録.docx", "写真.jpg"]
+    );
+    for name in &names {
+        assert!(out.body.contains(name), "{name} not in notice");
+    }
+    assert!(
+        report
+            .parts
+            .iter()
+            .skip(1)
+            .all(|p| p.action == PartAction::Removed)
+    );
+    let (out, report) = sanitized("attachment-double-extension.eml");
+    let exe = report
+        .parts
+        .iter()
+        .find(|p| p.filename.as_deref() == Some("請求書.pdf.exe"))
+        .unwrap();
+    assert_eq!(exe.declared_type, "application/pdf");
+    assert_eq!(
+        exe.detected_type,
+        "application/vnd.microsoft.portable-executable"
+    );
+    assert!(out.body.contains("請求書.pdf.exe"));
+}
+
+#[test]
+fn notice_is_japanese_by_default_and_english_by_setting() {
+    let (out, report) = sanitized("attachments-encoded-names.eml");
+    assert!(out.body.starts_with("【無害化のお知らせ】"));
+    assert!(
+        out.body
+            .contains(&format!("原本ID: {}", report.original_sha256))
+    );
+    let en = Policy {
+        notice_language: Language::En,
+        ..Policy::default()
+    };
+    let (out, _) = sanitized_with("attachments-encoded-names.eml", &en);
+    assert!(out.body.starts_with("[Sanitized]"));
+    assert!(out.body.contains("These parts were removed:") && out.body.contains("Original ID: "));
+}
+
+#[test]
+fn report_json_has_the_documented_shape() {
+    let (_, report) = sanitized("attachments-encoded-names.eml");
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    assert_eq!(json["outcome"], "sanitized");
+    assert_eq!(json["original_sha256"].as_str().unwrap().len(), 64);
+    let part = &json["parts"][1];
+    for key in [
+        "path",
+        "filename",
+        "declared_type",
+        "detected_type",
+        "size",
+        "action",
+        "reason",
+    ] {
+        assert!(part.get(key).is_some(), "{key}");
+    }
+    assert_eq!(part["action"], "removed");
+    assert_eq!(part["reason"], "attachment");
+    assert!(
+        json["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a == "attachments-removed")
+    );
+}
+
+#[test]
+fn each_limit_refuses_with_its_defect_class() {
+    let policy = Policy::default();
+    assert_eq!(
+        refused_with(&sample("deep-nesting.eml"), &policy),
+        RefusalCode::Nesting
+    );
+    assert_eq!(
+        refused_with(&sample("broken-no-boundary.eml"), &policy),
+        RefusalCode::Structure
+    );
+    assert_eq!(
+        refused_with(&sample("broken-base64-body.eml"), &policy),
+        RefusalCode::Encoding
+    );
+    assert_eq!(
+        refused_with(&sample("not-a-message.eml"), &policy),
+        RefusalCode::Header
+    );
+
+    let mut tight = Policy::default();
+    tight.limits.max_parts = 3;
+    assert_eq!(
+        refused_with(&sample("attachments-encoded-names.eml"), &tight),
+        RefusalCode::Parts
+    );
+    let mut tight = Policy::default();
+    tight.limits.max_header_size = ByteSize(200);
+    assert_eq!(
+        refused_with(&sample("many-headers.eml"), &tight),
+        RefusalCode::Header
+    );
+    let mut tight = Policy::default();
+    tight.limits.max_message_size = ByteSize(100);
+    assert_eq!(
+        refused_with(&sample("plain-utf8.eml"), &tight),
+        RefusalCode::Size
+    );
+    let mut tight = Policy::default();
+    tight.limits.max_decoded_size = ByteSize(100);
+    assert_eq!(
+        refused_with(&sample("attachments-encoded-names.eml"), &tight),
+        RefusalCode::Size
+    );
+    let mut tight = Policy::default();
+    tight.limits.max_line_length = ByteSize(40);
+    assert_eq!(
+        refused_with(&sample("plain-utf8.eml"), &tight),
+        RefusalCode::Structure
+    );
+
+    let mut binary =
+        b"From: a@example.com\r\nContent-Type: text/plain; charset=x-nonsense\r\n\r\n".to_vec();
+    binary.extend((0..400u32).map(|i| 0x80 | (i * 37 % 128) as u8));
+    assert_eq!(refused_with(&binary, &policy), RefusalCode::Charset);
+}
+
+#[test]
+fn html_over_its_limits_is_removed_not_converted() {
+    let mut policy = Policy::default();
+    policy.limits.max_html_depth = 2;
+    let (out, report) = sanitized_with("html-only.eml", &policy);
+    assert_eq!(report.parts[0].reason, Some(PartReason::HtmlTooDeep));
+    assert!(!out.body.contains("キャンペーン詳細"));
+    assert!(out.body.contains("HTML本文の構造が複雑すぎる"));
+}
+
+#[test]
+fn any_line_end_style_gives_the_same_text() {
+    let (reference, _) = sanitized("plain-utf8.eml");
+    let reference = text_after_notice(&reference.body).to_string();
+    for name in ["crlf-lf.eml", "crlf-cr.eml", "crlf-mixed.eml"] {
+        let (out, _) = sanitized(name);
+        assert_eq!(text_after_notice(&out.body), reference, "{name}");
+    }
+}
+
+#[test]
+fn calendar_parts_are_removed_for_now() {
+    let (_, report) = sanitized("calendar-invite.eml");
+    let cal = report
+        .parts
+        .iter()
+        .find(|p| p.declared_type == "text/calendar")
+        .unwrap();
+    assert_eq!(cal.action, PartAction::Removed);
+}

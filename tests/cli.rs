@@ -1,0 +1,221 @@
+//! The `mugai sanitize` command as a user runs it: real files, real
+//! processes, each exit status.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_mugai");
+
+fn samples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("samples")
+}
+
+fn run(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("mugai starts");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn stderr_line(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        text.lines().count(),
+        1,
+        "exactly one line on stderr: {text:?}"
+    );
+    text
+}
+
+#[test]
+fn sanitizes_a_file_to_stdout_with_exit_0() {
+    let input = samples().join("plain-iso2022jp.eml");
+    let out = run(&["sanitize", input.to_str().unwrap()], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("X-Mugai-Original: "), "{text}");
+    assert!(text.contains("Content-Type: text/plain; charset=utf-8"));
+}
+
+#[test]
+fn reads_stdin_and_writes_output_and_report_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.eml");
+    let report = dir.path().join("report.json");
+    let input = std::fs::read(samples().join("attachments-encoded-names.eml")).unwrap();
+    for stdin_arg in [None, Some("-")] {
+        let mut args = vec!["sanitize"];
+        args.extend(stdin_arg);
+        args.extend([
+            "-o",
+            output.to_str().unwrap(),
+            "--report-json",
+            report.to_str().unwrap(),
+        ]);
+        let out = run(&args, Some(&input));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(out.stdout.is_empty());
+        let written = std::fs::read(&output).unwrap();
+        assert!(written.starts_with(b"Received: "));
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(json["outcome"], "sanitized");
+        assert_eq!(
+            json["original_sha256"].as_str().unwrap(),
+            mugai::sanitize::original_id(&input)
+        );
+        let names: Vec<&str> = json["parts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["filename"].as_str())
+            .collect();
+        assert!(names.contains(&"請求書.pdf"), "{names:?}");
+        std::fs::remove_file(&output).unwrap();
+    }
+}
+
+#[test]
+fn refused_message_exits_3_and_writes_nothing_to_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("out.eml");
+    let report = dir.path().join("report.json");
+    let input = samples().join("deep-nesting.eml");
+    let out = run(
+        &[
+            "sanitize",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+            "--report-json",
+            report.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3));
+    let line = stderr_line(&out);
+    assert!(line.contains("refused (nesting)"), "{line}");
+    assert!(!output.exists(), "nothing may be written to OUTPUT");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(json["outcome"], "refused");
+    assert_eq!(json["reason"], "nesting");
+}
+
+#[test]
+fn garbage_input_is_refused_not_a_crash() {
+    let out = run(
+        &["sanitize"],
+        Some(&[0u8, 1, 2, 3, 0xff, 0xfe, b'\n', 7, 8]),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr_line(&out).contains("refused (header)"));
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn oversized_input_is_refused_with_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("mugai.toml");
+    std::fs::write(&config, "[sanitize.limits]\nmax_message_size = \"1KiB\"\n").unwrap();
+    let big = format!(
+        "From: a@example.com\r\nSubject: x\r\n\r\n{}\r\n",
+        "x".repeat(4000)
+    );
+    let out = run(
+        &["sanitize", "--config", config.to_str().unwrap()],
+        Some(big.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stderr_line(&out).contains("refused (size)"));
+}
+
+#[test]
+fn usage_and_io_errors_exit_2_with_one_line() {
+    let out = run(&["sanitize", "/nonexistent/mail.eml"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).contains("cannot read /nonexistent/mail.eml"));
+
+    let out = run(&["sanitize", "--no-such-flag"], None);
+    assert_eq!(out.status.code(), Some(2));
+    stderr_line(&out);
+
+    let out = run(&["frobnicate"], None);
+    assert_eq!(out.status.code(), Some(2));
+    stderr_line(&out);
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(&config, "[sanitize]\nlinks = \"sometimes\"\n").unwrap();
+    let out = run(
+        &["sanitize", "--config", config.to_str().unwrap()],
+        Some(b"From: a@b\r\n\r\nx"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).contains("line 2"));
+
+    let input = samples().join("plain-utf8.eml");
+    let out = run(
+        &[
+            "sanitize",
+            input.to_str().unwrap(),
+            "-o",
+            "/nonexistent/dir/out.eml",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).contains("cannot write"));
+}
+
+#[test]
+fn config_file_changes_links_language_and_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("mugai.toml");
+    std::fs::write(
+        &config,
+        "[sanitize]\nlinks = \"remove\"\nnotice_language = \"en\"\nsubject_prefix = \"[EXT]\"\n",
+    )
+    .unwrap();
+    let input = samples().join("links.eml");
+    let out = run(
+        &[
+            "sanitize",
+            input.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let message = mail_parser::MessageParser::default()
+        .parse(&out.stdout)
+        .unwrap();
+    let body = message.body_text(0).unwrap();
+    assert!(body.contains("[URL removed]"), "{body}");
+    assert!(body.starts_with("[Sanitized]"), "{body}");
+    assert!(!body.contains("example.com"), "{body}");
+    assert!(message.subject().unwrap().starts_with("[EXT] "));
+}

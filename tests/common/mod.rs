@@ -1,0 +1,67 @@
+//! Helpers shared by the integration tests: a fixed stamp, and a reader
+//! for sanitized output (headers plus decoded body text).
+#![allow(dead_code)]
+
+use mail_parser::{MessageParser, MimeHeaders, PartType};
+use mugai::sanitize::Stamp;
+
+/// A stamp with a fixed time, so outputs are comparable byte for byte.
+pub fn stamp() -> Stamp {
+    Stamp {
+        hostname: "mugai.test".to_string(),
+        received_at: 1_795_000_000,
+        queue_id: None,
+    }
+}
+
+/// A sanitized message as a person would check it.
+pub struct Output {
+    pub header_block: String,
+    pub body: String,
+    pub content_type: String,
+    pub part_count: usize,
+}
+
+/// Parses sanitized output; panics (failing the test) if it is not a
+/// single-part UTF-8 text message.
+pub fn read_output(bytes: &[u8]) -> Output {
+    let header_end = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("output has a header block");
+    let header_block =
+        String::from_utf8(bytes[..header_end].to_vec()).expect("headers are ASCII/UTF-8");
+    let message = MessageParser::default()
+        .parse(bytes)
+        .expect("output parses");
+    let part = &message.parts[0];
+    let content_type = part
+        .content_type()
+        .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")))
+        .unwrap_or_default();
+    let body = match &part.body {
+        PartType::Text(text) => text.to_string(),
+        other => panic!("body is not text: {other:?}"),
+    };
+    Output {
+        header_block,
+        body: body.replace("\r\n", "\n"),
+        content_type,
+        part_count: message.parts.len(),
+    }
+}
+
+/// Checks the wire format: CRLF everywhere, no line over 998 octets.
+pub fn assert_wire_format(bytes: &[u8]) {
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        assert!(line.len() <= 999, "line {i} is {} octets", line.len());
+    }
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'\n' {
+            assert!(i > 0 && bytes[i - 1] == b'\r', "bare LF at {i}");
+        }
+        if b == b'\r' {
+            assert_eq!(bytes.get(i + 1), Some(&b'\n'), "bare CR at {i}");
+        }
+    }
+}
