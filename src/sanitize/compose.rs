@@ -15,10 +15,11 @@ pub struct Composition<'a> {
     pub stamp: &'a Stamp,
 }
 
-/// Writes the whole message; `pieces` are the body text in order (LF ends).
+/// Writes the whole message; `pieces` are the body text in order (CRLF ends).
 pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
     let body_len: usize = pieces.iter().map(|p| p.len()).sum();
-    let mut out = Vec::with_capacity(2048 + body_len * 4 / 3);
+    // Base64 grows text by 4/3 plus CRLF every 76 characters.
+    let mut out = Vec::with_capacity(4096 + body_len * 138 / 100);
     let stamp_date = mail_parser::DateTime::from_timestamp(c.stamp.received_at).to_rfc822();
 
     let mut received = vec![

@@ -155,12 +155,15 @@ impl TransferEncoding {
     /// Base64 for text that is mostly non-ASCII (Japanese), where
     /// quoted-printable would triple its size; quoted-printable otherwise.
     pub fn for_text(pieces: &[&str]) -> TransferEncoding {
-        let (mut total, mut high) = (0usize, 0usize);
+        // UTF-8 continuation bytes = bytes − chars (std counts chars with
+        // SIMD); Japanese has two per character, so this is ~2/3 of the
+        // non-ASCII bytes.
+        let (mut total, mut continuation) = (0usize, 0usize);
         for piece in pieces {
             total += piece.len();
-            high += piece.bytes().filter(|b| !b.is_ascii()).count();
+            continuation += piece.len() - piece.chars().count();
         }
-        if high * 4 > total {
+        if continuation * 6 > total {
             TransferEncoding::Base64
         } else {
             TransferEncoding::QuotedPrintable
@@ -168,7 +171,7 @@ impl TransferEncoding {
     }
 }
 
-/// Encodes text (LF line ends) as the body, expanding LF to CRLF.
+/// Encodes text (CRLF line ends) as the body.
 pub fn body(out: &mut Vec<u8>, encoding: TransferEncoding, pieces: &[&str]) {
     match encoding {
         TransferEncoding::Base64 => base64_body(out, pieces),
@@ -176,56 +179,45 @@ pub fn body(out: &mut Vec<u8>, encoding: TransferEncoding, pieces: &[&str]) {
     }
 }
 
-struct Base64Lines<'o> {
-    out: &'o mut Vec<u8>,
-    line: [u8; B64_LINE],
-    filled: usize,
-}
-
-impl Base64Lines<'_> {
-    fn feed(&mut self, mut bytes: &[u8]) {
-        while !bytes.is_empty() {
-            let take = (B64_LINE - self.filled).min(bytes.len());
-            self.line[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
-            self.filled += take;
-            bytes = &bytes[take..];
-            if self.filled == B64_LINE {
-                self.flush();
-            }
-        }
-    }
-
-    fn flush(&mut self) {
-        if self.filled == 0 {
-            return;
-        }
-        let start = self.out.len();
-        self.out.resize(start + 4 * self.filled.div_ceil(3), 0);
-        let written = STANDARD
-            .encode_slice(&self.line[..self.filled], &mut self.out[start..])
-            .unwrap_or(0);
-        self.out.truncate(start + written);
-        self.out.extend_from_slice(b"\r\n");
-        self.filled = 0;
-    }
-}
-
+/// Base64 in 76-character lines over text given in pieces (already CRLF),
+/// encoding straight from the pieces; only a line that straddles two
+/// pieces is copied.
 fn base64_body(out: &mut Vec<u8>, pieces: &[&str]) {
-    let mut lines = Base64Lines {
-        out,
-        line: [0; B64_LINE],
-        filled: 0,
-    };
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    out.reserve(total.div_ceil(B64_LINE) * 78);
+    let mut carry = [0u8; B64_LINE];
+    let mut filled = 0;
     for piece in pieces {
         let mut rest = piece.as_bytes();
-        while let Some(nl) = memchr::memchr(b'\n', rest) {
-            lines.feed(&rest[..nl]);
-            lines.feed(b"\r\n");
-            rest = &rest[nl + 1..];
+        if filled > 0 {
+            let take = (B64_LINE - filled).min(rest.len());
+            carry[filled..filled + take].copy_from_slice(&rest[..take]);
+            filled += take;
+            rest = &rest[take..];
+            if filled < B64_LINE {
+                continue;
+            }
+            base64_line(out, &carry);
         }
-        lines.feed(rest);
+        let mut lines = rest.chunks_exact(B64_LINE);
+        for line in &mut lines {
+            base64_line(out, line);
+        }
+        let remainder = lines.remainder();
+        carry[..remainder.len()].copy_from_slice(remainder);
+        filled = remainder.len();
     }
-    lines.flush();
+    if filled > 0 {
+        base64_line(out, &carry[..filled]);
+    }
+}
+
+fn base64_line(out: &mut Vec<u8>, bytes: &[u8]) {
+    let start = out.len();
+    out.resize(start + 4 * bytes.len().div_ceil(3), 0);
+    let written = STANDARD.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
+    out.truncate(start + written);
+    out.extend_from_slice(b"\r\n");
 }
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -234,7 +226,7 @@ fn qp_body(out: &mut Vec<u8>, pieces: &[&str]) {
     for piece in pieces {
         let mut lines = piece.split('\n').peekable();
         while let Some(line) = lines.next() {
-            qp_line(out, line.as_bytes());
+            qp_line(out, line.strip_suffix('\r').unwrap_or(line).as_bytes());
             if lines.peek().is_some() {
                 out.extend_from_slice(b"\r\n");
             }
@@ -346,7 +338,8 @@ mod tests {
         let text = "こんにちは\n= equals and trailing space \nFrom here\n";
         for enc in [TransferEncoding::Base64, TransferEncoding::QuotedPrintable] {
             let mut out = Vec::new();
-            body(&mut out, enc, &["notice\n", text]);
+            let text = text.replace('\n', "\r\n");
+            body(&mut out, enc, &["notice\r\n", &text]);
             assert!(out.split(|&b| b == b'\n').all(|l| l.len() <= 77));
             let decoded = match enc {
                 TransferEncoding::Base64 => {
@@ -356,7 +349,7 @@ mod tests {
                     mail_parser::decoders::quoted_printable::quoted_printable_decode(&out).unwrap()
                 }
             };
-            let expected = format!("notice\n{text}").replace('\n', "\r\n");
+            let expected = format!("notice\r\n{text}");
             assert_eq!(
                 String::from_utf8(decoded).unwrap().trim_end(),
                 expected.trim_end(),

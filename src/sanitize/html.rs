@@ -38,9 +38,43 @@ pub fn html_to_text(html: &str, policy: &Policy) -> Result<String, HtmlRejected>
         .link_footnotes(false);
     // html2text only fails on I/O errors of the reader or impossible widths;
     // an in-memory slice has neither, but fail closed all the same.
-    config
+    let text = config
         .string_from_read(html.as_bytes(), width)
-        .map_err(|_| HtmlRejected::TooDeep)
+        .map_err(|_| HtmlRejected::TooDeep)?;
+    Ok(drop_repeated_targets(text))
+}
+
+/// `https://a.jp <https://a.jp>` (a link whose text is its own target)
+/// becomes `https://a.jp`; likewise `a@b.jp <mailto:a@b.jp>`.
+fn drop_repeated_targets(text: String) -> String {
+    if !text.contains('<') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(open) = rest.find('<') {
+        let after = &rest[open + 1..];
+        let Some(close) = after.find(['>', '\n']) else {
+            break;
+        };
+        let target = &after[..close];
+        let before = &rest[..open];
+        let shown = target.strip_prefix("mailto:").unwrap_or(target);
+        let trimmed = before.trim_end_matches([' ', '\n']);
+        let repeated = after[close..].starts_with('>')
+            && !target.is_empty()
+            && trimmed.len() < before.len()
+            && (trimmed.ends_with(target) || trimmed.ends_with(shown));
+        if repeated {
+            out.push_str(trimmed);
+            rest = &after[close + 1..];
+        } else {
+            out.push_str(&rest[..open + 1]);
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 const VOID_OR_SELF_CLOSING: &[&[u8]] = &[
@@ -234,6 +268,18 @@ mod tests {
         assert!(text.contains("こちら <https://example.jp/a>"), "{text}");
         assert!(text.contains("上へ") && !text.contains("#top"), "{text}");
         assert!(!text.contains("t.example"), "{text}");
+    }
+
+    #[test]
+    fn a_link_showing_its_own_target_is_not_repeated() {
+        let text = convert(
+            "<p><a href=\"https://example.jp/a\">https://example.jp/a</a> \
+             <a href=\"mailto:k@example.jp\">k@example.jp</a> <a href=\"https://b.jp\">B</a></p>",
+        );
+        assert_eq!(
+            text.trim(),
+            "https://example.jp/a k@example.jp B <https://b.jp>"
+        );
     }
 
     #[test]

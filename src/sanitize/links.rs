@@ -1,6 +1,6 @@
 //! `BodyWriter`: the single pass every piece of output text goes through.
 //!
-//! In one scan it normalises line ends (CR, LF, CRLF → LF), drops control,
+//! In one scan it normalises line ends (CR, LF, CRLF → CRLF), drops control,
 //! bidi-override and BOM characters, makes links unclickable according to
 //! the `links` policy (`https://example.com/a` → `hxxps://example[.]com/a`),
 //! neutralises `<script` so no output text carries a script tag, and adds
@@ -59,6 +59,8 @@ pub struct BodyWriter {
     out: String,
     prefix: String,
     at_line_start: bool,
+    /// The last line written was empty (or only a quote prefix).
+    last_line_blank: bool,
     links: LinkMode,
     language: Language,
     /// Number of links found (and defanged or removed, per the policy).
@@ -79,6 +81,7 @@ impl BodyWriter {
             out: String::with_capacity(capacity),
             prefix: String::new(),
             at_line_start: true,
+            last_line_blank: true,
             links,
             language,
             links_found: 0,
@@ -107,11 +110,7 @@ impl BodyWriter {
             return;
         }
         self.ensure_line_start();
-        if !self.out.ends_with("\n\n")
-            && !self
-                .out
-                .ends_with(&format!("\n{}\n", self.prefix.trim_end()))
-        {
+        if !self.last_line_blank {
             self.newline();
         }
     }
@@ -133,12 +132,16 @@ impl BodyWriter {
         self.at_line_start = false;
     }
 
+    /// Ends a line. Output uses CRLF, the wire format, so the encoder can
+    /// take the text as it is.
     fn newline(&mut self) {
-        if self.at_line_start && !self.prefix.is_empty() {
+        let blank = self.at_line_start;
+        if blank && !self.prefix.is_empty() {
             self.out.push_str(self.prefix.trim_end());
         }
-        self.out.push('\n');
+        self.out.push_str("\r\n");
         self.at_line_start = true;
+        self.last_line_blank = blank;
     }
 
     /// Writes text, trimmed of trailing blank lines, ending its last line.
@@ -443,7 +446,7 @@ mod tests {
 
     #[test]
     fn line_ends_controls_and_script() {
-        assert_eq!(run(LinkMode::Keep, "a\r\nb\rc\nd"), "a\nb\nc\nd");
+        assert_eq!(run(LinkMode::Keep, "a\r\nb\rc\nd"), "a\r\nb\r\nc\r\nd");
         assert_eq!(
             run(LinkMode::Keep, "a\u{1b}$Bb\u{0}c\u{85}d\u{202e}e\u{feff}f"),
             "a$Bbcdef"
@@ -459,6 +462,6 @@ mod tests {
         w.write_block("a\n\nb");
         w.end_quote();
         w.write_block("after");
-        assert_eq!(w.into_string(), "top\n> a\n>\n> b\nafter\n");
+        assert_eq!(w.into_string(), "top\r\n> a\r\n>\r\n> b\r\nafter\r\n");
     }
 }

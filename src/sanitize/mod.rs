@@ -229,7 +229,7 @@ fn run(
     report.from = Some(address::display(&kept.from)).filter(|f| !f.is_empty());
     report.subject = kept.subject.clone();
 
-    let mut walker = Walker::new(policy, report, bytes.len() / 2);
+    let mut walker = Walker::new(policy, report, bytes.len() + 1024);
     if let Err(refusal) = walker.message(&message, "", 1) {
         return Err((walker.report, refusal));
     }

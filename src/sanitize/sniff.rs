@@ -22,6 +22,15 @@ pub fn detect_type(bytes: &[u8], declared: &str) -> String {
     }
 }
 
+/// As [`detect_type`] for body text already decoded to UTF-8: only a
+/// magic number can contradict the declared text type.
+pub fn detect_text_type(text: &[u8], declared: &str) -> String {
+    match infer::get(text) {
+        Some(kind) => kind.mime_type().to_string(),
+        None => declared.to_string(),
+    }
+}
+
 /// True when the bytes carry a known binary signature (executable,
 /// archive, image, document …), whatever they claim to be.
 pub fn is_binary_format(bytes: &[u8]) -> bool {

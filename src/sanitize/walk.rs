@@ -63,6 +63,25 @@ pub struct Walker<'p> {
     decoded_total: u64,
 }
 
+/// A report entry for a part, before its action is decided.
+fn entry(
+    path: &str,
+    declared: &str,
+    detected: String,
+    size: u64,
+    filename: Option<String>,
+) -> PartReport {
+    PartReport {
+        path: path.to_string(),
+        filename,
+        declared_type: declared.to_string(),
+        detected_type: detected,
+        size,
+        action: PartAction::Kept,
+        reason: None,
+    }
+}
+
 fn join(prefix: &str, index: usize) -> String {
     if prefix.is_empty() {
         index.to_string()
@@ -264,11 +283,11 @@ impl<'p> Walker<'p> {
             let child_path = join(path, i + 1);
             if Some(i) != chosen_index {
                 self.part(msg, child, &child_path, depth, Disposal::Unused)?;
-            } else if let (Some(text), Some(part)) = (decoded.take(), msg.parts.get(child)) {
+            } else if let Some(text) = decoded.take() {
                 self.parts_seen += 1;
                 let size = text.text.len() as u64;
                 self.account(size)?;
-                self.write_text(part, text, "text/plain", &child_path, size);
+                self.write_text(text, "text/plain", &child_path, size);
             } else {
                 self.part(msg, child, &child_path, depth, Disposal::Body)?;
             }
@@ -288,31 +307,13 @@ impl<'p> Walker<'p> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)] // one call per outcome; a struct would only rename them
-    fn record(
-        &mut self,
-        part: &MessagePart<'_>,
-        path: &str,
-        declared: &str,
-        detected: String,
-        size: u64,
-        action: PartAction,
-        reason: Option<PartReason>,
-        filename: Option<String>,
-    ) {
+    fn record(&mut self, mut entry: PartReport, action: PartAction, reason: Option<PartReason>) {
         if action == PartAction::Removed && reason.is_some_and(PartReason::is_notable) {
             self.report.add_action(Action::AttachmentsRemoved);
         }
-        let _ = part;
-        self.report.parts.push(PartReport {
-            path: path.to_string(),
-            filename,
-            declared_type: declared.to_string(),
-            detected_type: detected,
-            size,
-            action,
-            reason,
-        });
+        entry.action = action;
+        entry.reason = reason;
+        self.report.parts.push(entry);
     }
 
     fn removal_reason(part: &MessagePart<'_>, disposal: Disposal, is_text: bool) -> PartReason {
@@ -355,14 +356,9 @@ impl<'p> Walker<'p> {
             };
             let detected = sniff::detect_type(text.as_bytes(), ct);
             self.record(
-                part,
-                path,
-                ct,
-                detected,
-                size,
+                entry(path, ct, detected, size, name),
                 PartAction::Removed,
                 Some(reason),
-                name,
             );
             return Ok(());
         }
@@ -381,34 +377,22 @@ impl<'p> Walker<'p> {
         if sniff::is_binary_format(decoded.text.as_bytes()) {
             let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
             self.record(
-                part,
-                path,
-                ct,
-                detected,
-                size,
+                entry(path, ct, detected, size, None),
                 PartAction::Removed,
                 Some(PartReason::Unsupported),
-                None,
             );
             return Ok(());
         }
-        self.write_text(part, decoded, ct, path, size);
+        self.write_text(decoded, ct, path, size);
         Ok(())
     }
 
     /// Writes decoded body text (converting HTML) and records the part.
-    fn write_text(
-        &mut self,
-        part: &MessagePart<'_>,
-        decoded: Decoded<'_>,
-        ct: &str,
-        path: &str,
-        size: u64,
-    ) {
+    fn write_text(&mut self, decoded: Decoded<'_>, ct: &str, path: &str, size: u64) {
         if decoded.repaired {
             self.report.add_action(Action::CharsetRepaired);
         }
-        let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
+        let detected = sniff::detect_text_type(decoded.text.as_bytes(), ct);
         if ct == "text/html" {
             match html::html_to_text(&decoded.text, self.policy) {
                 Ok(text) => {
@@ -416,14 +400,9 @@ impl<'p> Walker<'p> {
                     self.body.write_block(&text);
                     self.report.add_action(Action::TextConverted);
                     self.record(
-                        part,
-                        path,
-                        ct,
-                        detected,
-                        size,
+                        entry(path, ct, detected, size, None),
                         PartAction::Converted,
                         Some(PartReason::HtmlToText),
-                        None,
                     );
                 }
                 Err(rejected) => {
@@ -432,21 +411,20 @@ impl<'p> Walker<'p> {
                         HtmlRejected::TooDeep => PartReason::HtmlTooDeep,
                     };
                     self.record(
-                        part,
-                        path,
-                        ct,
-                        detected,
-                        size,
+                        entry(path, ct, detected, size, None),
                         PartAction::Removed,
                         Some(reason),
-                        None,
                     );
                 }
             }
         } else {
             self.body.start_block();
             self.body.write_block(&decoded.text);
-            self.record(part, path, ct, detected, size, PartAction::Kept, None, None);
+            self.record(
+                entry(path, ct, detected, size, None),
+                PartAction::Kept,
+                None,
+            );
         }
     }
 
@@ -543,19 +521,18 @@ impl<'p> Walker<'p> {
             let decoded = charset::decode(bytes, None);
             self.body.start_block();
             self.body.write_block(&decoded.text);
-            self.record(part, path, ct, detected, size, PartAction::Kept, None, name);
+            self.record(
+                entry(path, ct, detected, size, name),
+                PartAction::Kept,
+                None,
+            );
             return Ok(());
         }
         let reason = Self::removal_reason(part, disposal, false);
         self.record(
-            part,
-            path,
-            ct,
-            detected,
-            size,
+            entry(path, ct, detected, size, name),
             PartAction::Removed,
             Some(reason),
-            name,
         );
         Ok(())
     }
@@ -577,26 +554,16 @@ impl<'p> Walker<'p> {
         if disposal != Disposal::Body {
             let reason = Self::removal_reason(part, disposal, false);
             self.record(
-                part,
-                path,
-                ct,
-                "message/rfc822".into(),
-                size,
+                entry(path, ct, "message/rfc822".into(), size, name),
                 PartAction::Removed,
                 Some(reason),
-                name,
             );
             return Ok(());
         }
         self.record(
-            part,
-            path,
-            ct,
-            "message/rfc822".into(),
-            size,
+            entry(path, ct, "message/rfc822".into(), size, name),
             PartAction::Converted,
             Some(PartReason::ForwardedMessage),
-            name,
         );
         self.report.add_action(Action::ForwardedInlined);
         let kept = headers::read(inner);
