@@ -5,6 +5,21 @@
 //! - [`sanitize`]: the pure conversion core (bytes + policy → message + report).
 //! - [`policy`]: the knobs the core obeys; [`config`]: the TOML file.
 //! - [`cli`]: the command line.
+//!
+//! ```
+//! use mugai::policy::Policy;
+//! use mugai::sanitize::{sanitize, Stamp};
+//!
+//! let original = b"From: sender@example.com\r\nTo: taro@example.lg.jp\r\n\
+//! Subject: hello\r\nContent-Type: text/html\r\n\r\n\
+//! <p>Click <a href=\"https://evil.example/\">here</a></p><script>x()</script>\r\n";
+//! let stamp = Stamp { hostname: "mugai.example.lg.jp".into(), received_at: 0, queue_id: None };
+//! let sanitized = sanitize(original, &Policy::default(), &stamp).expect("not refused");
+//! assert_eq!(sanitized.report.actions_header(), "text-converted links-defanged");
+//! let text = String::from_utf8(sanitized.message).unwrap();
+//! assert!(text.contains("Content-Type: text/plain; charset=utf-8"));
+//! assert!(!text.contains("<script"));
+//! ```
 
 pub mod cli;
 pub mod config;
