@@ -1,4 +1,5 @@
-//! The command line: `mugai sanitize …` (more commands come with the relay).
+//! The command line: `mugai serve`, `mugai sanitize`, `mugai check-config`,
+//! `mugai send`.
 //!
 //! Exit status: 0 success; 3 message refused as a whole; 2 usage or I/O
 //! error, always with one plain line on stderr.
@@ -10,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError, LogConfig, LogFormat};
 use crate::sanitize::{self, Stamp};
 
 /// Exit status for a refused message.
@@ -31,8 +32,56 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the relay: receive by SMTP, sanitize, deliver to the LGWAN side.
+    Serve(ServeArgs),
     /// Sanitize one message: read RFC 5322 mail, write the harmless copy.
     Sanitize(SanitizeArgs),
+    /// Check a configuration file; prints one line per problem.
+    CheckConfig(CheckConfigArgs),
+    /// Send one message over SMTP (to try the relay out).
+    Send(SendArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Configuration file; without one, a default for trying mugai out on
+    /// one machine (127.0.0.1:2525, example.lg.jp, maildir under ./mugai-data).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct CheckConfigArgs {
+    /// The file to check.
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// The same, as an option (like `serve --config`).
+    #[arg(long = "config", value_name = "FILE", conflicts_with = "file")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+struct SendArgs {
+    /// SMTP server as HOST:PORT.
+    #[arg(long, default_value = "127.0.0.1:2525")]
+    server: String,
+    /// Envelope sender (empty for the null sender).
+    #[arg(long)]
+    from: String,
+    /// Envelope recipient; repeat for more.
+    #[arg(long, required = true)]
+    to: Vec<String>,
+    /// Use STARTTLS (required).
+    #[arg(long)]
+    starttls: bool,
+    /// With --starttls: accept any certificate (self-signed test set-ups).
+    #[arg(long)]
+    insecure: bool,
+    /// Name to give in EHLO.
+    #[arg(long, default_value = "localhost")]
+    helo: String,
+    /// The message to send; standard input when absent or `-`.
+    file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -70,7 +119,6 @@ fn usage(message: impl Into<String>) -> Failure {
 pub fn main() -> ExitCode {
     // The core catches its own panics; keep their default report off stderr.
     std::panic::set_hook(Box::new(|info| tracing::debug!("caught panic: {info}")));
-    init_logging();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -99,7 +147,16 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Sanitize(args) => run_sanitize(&args),
+        Command::Serve(args) => run_serve(&args),
+        Command::Sanitize(args) => {
+            init_logging(None);
+            run_sanitize(&args)
+        }
+        Command::CheckConfig(args) => run_check_config(&args),
+        Command::Send(args) => {
+            init_logging(None);
+            run_send(args)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,14 +167,75 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging() {
+/// Logs go to stderr (journald under systemd). `MUGAI_LOG` overrides the
+/// level; commands other than `serve` log warnings only by default.
+fn init_logging(log: Option<&LogConfig>) {
+    let default = log.map(|l| l.level.as_str()).unwrap_or("warn");
     let filter = tracing_subscriber::EnvFilter::try_from_env("MUGAI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false);
+    let _ = match log.map(|l| l.format) {
+        Some(LogFormat::Json) => builder.json().flatten_event(true).try_init(),
+        _ => builder.try_init(),
+    };
+}
+
+fn run_serve(args: &ServeArgs) -> Result<(), Failure> {
+    let config = match &args.config {
+        Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
+        None => Config::default(),
+    };
+    init_logging(Some(&config.log));
+    crate::server::serve(config).map_err(usage)
+}
+
+fn run_check_config(args: &CheckConfigArgs) -> Result<(), Failure> {
+    let Some(path) = args.file.as_ref().or(args.config.as_ref()) else {
+        return Err(usage(
+            "check-config needs a FILE (see mugai check-config --help)",
+        ));
+    };
+    match Config::load(path) {
+        Ok(_) => {
+            println!("{}: ok", path.display());
+            Ok(())
+        }
+        Err(ConfigError::Problems { path, problems }) => {
+            for problem in &problems {
+                println!("{}: {problem}", path.display());
+            }
+            Err(usage(format!(
+                "{}: {} problem{}",
+                path.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            )))
+        }
+        Err(e) => {
+            println!("{e}");
+            Err(usage(format!("{}: not usable", path.display())))
+        }
+    }
+}
+
+fn run_send(args: SendArgs) -> Result<(), Failure> {
+    let (message, _, _) = read_input(&args.file, 1 << 30)?;
+    let reply = crate::send::send(crate::send::SendRequest {
+        server: args.server,
+        from: args.from,
+        to: args.to,
+        message,
+        starttls: args.starttls,
+        insecure: args.insecure,
+        helo: args.helo,
+    })
+    .map_err(usage)?;
+    println!("{reply}");
+    Ok(())
 }
 
 fn is_stdio(path: &Option<PathBuf>) -> bool {
@@ -151,6 +269,19 @@ fn read_bounded(mut reader: impl Read, limit: u64) -> std::io::Result<(Vec<u8>, 
     Ok((kept, id, total))
 }
 
+/// Reads a file, or standard input for none or `-`, bounded as in
+/// [`read_bounded`].
+fn read_input(input: &Option<PathBuf>, limit: u64) -> Result<(Vec<u8>, String, u64), Failure> {
+    if is_stdio(input) {
+        return read_bounded(std::io::stdin().lock(), limit)
+            .map_err(|e| usage(format!("cannot read standard input: {e}")));
+    }
+    let path = input.as_deref().unwrap_or(Path::new("-"));
+    std::fs::File::open(path)
+        .and_then(|file| read_bounded(file, limit))
+        .map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))
+}
+
 fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
     let config = match &args.config {
         Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
@@ -158,16 +289,7 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
     };
     let policy = &config.sanitize;
     let limit = policy.limits.max_message_size.bytes();
-    let (bytes, id, size) = if is_stdio(&args.input) {
-        read_bounded(std::io::stdin().lock(), limit)
-            .map_err(|e| usage(format!("cannot read standard input: {e}")))?
-    } else {
-        let path = args.input.as_deref().unwrap_or(Path::new("-"));
-        let file = std::fs::File::open(path)
-            .map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))?;
-        read_bounded(file, limit)
-            .map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))?
-    };
+    let (bytes, id, size) = read_input(&args.input, limit)?;
     let stamp = Stamp {
         hostname: args.hostname.clone().unwrap_or_else(local_hostname),
         received_at: stamp_time(),

@@ -10,10 +10,22 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 
-/// The whole configuration file.
+mod sections;
+pub use sections::{
+    DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig, SmtpConfig,
+    StorageConfig,
+};
+
+/// The whole configuration file. With no file at all, the defaults run on
+/// one machine for trying mugai out.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    pub smtp: SmtpConfig,
+    pub delivery: DeliveryConfig,
+    pub storage: StorageConfig,
+    pub queue: QueueConfig,
+    pub log: LogConfig,
     /// The sanitization policy (`[sanitize]`).
     pub sanitize: Policy,
 }
@@ -31,6 +43,11 @@ pub enum ConfigError {
         path: PathBuf,
         line: usize,
         message: String,
+    },
+    #[error("config {path}: {}{}", problems[0], if problems.len() > 1 { format!(" (and {} more problems; run mugai check-config)", problems.len() - 1) } else { String::new() })]
+    Problems {
+        path: PathBuf,
+        problems: Vec<String>,
     },
 }
 
@@ -57,19 +74,30 @@ impl Config {
                 message: e.message().replace('\n', " ").trim().to_string(),
             }
         })?;
-        if let Some(problem) = config.problems().into_iter().next() {
-            return Err(ConfigError::Invalid {
+        let problems = config.problems();
+        if !problems.is_empty() {
+            return Err(ConfigError::Problems {
                 path: path.to_path_buf(),
-                line: 0,
-                message: problem,
+                problems,
             });
         }
         Ok(config)
     }
 
+    /// The Maildir for `mode = "maildir"`.
+    pub fn maildir_path(&self) -> PathBuf {
+        self.delivery
+            .maildir
+            .clone()
+            .unwrap_or_else(|| self.storage.data_dir.join("maildir"))
+    }
+
     /// Values that parse but make no sense, one sentence each.
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
+        self.smtp.problems(&mut problems);
+        self.delivery.problems(&mut problems);
+        self.queue.problems(&mut problems);
         let p = &self.sanitize;
         let l = &p.limits;
         if p.wrap_width != 0 && !(20..=998).contains(&p.wrap_width) {
@@ -132,6 +160,57 @@ max_depth = 10
         assert_eq!(config.sanitize.limits.max_message_size, ByteSize(25 << 20));
         assert_eq!(config.sanitize.limits.max_depth, 10);
         assert_eq!(config.sanitize.limits.max_parts, 500);
+    }
+
+    #[test]
+    fn the_embedded_default_is_valid_and_local() {
+        let config = Config::default();
+        assert_eq!(config.problems(), Vec::<String>::new());
+        assert_eq!(config.smtp.listen, "127.0.0.1:2525");
+        assert!(config.smtp.accepts("EXAMPLE.lg.jp"));
+        assert!(!config.smtp.accepts("example.com"));
+        assert_eq!(config.delivery.mode, DeliveryMode::Maildir);
+        assert!(config.maildir_path().starts_with("./mugai-data"));
+    }
+
+    #[test]
+    fn the_example_file_documents_every_key_and_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("deploy/mugai.example.toml");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let config = Config::parse(&text, &path).unwrap();
+        assert_eq!(config.delivery.mode, DeliveryMode::Smtp);
+        // Every key of the default configuration appears in the example,
+        // so an operator reading it sees every setting.
+        let defaults = toml::to_string(&Config::default()).unwrap();
+        let mut table = String::new();
+        for line in defaults.lines() {
+            if line.starts_with('[') {
+                table = line.trim_matches(['[', ']']).to_string();
+            } else if let Some((key, _)) = line.split_once(" = ") {
+                let in_example = text.lines().any(|l| {
+                    let l = l.trim_start_matches("# ").trim();
+                    l.starts_with(&format!("{key} =")) || l.starts_with(&format!("{key}="))
+                });
+                assert!(
+                    in_example,
+                    "[{table}] {key} is not documented in {}",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_on_its_own_line() {
+        let text = "[smtp]\nlisten = \"nowhere\"\naccept_domains = []\n[delivery]\nmode = \"smtp\"\nnext_hop = \"lgwan\"\n";
+        let Err(ConfigError::Problems { problems, .. }) = Config::parse(text, Path::new("x.toml"))
+        else {
+            panic!("expected problems");
+        };
+        assert_eq!(problems.len(), 3, "{problems:?}");
+        assert!(problems.iter().all(|p| !p.contains('\n')));
+        assert!(problems[0].contains("smtp.listen"), "{problems:?}");
+        assert!(problems[2].contains("delivery.next_hop"), "{problems:?}");
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! The library holds everything; `main.rs` only calls [`cli::main`].
 //! - [`sanitize`]: the pure conversion core (bytes + policy → message + report).
 //! - [`policy`]: the knobs the core obeys; [`config`]: the TOML file.
-//! - [`cli`]: the command line.
+//! - [`ingress`] (SMTP in) → [`spool`] (fsync, then 250) → [`pipeline`]
+//!   (sanitizer pool) → [`quarantine`] (originals) and [`delivery`] (SMTP
+//!   or Maildir out); [`server`] wires them together for `mugai serve`.
+//! - [`cli`]: the command line; [`send`]: a one-message SMTP client.
 //!
 //! ```
 //! use mugai::policy::Policy;
@@ -23,5 +26,13 @@
 
 pub mod cli;
 pub mod config;
+pub mod delivery;
+pub mod ingress;
+pub mod pipeline;
 pub mod policy;
+pub mod quarantine;
 pub mod sanitize;
+pub mod send;
+pub mod server;
+pub mod spool;
+pub mod units;

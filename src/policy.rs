@@ -4,7 +4,8 @@
 //! file by `config`), so the core stays a pure function of bytes and policy.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
+
+pub use crate::units::ByteSize;
 
 /// What happens to links found in body text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -95,88 +96,5 @@ impl Default for Limits {
             max_html_size: ByteSize(8 * 1024 * 1024),
             max_html_depth: 512,
         }
-    }
-}
-
-/// A size in bytes, written in TOML as an integer or a string such as
-/// `"25MiB"`, `"512KB"`, `"1G"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ByteSize(pub u64);
-
-impl ByteSize {
-    pub fn bytes(self) -> u64 {
-        self.0
-    }
-
-    /// Parses `"25MiB"`, `"10 MB"`, `"4096"`; units are binary (KB = KiB).
-    pub fn parse(text: &str) -> Result<ByteSize, String> {
-        let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(split);
-        let number: u64 = digits
-            .parse()
-            .map_err(|_| format!("`{text}` is not a size (try \"25MiB\")"))?;
-        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-            "" | "b" => 1,
-            "k" | "kb" | "kib" => 1 << 10,
-            "m" | "mb" | "mib" => 1 << 20,
-            "g" | "gb" | "gib" => 1 << 30,
-            other => return Err(format!("unknown size unit `{other}` in `{text}`")),
-        };
-        number
-            .checked_mul(factor)
-            .map(ByteSize)
-            .ok_or_else(|| format!("size `{text}` is too large"))
-    }
-}
-
-impl fmt::Display for ByteSize {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
-        for (name, size) in UNITS {
-            if self.0 >= size && self.0.is_multiple_of(size) {
-                return write!(f, "{}{name}", self.0 / size);
-            }
-        }
-        write!(f, "{}", self.0)
-    }
-}
-
-impl Serialize for ByteSize {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_string())
-    }
-}
-
-impl<'de> Deserialize<'de> for ByteSize {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(u64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Int(n) => Ok(ByteSize(n)),
-            Raw::Text(t) => ByteSize::parse(&t).map_err(serde::de::Error::custom),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_parse_with_units() {
-        assert_eq!(ByteSize::parse("25MiB"), Ok(ByteSize(25 << 20)));
-        assert_eq!(ByteSize::parse("10 kb"), Ok(ByteSize(10 << 10)));
-        assert_eq!(ByteSize::parse("4096"), Ok(ByteSize(4096)));
-        assert!(ByteSize::parse("ten MB").is_err());
-        assert!(ByteSize::parse("5 parsecs").is_err());
-        assert!(ByteSize::parse("99999999999999999999G").is_err());
-        assert_eq!(ByteSize(25 << 20).to_string(), "25MiB");
     }
 }

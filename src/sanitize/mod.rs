@@ -24,6 +24,7 @@ mod html;
 mod links;
 mod notice;
 mod params;
+mod plain;
 pub mod report;
 mod sniff;
 mod utf7;
@@ -37,6 +38,7 @@ use sha2::{Digest, Sha256};
 use crate::policy::{LinkMode, Policy};
 pub use charset::{Decoded, decode as decode_charset};
 pub use header_text::decode_unstructured as decode_header_text;
+pub use plain::{plain_text_message, rfc5322_date};
 pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
 use walk::{Refusal, Walker};
 

@@ -1,0 +1,143 @@
+//! DATA: stream the message into the spool and answer `250` only once it
+//! is durable.
+//!
+//! The message goes from the session's read buffer through the DATA
+//! decoder into a spool writer (64 KiB buffer), never whole in memory.
+//! Past the size limit the rest is read and dropped, then 552.
+
+use std::io;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncRead, AsyncWrite};
+
+use super::dot::DotDecoder;
+use super::input::{Input, Read};
+use super::session::{Next, Session};
+use crate::spool::Envelope;
+
+/// The checks before `354`.
+pub fn start(session: &mut Session) -> Next {
+    let Some(transaction) = &session.transaction else {
+        session.refuse("503 5.5.1 Error: need MAIL command");
+        return Next::Continue;
+    };
+    if transaction.recipients.is_empty() {
+        session.refuse("554 5.5.1 Error: no valid recipients");
+        return Next::Continue;
+    }
+    if session.ctx.queue.is_full() {
+        session.transaction = None;
+        session.reply("451 4.3.2 Too much mail waiting to be processed, try again later");
+        return Next::Continue;
+    }
+    Next::Data
+}
+
+/// Receives one message after DATA was accepted. Returns `false` when the
+/// session must end (client gone or timed out).
+pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
+    session: &mut Session,
+    stream: &mut S,
+    input: &mut Input,
+) -> io::Result<bool> {
+    let Some(transaction) = session.transaction.take() else {
+        return Ok(true);
+    };
+    let ctx = session.ctx.clone();
+    let envelope = Envelope {
+        queue_id: ctx.spool.new_id(),
+        sender: transaction.sender,
+        recipients: transaction.recipients,
+        client: session.peer.to_string(),
+        helo: session.helo.clone().unwrap_or_default(),
+        tls: session.tls.clone(),
+        received_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or(0),
+        smtputf8: transaction.smtputf8,
+        generated: false,
+    };
+    let max = ctx.config.smtp.max_message_size.bytes();
+    let mut writer = match ctx.spool.create(&envelope, max) {
+        Ok(writer) => writer,
+        Err(e) => {
+            tracing::error!("cannot create a spool file: {e}");
+            session.reply("451 4.3.0 Local error: cannot store the message now, try again later");
+            return Ok(true);
+        }
+    };
+    session.reply("354 End data with <CR><LF>.<CR><LF>");
+    session.flush(stream).await?;
+
+    let timeout = ctx.config.smtp.data_timeout.duration();
+    let mut decoder = DotDecoder::default();
+    let mut decoded = Vec::with_capacity(input.available().len() + 1024);
+    let mut write_error = None;
+    loop {
+        decoded.clear();
+        let (used, done) = decoder.feed(input.available(), &mut decoded);
+        input.consume(used);
+        if write_error.is_none()
+            && let Err(e) = writer.write(&decoded)
+        {
+            write_error = Some(e);
+        }
+        if done {
+            break;
+        }
+        match input.fill(stream, timeout).await? {
+            Read::Bytes => {}
+            Read::Closed => {
+                tracing::info!(
+                    "{}: lost connection after DATA from {}",
+                    envelope.queue_id,
+                    envelope.client
+                );
+                return Ok(false);
+            }
+            Read::TimedOut => {
+                session.reply("421 4.4.2 Timeout during DATA, closing connection");
+                session.flush(stream).await?;
+                return Ok(false);
+            }
+        }
+    }
+
+    if writer.too_big() {
+        session.refuse(&format!(
+            "552 5.3.4 Message size exceeds fixed limit of {max} bytes"
+        ));
+        return Ok(true);
+    }
+    if let Some(e) = write_error {
+        tracing::error!("{}: cannot write the spool file: {e}", envelope.queue_id);
+        session.reply("451 4.3.0 Local error: cannot store the message now, try again later");
+        return Ok(true);
+    }
+    let size = writer.size();
+    let committed = tokio::task::spawn_blocking(move || writer.commit())
+        .await
+        .map_err(io::Error::other)?;
+    match committed {
+        Ok(_) => {
+            tracing::info!(
+                queue_id = %envelope.queue_id,
+                "{}: from=<{}> size={size} nrcpt={} client={} helo={}{}",
+                envelope.queue_id,
+                envelope.sender,
+                envelope.recipients.len(),
+                envelope.client,
+                envelope.helo,
+                envelope.tls.as_deref().map(|t| format!(" tls={t}")).unwrap_or_default(),
+            );
+            session.reply(&format!("250 2.0.0 Ok: queued as {}", envelope.queue_id));
+            ctx.queue.accepted(envelope.queue_id);
+        }
+        Err(e) => {
+            tracing::error!("{}: cannot commit the spool file: {e}", envelope.queue_id);
+            session.reply("451 4.3.0 Local error: cannot store the message now, try again later");
+        }
+    }
+    Ok(true)
+}

@@ -1,0 +1,191 @@
+//! The pipeline: the only place that knows the order of stages (Postfix's
+//! qmgr). It takes spool entries, sanitizes them on a bounded pool of
+//! worker threads, stores the original, hands the sanitized copy to
+//! delivery, records what happened per recipient, schedules retries,
+//! reports failures to the postmaster, and removes the entry when done.
+//!
+//! Back-pressure: `backlog` counts entries waiting for or inside a worker
+//! or a delivery; past `queue.max_backlog` ingress answers 451 4.3.2.
+//! Entries waiting for a retry are on disk only and not counted.
+//! A worker waits for a delivery slot before sanitizing, so sanitized
+//! copies in memory are bounded by `delivery.concurrency`.
+
+mod deliver;
+mod worker;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::runtime::Handle;
+use tokio::sync::{Notify, Semaphore};
+
+use crate::config::Config;
+use crate::delivery::Delivery;
+use crate::ingress::Queue;
+use crate::quarantine::OriginalStore;
+use crate::spool::Spool;
+
+/// The running pipeline.
+pub struct Pipeline {
+    config: Arc<Config>,
+    spool: Arc<Spool>,
+    originals: Arc<OriginalStore>,
+    delivery: Arc<Delivery>,
+    jobs: Mutex<Sender<String>>,
+    delivery_slots: Arc<Semaphore>,
+    runtime: Handle,
+    backlog: AtomicUsize,
+    /// Entries inside a worker or a delivery right now.
+    active: AtomicUsize,
+    stopping: AtomicBool,
+    idle: Notify,
+}
+
+impl Pipeline {
+    /// Starts the worker threads. Call [`Pipeline::resume`] next to pick up
+    /// what the spool holds.
+    pub fn start(
+        config: Arc<Config>,
+        spool: Arc<Spool>,
+        originals: Arc<OriginalStore>,
+        delivery: Arc<Delivery>,
+        runtime: Handle,
+    ) -> Arc<Pipeline> {
+        let (tx, rx) = mpsc::channel();
+        let pipeline = Arc::new(Pipeline {
+            delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),
+            config,
+            spool,
+            originals,
+            delivery,
+            jobs: Mutex::new(tx),
+            runtime,
+            backlog: AtomicUsize::new(0),
+            active: AtomicUsize::new(0),
+            stopping: AtomicBool::new(false),
+            idle: Notify::new(),
+        });
+        let rx = Arc::new(Mutex::new(rx));
+        for n in 0..pipeline.config.queue.worker_count() {
+            let pipeline = Arc::clone(&pipeline);
+            let rx: Arc<Mutex<Receiver<String>>> = Arc::clone(&rx);
+            std::thread::Builder::new()
+                .name(format!("mugai-worker-{n}"))
+                .spawn(move || worker::run(pipeline, rx))
+                .expect("spawn a sanitizer thread");
+        }
+        pipeline
+    }
+
+    /// Queues every spool entry: now, or at its recorded next attempt.
+    pub fn resume(self: &Arc<Self>) -> std::io::Result<usize> {
+        let ids = self.spool.list()?;
+        let now = unix_now();
+        for id in &ids {
+            let next = match self.spool.read_state(id) {
+                Ok(Some(state)) => state.next_attempt,
+                _ => 0,
+            };
+            if next > now {
+                self.retry_at(id.clone(), next);
+            } else {
+                self.submit(id.clone());
+            }
+        }
+        Ok(ids.len())
+    }
+
+    /// Queues one entry for a worker.
+    pub fn submit(&self, id: String) {
+        self.backlog.fetch_add(1, Ordering::SeqCst);
+        let sent = self
+            .jobs
+            .lock()
+            .map(|jobs| jobs.send(id))
+            .is_ok_and(|r| r.is_ok());
+        if !sent {
+            self.backlog.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Queues an entry again at Unix time `when`.
+    fn retry_at(self: &Arc<Self>, id: String, when: i64) {
+        let wait = Duration::from_secs(when.saturating_sub(unix_now()).max(0) as u64);
+        let pipeline = Arc::clone(self);
+        self.runtime.spawn(async move {
+            tokio::time::sleep(wait).await;
+            if !pipeline.stopping.load(Ordering::SeqCst) {
+                pipeline.submit(id);
+            }
+        });
+    }
+
+    /// An entry is finished, deferred or set aside.
+    fn done_with(&self) {
+        self.backlog.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn begin_active(&self) {
+        self.active.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn end_active(&self) {
+        if self.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Entries waiting for or inside a worker or a delivery.
+    pub fn backlog(&self) -> usize {
+        self.backlog.load(Ordering::SeqCst)
+    }
+
+    /// Stops taking new work and waits (at most `grace`) for the work in
+    /// progress. Whatever is left stays in the spool for the next start.
+    pub async fn shut_down(&self, grace: Duration) -> bool {
+        self.stopping.store(true, Ordering::SeqCst);
+        let drained = tokio::time::timeout(grace, async {
+            loop {
+                let notified = self.idle.notified();
+                if self.active.load(Ordering::SeqCst) == 0 {
+                    return;
+                }
+                notified.await;
+            }
+        })
+        .await;
+        drained.is_ok()
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+impl Queue for Pipeline {
+    fn accepted(&self, queue_id: String) {
+        self.submit(queue_id);
+    }
+
+    fn is_full(&self) -> bool {
+        self.backlog() >= self.config.queue.max_backlog
+    }
+}
+
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// Seconds since the Unix time `since`, with sub-second precision.
+pub(crate) fn seconds_since(since: i64) -> f64 {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0);
+    (now - since as f64).max(0.0)
+}

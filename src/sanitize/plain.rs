@@ -1,0 +1,56 @@
+//! A fresh `text/plain; charset=utf-8` message for mugai's own reports to
+//! the postmaster, written with the same encoders as the sanitized copy
+//! (encoded-word headers, base64 body: pure ASCII on the wire).
+
+use super::encode::{self, TransferEncoding};
+
+/// Builds a message from header fields and UTF-8 text. `Subject` is
+/// encoded as unstructured text; every other value is written as tokens.
+pub fn plain_text_message(fields: &[(&str, &str)], text: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(text.len() * 2 + 512);
+    for (name, value) in fields {
+        if name.eq_ignore_ascii_case("Subject") {
+            encode::unstructured(&mut out, name, value);
+        } else {
+            let words: Vec<String> = value.split(' ').map(str::to_string).collect();
+            encode::tokens(&mut out, name, &words);
+        }
+    }
+    out.extend_from_slice(
+        b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n",
+    );
+    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    encode::body(&mut out, TransferEncoding::Base64, &[&crlf]);
+    out
+}
+
+/// An RFC 5322 date for a Unix time (UTC).
+pub fn rfc5322_date(unix: i64) -> String {
+    mail_parser::DateTime::from_timestamp(unix).to_rfc822()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_are_ascii_and_read_back_as_the_same_text() {
+        let message = plain_text_message(
+            &[
+                ("From", "mugai <MAILER-DAEMON@mugai.test>"),
+                ("Subject", "配送できませんでした"),
+            ],
+            "宛先: taro@example.lg.jp\n理由: 550 no such user\n",
+        );
+        assert!(message.is_ascii());
+        let parsed = mail_parser::MessageParser::default()
+            .parse(&message)
+            .unwrap();
+        assert_eq!(parsed.subject(), Some("配送できませんでした"));
+        assert_eq!(
+            parsed.body_text(0).unwrap(),
+            "宛先: taro@example.lg.jp\r\n理由: 550 no such user\r\n"
+        );
+    }
+}

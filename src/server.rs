@@ -1,0 +1,122 @@
+//! `mugai serve`: wires the stages together on one tokio runtime and a
+//! pool of sanitizer threads, resumes the spool, and shuts down cleanly
+//! on SIGTERM or SIGINT (new connections get 421, work in progress gets
+//! `queue.shutdown_grace`, the rest stays in the spool).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::{Config, DeliveryMode};
+use crate::delivery::Delivery;
+use crate::ingress::{self, Context};
+use crate::pipeline::Pipeline;
+use crate::quarantine::OriginalStore;
+use crate::spool::{DirSync, Spool, create_dir_durably};
+
+/// Runs the relay until a stop signal; `Err` is one line for the operator.
+pub fn serve(config: Config) -> Result<(), String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("mugai-io")
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let result = runtime.block_on(run(Arc::new(config)));
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    result
+}
+
+async fn run(config: Arc<Config>) -> Result<(), String> {
+    let data_dir = &config.storage.data_dir;
+    create_dir_durably(data_dir)
+        .map_err(|e| format!("cannot create data_dir {}: {e}", data_dir.display()))?;
+    let dirsync = Arc::new(DirSync::start());
+    let spool = Arc::new(
+        Spool::open(data_dir, Arc::clone(&dirsync))
+            .map_err(|e| format!("cannot open the spool in {}: {e}", data_dir.display()))?,
+    );
+    let originals = Arc::new(
+        OriginalStore::open(data_dir, Arc::clone(&dirsync)).map_err(|e| {
+            format!(
+                "cannot open the original store in {}: {e}",
+                data_dir.display()
+            )
+        })?,
+    );
+    let delivery = Arc::new(Delivery::from_config(&config, Arc::clone(&dirsync))?);
+    let tls = match (&config.smtp.tls_cert, &config.smtp.tls_key) {
+        (Some(cert), Some(key)) => Some(ingress::tls::acceptor(cert, key)?),
+        _ => None,
+    };
+    let listen = &config.smtp.listen;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+
+    let pipeline = Pipeline::start(
+        Arc::clone(&config),
+        spool.clone(),
+        originals,
+        delivery.clone(),
+        tokio::runtime::Handle::current(),
+    );
+    let resumed = pipeline
+        .resume()
+        .map_err(|e| format!("cannot read the spool: {e}"))?;
+    let (stop, shutdown) = watch::channel(false);
+    let ctx = Arc::new(Context {
+        config: Arc::clone(&config),
+        spool,
+        queue: pipeline.clone(),
+        tls,
+        shutdown,
+    });
+    let target = match config.delivery.mode {
+        DeliveryMode::Smtp => format!("SMTP to {}", config.delivery.next_hop),
+        DeliveryMode::Maildir => format!("maildir {}", config.maildir_path().display()),
+    };
+    tracing::info!(
+        "mugai {} listening on {local}, accepting mail for {}, delivering by {target}; {resumed} messages resumed from the spool",
+        env!("CARGO_PKG_VERSION"),
+        config.smtp.accept_domains.join(", "),
+    );
+    // Also on stderr for a person who started it by hand.
+    eprintln!("mugai: listening on {local}, delivering by {target} (stop with Ctrl-C)");
+
+    tokio::spawn(async move {
+        wait_for_stop_signal().await;
+        tracing::info!("stop signal: no new mail; finishing work in progress");
+        let _ = stop.send(true);
+    });
+    let grace = config.queue.shutdown_grace.duration();
+    let mut stopped = ctx.shutdown.clone();
+    let serving = tokio::spawn(ingress::serve(listener, Arc::clone(&ctx), grace));
+    ingress::stopped(&mut stopped).await;
+    let signalled = Instant::now();
+    let _ = serving.await;
+    let left = grace.saturating_sub(signalled.elapsed());
+    if !pipeline.shut_down(left).await {
+        tracing::warn!("grace period over with work in progress; it stays in the spool");
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
