@@ -219,3 +219,51 @@ fn config_file_changes_links_language_and_prefix() {
     assert!(!body.contains("example.com"), "{body}");
     assert!(message.subject().unwrap().starts_with("[EXT] "));
 }
+
+#[test]
+fn check_config_prints_one_line_per_problem_and_accepts_the_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[smtp]\nlisten = \"nowhere\"\naccept_domains = []\n[delivery]\nmode = \"smtp\"\nnext_hop = \"lgwan\"\n",
+    )
+    .unwrap();
+    let out = run(&["check-config", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l.starts_with(&format!("{}: ", path.display())))
+    );
+    assert!(
+        lines[0].contains("smtp.listen") && lines[2].contains("delivery.next_hop"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stderr_line(&out).trim_end(),
+        format!("mugai: {}: 3 problems", path.display())
+    );
+
+    let example = format!("{}/deploy/mugai.example.toml", env!("CARGO_MANIFEST_DIR"));
+    let out = run(&["check-config", &example], None);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with(": ok\n"));
+
+    std::fs::write(&path, "[smtp]\nlisten = 5\n").unwrap();
+    let out = run(&["check-config", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("line 2") && stdout.lines().count() == 1,
+        "{stdout}"
+    );
+}

@@ -141,8 +141,21 @@ impl SmtpDelivery {
 fn outcome(result: Result<Response, Error>) -> Outcome {
     match result {
         Ok(response) => Outcome::Sent(describe(&response)),
-        Err(e) if e.is_permanent() => Outcome::Failed(one_line(&e.to_string())),
-        Err(e) => Outcome::Deferred(one_line(&e.to_string())),
+        Err(e) if e.is_permanent() => Outcome::Failed(describe_error(&e)),
+        Err(e) => Outcome::Deferred(describe_error(&e)),
+    }
+}
+
+/// "550 5.1.1 User unknown" for a reply; lettre's own words otherwise
+/// ("Connection refused", "timed out").
+fn describe_error(e: &Error) -> String {
+    let text = one_line(&e.to_string());
+    match e.status() {
+        Some(code) => {
+            let detail = text.split_once("): ").map(|(_, d)| d).unwrap_or(&text);
+            format!("{code} {detail}")
+        }
+        None => text,
     }
 }
 

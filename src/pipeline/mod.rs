@@ -79,20 +79,14 @@ impl Pipeline {
         pipeline
     }
 
-    /// Queues every spool entry: now, or at its recorded next attempt.
+    /// Queues every spool entry at once, including those waiting for a
+    /// retry: a restart often follows a fix (next hop, configuration), so
+    /// each waiting message gets one attempt now, then its schedule again.
+    /// Recipients already delivered stay delivered.
     pub fn resume(self: &Arc<Self>) -> std::io::Result<usize> {
         let ids = self.spool.list()?;
-        let now = unix_now();
         for id in &ids {
-            let next = match self.spool.read_state(id) {
-                Ok(Some(state)) => state.next_attempt,
-                _ => 0,
-            };
-            if next > now {
-                self.retry_at(id.clone(), next);
-            } else {
-                self.submit(id.clone());
-            }
+            self.submit(id.clone());
         }
         Ok(ids.len())
     }

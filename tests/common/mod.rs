@@ -65,3 +65,14 @@ pub fn assert_wire_format(bytes: &[u8]) {
         }
     }
 }
+
+pub mod relay;
+pub mod sink;
+pub mod smtp;
+
+/// The decoded text of a single-part message (headers ignored).
+pub fn read_output_text(bytes: &[u8]) -> String {
+    let message = MessageParser::default().parse(bytes).expect("parses");
+    let subject = message.subject().unwrap_or("").to_string();
+    format!("{subject}\n{}", message.body_text(0).unwrap_or_default())
+}

@@ -1,0 +1,161 @@
+//! Runs the real `mugai serve` binary as a child process with a config of
+//! the test's own (listening on an ephemeral loopback port), collects its
+//! log lines, and stops it by its PID (SIGTERM) or kills it (SIGKILL).
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub struct Relay {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    child: Child,
+    logs: Arc<Mutex<Vec<String>>>,
+}
+
+/// A config for a relay in `dir` delivering by SMTP to `next_hop`, plus
+/// `extra` TOML (whole tables, e.g. "[queue]\nmax_backlog = 1\n"); keys
+/// in `smtp_extra` and `delivery_extra` are added to those tables.
+pub fn config(
+    dir: &Path,
+    next_hop: SocketAddr,
+    smtp_extra: &str,
+    delivery_extra: &str,
+    extra: &str,
+) -> String {
+    format!(
+        "[smtp]\nlisten = \"127.0.0.1:0\"\nhostname = \"mugai.test\"\naccept_domains = [\"example.lg.jp\"]\n{smtp_extra}\n\
+         [delivery]\nmode = \"smtp\"\nnext_hop = \"{next_hop}\"\npostmaster = \"postmaster@example.lg.jp\"\n{delivery_extra}\n\
+         [storage]\ndata_dir = \"{}\"\n[log]\nlevel = \"info\"\n{extra}",
+        dir.join("data").display()
+    )
+}
+
+impl Relay {
+    /// Writes `config` into `dir` and starts the relay; returns once it
+    /// listens.
+    pub fn start(dir: &Path, config: &str) -> Relay {
+        let path = dir.join("mugai.toml");
+        std::fs::write(&path, config).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&path)
+            .env_remove("MUGAI_LOG")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mugai serve");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let l = Arc::clone(&logs);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("mugai: listening on ") {
+                    let addr = rest.split(',').next().unwrap_or("").to_string();
+                    let _ = tx.send(addr);
+                }
+                l.lock().unwrap().push(line);
+            }
+        });
+        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
+            Ok(addr) => addr.parse().expect("listening address"),
+            Err(_) => {
+                let _ = child.kill();
+                panic!("relay did not start: {:?}", logs.lock().unwrap());
+            }
+        };
+        Relay {
+            addr,
+            data_dir: dir.join("data"),
+            child,
+            logs,
+        }
+    }
+
+    pub fn logs(&self) -> Vec<String> {
+        self.logs.lock().unwrap().clone()
+    }
+
+    /// Waits (at most `limit`) for `n` log lines containing `needle`.
+    pub fn wait_for_log(&self, needle: &str, n: usize, limit: Duration) -> Vec<String> {
+        let start = Instant::now();
+        loop {
+            let found: Vec<String> = self
+                .logs()
+                .into_iter()
+                .filter(|l| l.contains(needle))
+                .collect();
+            if found.len() >= n {
+                return found;
+            }
+            assert!(
+                start.elapsed() < limit,
+                "{n} log lines with {needle:?} not seen in {limit:?}; logs:\n{}",
+                self.logs().join("\n")
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends SIGTERM to the child (our own process, by PID).
+    pub fn terminate(&self) {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(status.success());
+    }
+
+    /// Waits (bounded) for the child to exit.
+    pub fn wait(&mut self, limit: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if start.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("relay did not exit within {limit:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Files left in the spool queue.
+    pub fn spool_entries(&self) -> Vec<String> {
+        std::fs::read_dir(self.data_dir.join("spool/queue"))
+            .map(|dir| {
+                dir.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! Crash safety: `250` means on disk. The real binary receives a few
+//! hundred messages over several connections, is killed with SIGKILL in
+//! the middle, and is started again on the same data directory: every
+//! message that got `250` must reach the next hop (duplicates are allowed
+//! only for messages in flight at the kill; none may be missing).
+
+mod common;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::relay::{Relay, config};
+use common::sink::Sink;
+use common::smtp::Client;
+
+const CONNECTIONS: usize = 4;
+const PER_CONNECTION: usize = 75;
+const KILL_AFTER: usize = 100;
+
+/// Sends messages until told to stop or the connection dies; records the
+/// tokens of those acknowledged with 250.
+fn sender(addr: std::net::SocketAddr, thread: usize, acked: Arc<Mutex<Vec<String>>>) {
+    let (mut c, greeting) = Client::connect(addr);
+    if !greeting.starts_with("220") || !c.command("EHLO crash.test").starts_with("250") {
+        return;
+    }
+    for n in 0..PER_CONNECTION {
+        let token = format!("crash-{thread}-{n}");
+        if !c.command("MAIL FROM:<load@example.com>").starts_with("250")
+            || !c.command("RCPT TO:<taro@example.lg.jp>").starts_with("250")
+            || !c.command("DATA").starts_with("354")
+        {
+            return;
+        }
+        let body =
+            format!("Subject: {token}\r\nFrom: load@example.com\r\n\r\n本文 {token}\r\n.\r\n");
+        c.write(body.as_bytes());
+        if c.reply().starts_with("250") {
+            acked.lock().unwrap().push(token);
+        } else {
+            return;
+        }
+    }
+}
+
+#[test]
+fn every_acknowledged_message_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let cfg = config(dir.path(), sink.addr, "", "", "");
+    let mut relay = Relay::start(dir.path(), &cfg);
+    let acked = Arc::new(Mutex::new(Vec::new()));
+    let threads: Vec<_> = (0..CONNECTIONS)
+        .map(|t| {
+            let acked = Arc::clone(&acked);
+            let addr = relay.addr;
+            std::thread::spawn(move || sender(addr, t, acked))
+        })
+        .collect();
+    let start = Instant::now();
+    while acked.lock().unwrap().len() < KILL_AFTER && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    relay.kill();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let acked: HashSet<String> = acked.lock().unwrap().iter().cloned().collect();
+    assert!(
+        acked.len() >= KILL_AFTER,
+        "only {} acknowledged before the kill",
+        acked.len()
+    );
+    assert!(
+        acked.len() < CONNECTIONS * PER_CONNECTION,
+        "the kill came after everything was sent; the test proves nothing"
+    );
+
+    let _restarted = Relay::start(dir.path(), &cfg);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let missing = loop {
+        let delivered: HashSet<String> = sink
+            .all()
+            .iter()
+            .filter_map(|m| {
+                let parsed = mail_parser::MessageParser::default().parse(&m.data)?;
+                parsed.subject().map(str::to_string)
+            })
+            .collect();
+        let missing: Vec<&String> = acked.iter().filter(|t| !delivered.contains(*t)).collect();
+        if missing.is_empty() || Instant::now() > deadline {
+            break missing.into_iter().cloned().collect::<Vec<_>>();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        missing.is_empty(),
+        "{} acknowledged messages lost: {missing:?}",
+        missing.len()
+    );
+}
