@@ -87,12 +87,27 @@ impl Session {
         self.errors >= self.ctx.config.smtp.max_errors
     }
 
+    /// Writes the queued replies. A client that stops reading gets the
+    /// idle timeout here too, so it cannot hold the session forever.
     pub async fn flush<S: AsyncWrite + Unpin>(&mut self, stream: &mut S) -> io::Result<()> {
-        if !self.replies.is_empty() {
-            stream.write_all(&self.replies).await?;
-            stream.flush().await?;
-            self.replies.clear();
+        if self.replies.is_empty() {
+            return Ok(());
         }
+        let timeout = self.ctx.config.smtp.idle_timeout.duration();
+        let write = async {
+            stream.write_all(&self.replies).await?;
+            stream.flush().await
+        };
+        match tokio::time::timeout(timeout, write).await {
+            Ok(result) => result?,
+            Err(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "client stopped reading",
+                ));
+            }
+        }
+        self.replies.clear();
         Ok(())
     }
 

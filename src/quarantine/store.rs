@@ -9,6 +9,7 @@ use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::spool::{DirSync, create_dir_durably};
 
@@ -43,9 +44,12 @@ impl OriginalStore {
         if target.exists() {
             return Ok(());
         }
-        let tmp = self
-            .dir
-            .join(format!(".{sha256}.{}.tmp", std::process::id()));
+        static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+        let tmp = self.dir.join(format!(
+            ".{sha256}.{}.{}.tmp",
+            std::process::id(),
+            SEQUENCE.fetch_add(1, Ordering::Relaxed)
+        ));
         let written = OpenOptions::new()
             .write(true)
             .create(true)
