@@ -70,9 +70,14 @@ fn japanese_mail_arrives_sanitized_and_the_original_is_kept() {
     assert!(out.body.contains("お世話になっております"), "{}", out.body);
 
     // The original, byte for byte, under its SHA-256 (CRLF as received).
-    let sha = hex_sha256(&common::smtp::dot_unstuffed_crlf(&original));
-    let kept = std::fs::read(relay.data_dir.join(format!("originals/{sha}.eml"))).unwrap();
-    assert_eq!(hex_sha256(&kept), sha);
+    let received = common::smtp::dot_unstuffed_crlf(&original);
+    let sha = hex_sha256(&received);
+    let kept = std::fs::read(relay.data_dir.join(format!("originals/{sha}.orig"))).unwrap();
+    let kept = mugai::spool::parse_record(kept).unwrap();
+    assert_eq!(kept.message, received);
+    assert_eq!(kept.sha256, sha);
+    assert_eq!(kept.envelope.sender, "sender@example.com");
+    assert_eq!(kept.envelope.recipients, ["taro@example.lg.jp"]);
     assert!(out.header_block.contains(&sha));
 
     // One log line per stage, keyed by the queue id.
@@ -423,7 +428,12 @@ fn a_message_the_core_refuses_is_kept_and_reported() {
     let text = common::read_output_text(&got[0].data);
     let sha = hex_sha256(&common::smtp::dot_unstuffed_crlf(&original));
     assert!(text.contains(&sha), "{text}");
-    assert!(relay.data_dir.join(format!("originals/{sha}.eml")).exists());
+    assert!(
+        relay
+            .data_dir
+            .join(format!("originals/{sha}.orig"))
+            .exists()
+    );
     relay.wait_for_log(": refused reason=", 1, LIMIT);
 }
 

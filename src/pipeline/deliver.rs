@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use super::{Pipeline, seconds_since, unix_now};
+use super::{Pipeline, arrival, seconds_since, unix_now};
 use crate::delivery::report::{self, PostmasterReport};
 use crate::delivery::{Outcome, retry_wait};
 use crate::spool::{DeliveryState, Envelope, RecipientStatus};
@@ -37,7 +37,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             .await
     };
     let relay = pipeline.delivery.relay();
-    let delay = seconds_since(envelope.received_at);
+    let delay = seconds_since(arrival(&id, envelope.received_at));
     let mut newly_failed = Vec::new();
     for (address, outcome) in pending.iter().zip(outcomes) {
         let (status, text, word) = match outcome {

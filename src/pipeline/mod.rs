@@ -175,11 +175,22 @@ pub(crate) fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
-/// Seconds since the Unix time `since`, with sub-second precision.
-pub(crate) fn seconds_since(since: i64) -> f64 {
+/// Seconds since the Unix time `since`.
+pub(crate) fn seconds_since(since: f64) -> f64 {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
-    (now - since as f64).max(0.0)
+    (now - since).max(0.0)
+}
+
+/// When a message arrived, to the microsecond: queue ids begin with the
+/// arrival time in microseconds (13 hex digits); `received_at` otherwise.
+pub(crate) fn arrival(queue_id: &str, received_at: i64) -> f64 {
+    queue_id
+        .get(..13)
+        .and_then(|hex| u64::from_str_radix(hex, 16).ok())
+        .map(|micros| micros as f64 / 1e6)
+        .filter(|t| (t - received_at as f64).abs() < 2.0)
+        .unwrap_or(received_at as f64)
 }

@@ -76,7 +76,7 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
         spooled.message
     } else {
         if !state.original_stored {
-            if let Err(e) = pipeline.originals.store(&sha256, &spooled.message) {
+            if let Err(e) = pipeline.originals.store(&sha256, &spool.path(&id)) {
                 tracing::error!("{id}: cannot store the original: {e}");
                 deliver::defer_whole(
                     pipeline,

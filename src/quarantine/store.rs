@@ -1,17 +1,21 @@
 //! The original store: every message as received, in
-//! `data_dir/originals/<sha256>.eml`, written once and fsynced.
+//! `data_dir/originals/<sha256>.orig`, kept durably.
 //!
-//! The name is the content's SHA-256, so storing the same message twice
-//! (a retry, a resumed spool entry) is a no-op, and the sanitized copy's
-//! `X-Mugai-Original` header names the file.
+//! A stored original is the spool file itself, hard-linked: no copy and
+//! no second data fsync (the spool already fsynced it); only the
+//! directory is fsynced, grouped with other messages. So the file has the
+//! spool's layout: a first line, the envelope of the message's first
+//! arrival, then the message exactly as received; [`OriginalStore::read`]
+//! separates them. The name is the content's SHA-256, so storing the same
+//! message twice (a retry, a resumed entry, a copy sent again) is a no-op,
+//! and the sanitized copy's `X-Mugai-Original` header names the file.
 
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::spool::{DirSync, create_dir_durably};
+use crate::spool::{DirSync, SpooledMessage, create_dir_durably, parse_record};
 
 /// Files named by SHA-256 under one directory.
 pub struct OriginalStore {
@@ -28,12 +32,12 @@ impl OriginalStore {
 
     /// Where the original with this hash lives.
     pub fn path(&self, sha256: &str) -> PathBuf {
-        self.dir.join(format!("{sha256}.eml"))
+        self.dir.join(format!("{sha256}.orig"))
     }
 
-    /// Stores `message` under `sha256` durably (blocking). The caller
-    /// computed the hash; a name that is not 64 hex digits is refused.
-    pub fn store(&self, sha256: &str, message: &[u8]) -> io::Result<()> {
+    /// Keeps the committed spool file `spooled` as the original `sha256`
+    /// (blocking). A name that is not 64 hex digits is refused.
+    pub fn store(&self, sha256: &str, spooled: &Path) -> io::Result<()> {
         if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -41,29 +45,18 @@ impl OriginalStore {
             ));
         }
         let target = self.path(sha256);
-        if target.exists() {
-            return Ok(());
-        }
-        static SEQUENCE: AtomicU64 = AtomicU64::new(0);
-        let tmp = self.dir.join(format!(
-            ".{sha256}.{}.{}.tmp",
-            std::process::id(),
-            SEQUENCE.fetch_add(1, Ordering::Relaxed)
-        ));
-        let written = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .open(&tmp)
-            .and_then(|mut file| {
-                file.write_all(message)?;
-                file.sync_data()
-            })
-            .and_then(|()| fs::rename(&tmp, &target));
-        if let Err(e) = written {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
+        match fs::hard_link(spooled, &target) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+            Err(e) => return Err(e),
         }
         self.dirsync.sync(&self.dir)
+    }
+
+    /// Reads an original back: the envelope of its first arrival and the
+    /// message bytes.
+    pub fn read(&self, sha256: &str) -> io::Result<SpooledMessage> {
+        parse_record(fs::read(self.path(sha256))?)
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
 }

@@ -121,7 +121,12 @@ impl Spool {
     pub fn read(&self, id: &str) -> io::Result<SpooledMessage> {
         let mut bytes = Vec::new();
         File::open(self.queue.join(id))?.read_to_end(&mut bytes)?;
-        parse_spool_file(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        parse_record(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+    }
+
+    /// The committed file of an entry.
+    pub fn path(&self, id: &str) -> PathBuf {
+        self.queue.join(id)
     }
 
     /// Delivery progress of a message that has been tried before.
@@ -182,7 +187,9 @@ pub fn create_dir_durably(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-fn parse_spool_file(mut bytes: Vec<u8>) -> Result<SpooledMessage, String> {
+/// Splits a spool record (a spool file, or a stored original) into its
+/// envelope and message, checking the recorded size.
+pub fn parse_record(mut bytes: Vec<u8>) -> Result<SpooledMessage, String> {
     if bytes.len() < HEADER_LEN || !bytes.starts_with(MAGIC.as_bytes()) {
         return Err("not a mugai spool file".into());
     }
