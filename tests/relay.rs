@@ -544,3 +544,87 @@ fn maildir_mode_and_json_logs() {
         "sanitized copy only"
     );
 }
+
+#[test]
+fn a_recipient_that_keeps_failing_is_given_up_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    sink.behaviour
+        .lock()
+        .unwrap()
+        .busy_users
+        .insert("busy@example.lg.jp".into());
+    let delivery = "retry_schedule = [\"1s\"]\nmax_queue_lifetime = \"2s\"\n";
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", delivery, ""));
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message(
+        "sender@example.com",
+        &["taro@example.lg.jp", "busy@example.lg.jp"],
+        b"Subject: retry\r\n\r\nhello\r\n",
+    );
+    assert!(r.starts_with("250"), "{r}");
+    // taro once; busy deferred on each attempt until the lifetime is over.
+    relay.wait_for_log("status=expired", 1, LIMIT);
+    let got = sink.wait_for(2, LIMIT);
+    let to_taro = got
+        .iter()
+        .filter(|m| m.to == ["taro@example.lg.jp"])
+        .count();
+    assert_eq!(
+        to_taro, 1,
+        "a delivered recipient is not sent again on retries"
+    );
+    let report = got
+        .iter()
+        .find(|m| m.to == ["postmaster@example.lg.jp"])
+        .expect("report");
+    let text = common::read_output_text(&report.data);
+    assert!(
+        text.contains("busy@example.lg.jp") && text.contains("451 4.2.1"),
+        "{text}"
+    );
+    assert!(
+        relay
+            .wait_for_log("status=deferred (451 4.2.1", 2, LIMIT)
+            .len()
+            >= 2
+    );
+    relay.wait_for_log(": removed", 2, LIMIT);
+}
+
+#[test]
+fn delivery_state_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    sink.behaviour
+        .lock()
+        .unwrap()
+        .busy_users
+        .insert("busy@example.lg.jp".into());
+    let cfg = config(dir.path(), sink.addr, "", "retry_schedule = [\"1h\"]\n", "");
+    let mut first = Relay::start(dir.path(), &cfg);
+    let (mut c, _) = Client::connect(first.addr);
+    ehlo(&mut c);
+    let r = c.send_message(
+        "sender@example.com",
+        &["taro@example.lg.jp", "busy@example.lg.jp"],
+        b"Subject: state\r\n\r\nhello\r\n",
+    );
+    assert!(r.starts_with("250"), "{r}");
+    first.wait_for_log("status=deferred", 1, LIMIT);
+    first.terminate();
+    assert!(first.wait(LIMIT).success());
+    assert_eq!(sink.count(), 1);
+
+    sink.behaviour.lock().unwrap().busy_users.clear();
+    let second = Relay::start(dir.path(), &cfg);
+    second.wait_for_log(": removed", 1, LIMIT);
+    let got = sink.all();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        got[1].to,
+        ["busy@example.lg.jp"],
+        "only the pending recipient is retried"
+    );
+}

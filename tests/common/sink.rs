@@ -27,6 +27,8 @@ impl Received {
 pub struct Behaviour {
     /// Recipients refused with 550 5.1.1.
     pub unknown_users: HashSet<String>,
+    /// Recipients answered 451 4.2.1 (mailbox busy), again and again.
+    pub busy_users: HashSet<String>,
     /// Answer 451 to MAIL.
     pub tempfail: bool,
 }
@@ -145,8 +147,11 @@ fn session(
             }
         } else if upper.starts_with("RCPT TO:") {
             let rcpt = address(&text[8..]);
-            if behaviour.lock().unwrap().unknown_users.contains(&rcpt) {
+            let b = behaviour.lock().unwrap().clone();
+            if b.unknown_users.contains(&rcpt) {
                 "550 5.1.1 User unknown".into()
+            } else if b.busy_users.contains(&rcpt) {
+                "451 4.2.1 Mailbox busy".into()
             } else {
                 to.push(rcpt);
                 "250 2.1.5 Ok".into()
