@@ -297,11 +297,7 @@ fn a_full_backlog_gets_451_at_mail() {
 fn starttls_with_a_test_certificate_and_tls_required() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-    let cert_path = dir.path().join("cert.pem");
-    let key_path = dir.path().join("key.pem");
-    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
-    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let (cert_path, key_path) = test_certificate(dir.path());
     let sink = Sink::start();
     let smtp = format!(
         "tls_cert = \"{}\"\ntls_key = \"{}\"\nrequire_tls = true\n",
@@ -627,4 +623,52 @@ fn delivery_state_survives_a_restart() {
         ["busy@example.lg.jp"],
         "only the pending recipient is retried"
     );
+}
+
+/// A self-signed certificate for "localhost": (certificate, key) PEM files.
+fn test_certificate(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert_path = dir.join("cert.pem");
+    let key_path = dir.join("key.pem");
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    (cert_path, key_path)
+}
+
+#[test]
+fn delivery_to_the_next_hop_uses_starttls_with_a_private_ca() {
+    // mugai B delivers to mugai A (which requires TLS), A to the sink.
+    let dir_a = tempfile::tempdir().unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let (cert, key) = test_certificate(dir_a.path());
+    let sink = Sink::start();
+    let smtp_a = format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"\nrequire_tls = true\n",
+        cert.display(),
+        key.display()
+    );
+    let a = Relay::start(
+        dir_a.path(),
+        &config(dir_a.path(), sink.addr, &smtp_a, "", ""),
+    );
+    let hop = format!("localhost:{}", a.addr.port());
+    let delivery_b = format!(
+        "next_hop_tls = \"required\"\nnext_hop_ca = \"{}\"\n",
+        cert.display()
+    );
+    let cfg_b =
+        config(dir_b.path(), a.addr, "", &delivery_b, "").replace(&a.addr.to_string(), &hop);
+    let b = Relay::start(dir_b.path(), &cfg_b);
+    let (mut c, _) = Client::connect(b.addr);
+    ehlo(&mut c);
+    let r = c.send_message(
+        "sender@example.com",
+        &["taro@example.lg.jp"],
+        b"Subject: hop\r\n\r\nvia TLS\r\n",
+    );
+    assert!(r.starts_with("250"), "{r}");
+    let got = sink.wait_for(1, LIMIT);
+    assert!(common::read_output_text(&got[0].data).contains("via TLS"));
+    a.wait_for_log("tls=TLSv1_3", 1, LIMIT);
+    b.wait_for_log(&format!("relay={hop}"), 1, LIMIT);
 }

@@ -110,7 +110,7 @@ impl SmtpConfig {
             }
             (Some(cert), Some(key)) => {
                 for path in [cert, key] {
-                    if let Err(e) = std::fs::metadata(path) {
+                    if let Err(e) = std::fs::read(path) {
                         out.push(format!("smtp TLS file {}: {e}", path.display()));
                     }
                 }
@@ -162,6 +162,9 @@ pub struct DeliveryConfig {
     /// `host:port` of the LGWAN-side mail server.
     pub next_hop: String,
     pub next_hop_tls: NextHopTls,
+    /// PEM file of CA certificates to trust for the next hop (a private
+    /// CA on the LGWAN side) instead of the public web roots.
+    pub next_hop_ca: Option<PathBuf>,
     /// AUTH user name at the next hop (with `password_file`).
     pub username: Option<String>,
     /// File holding the AUTH password (kept out of this file).
@@ -186,6 +189,7 @@ impl Default for DeliveryConfig {
             mode: DeliveryMode::Maildir,
             next_hop: "127.0.0.1:2526".into(),
             next_hop_tls: NextHopTls::None,
+            next_hop_ca: None,
             username: None,
             password_file: None,
             maildir: None,
@@ -215,11 +219,19 @@ impl DeliveryConfig {
                 ));
             }
         }
+        if let Some(path) = &self.next_hop_ca {
+            if let Err(e) = std::fs::read(path) {
+                out.push(format!("delivery.next_hop_ca {}: {e}", path.display()));
+            }
+            if self.next_hop_tls == NextHopTls::None {
+                out.push("delivery.next_hop_ca is set but next_hop_tls = \"none\"".into());
+            }
+        }
         if self.username.is_some() != self.password_file.is_some() {
             out.push("delivery.username and delivery.password_file must be set together".into());
         }
         if let Some(path) = &self.password_file
-            && let Err(e) = std::fs::metadata(path)
+            && let Err(e) = std::fs::read(path)
         {
             out.push(format!("delivery.password_file {}: {e}", path.display()));
         }

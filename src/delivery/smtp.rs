@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, CertificateStore, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::transport::smtp::response::Response;
 use lettre::transport::smtp::{Error, PoolConfig};
@@ -33,8 +33,26 @@ impl SmtpDelivery {
             .rsplit_once(':')
             .and_then(|(h, p)| Some((h.trim_matches(['[', ']']), p.parse::<u16>().ok()?)))
             .ok_or_else(|| format!("delivery.next_hop {:?} is not host:port", delivery.next_hop))?;
+        let ca = match &delivery.next_hop_ca {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| format!("delivery.next_hop_ca {}: {e}", path.display()))?;
+                Some(
+                    Certificate::from_pem(&pem)
+                        .map_err(|e| format!("delivery.next_hop_ca {}: {e}", path.display()))?,
+                )
+            }
+            None => None,
+        };
         let parameters = || {
-            TlsParameters::new(host.to_string())
+            let mut builder = TlsParameters::builder(host.to_string());
+            if let Some(ca) = &ca {
+                builder = builder
+                    .certificate_store(CertificateStore::None)
+                    .add_root_certificate(ca.clone());
+            }
+            builder
+                .build()
                 .map_err(|e| format!("TLS for the next hop {host}: {e}"))
         };
         let tls = match delivery.next_hop_tls {
