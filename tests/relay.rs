@@ -56,6 +56,10 @@ fn japanese_mail_arrives_sanitized_and_the_original_is_kept() {
     let got = sink.wait_for(1, LIMIT);
     assert_eq!(got[0].from, "sender@example.com");
     assert_eq!(got[0].to, ["taro@example.lg.jp"]);
+    assert!(
+        got[0].data.ends_with(b"\r\n") && !got[0].data.ends_with(b"\r\n\r\n"),
+        "the message is sent as composed, without an added empty line"
+    );
     let out = common::read_output(&got[0].data);
     assert_eq!(out.content_type, "text/plain");
     assert!(

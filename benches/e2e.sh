@@ -1,0 +1,592 @@
+#!/usr/bin/env bash
+# End-to-end relay throughput: mugai versus a plain Postfix relay, on loopback.
+#
+# WHAT IT MEASURES
+#   For each message size (5 KB, 200 KB) and each number of concurrent client
+#   sessions (1, 8, 32), Postfix's load generator `smtp-source` sends a fixed
+#   number of messages (-m) to a relay, which forwards them over SMTP to
+#   Postfix's `smtp-sink` (the "next hop"). Two relays are measured in the same
+#   run, interleaved per configuration (the order alternates, so a drift of
+#   the machine hurts neither side systematically):
+#     postfix  a private Postfix instance configured as a plain relay
+#              (relay_domains = example.lg.jp, relayhost = the sink)
+#     mugai    `target/release/mugai serve` with a generated TOML config
+#   Reported per run: messages, seconds, messages/s and relay CPU ms/message,
+#   plus a ratio row (mugai / postfix) per configuration, as a Markdown table
+#   on stdout. Progress and diagnostics go to stderr.
+#
+# HOW
+#   * Completion counts messages DELIVERED TO THE SINK, not accepted by the
+#     relay. Each relay has its own sink, run with `-c`, which writes
+#     "sess=.. quit=.. mesg=N\r" to a file after every message; the script
+#     follows that file (incremental reads on an open descriptor, no forks)
+#     every 10 ms until the count reaches base+N. (`smtp-sink -M N` is not
+#     usable: it exits right after reading the N-th message's final dot,
+#     BEFORE sending its 250, so the relay defers the last message.)
+#   * Seconds = from just before smtp-source starts (first connection) until
+#     the sink has all N messages (+ at most one 10 ms poll).
+#   * CPU = user+system time of the relay's whole process tree, from
+#     /proc/PID/stat: for the root (Postfix `master`, or the mugai process)
+#     and every live descendant, utime+stime+cutime+cstime. Children that
+#     exit during a run (Postfix daemons retire after max_use/max_idle) are
+#     reaped by their parent, which moves their whole CPU time into the
+#     parent's cutime/cstime, so the sum never loses them; the difference
+#     of two snapshots (before the run; after the sink has everything, the
+#     Postfix queue is empty and SETTLE seconds passed) is the run's CPU.
+#     Threads are included (stat is per process). smtp-source, smtp-sink and
+#     this script are not counted. Resolution: one clock tick (10 ms) per
+#     process, so tiny QUICK runs are coarse.
+#   * smtp-source opens a new connection per message (its default; add
+#     SOURCE_ARGS=-d to reuse one per session). It speaks HELO, not EHLO,
+#     and does not pipeline. The payload is lines of "XXXX..." (no MIME).
+#   * Postfix runs from its own config_directory/queue_directory/
+#     data_directory under the temp dir: chroot off, no DNS, no local
+#     delivery, logging to a file (maillog_file) at its normal level,
+#     default_process_limit 200 and no anvil connection/rate limits. Other
+#     queue-manager settings (in_flow_delay, destination concurrency 20,
+#     connection cache) are Postfix defaults. mugai logs at "warn".
+#     Both fsync queue files; the temp dir's file system is printed.
+#   * Traps met running a second Postfix as root in a temp dir: its commands
+#     log fatal errors to syslog only (no tty), so maillog_file is set, and
+#     it must match maillog_file_prefixes; `postfix check` creates the queue
+#     subdirectories with postfix/postdrop ownership but data_directory must
+#     be chowned to postfix by hand; mktemp's 0700 dir blocks the daemons
+#     after they drop to the postfix user (chmod 755); Debian's master.cf
+#     chroots every daemon (ours says "n"); smtp-sink refuses to run as root
+#     without -u; `postfix start` detaches master to PID 1, which in a
+#     container may never reap it or the daemons it orphans on SIGTERM, so
+#     master runs under `postfix start-fg` inside a small perl subreaper.
+#
+# RUN (as root: a private Postfix instance needs root; installs postfix if
+# smtp-source is missing, with the Debian "No configuration" preseed so no
+# system MTA is set up or started):
+#   bash benches/e2e.sh                # full run (Postfix half: ~30 s on 2 cores)
+#   QUICK=1 bash benches/e2e.sh        # smoke run with small counts
+#   BUILD=1 bash benches/e2e.sh        # cargo build --release first
+# Environment knobs (defaults in brackets):
+#   QUICK [0]  BUILD [0]  RELAYS ["postfix mugai"]  SIZES ["5120 204800"]
+#   SESSIONS ["1 8 32"]  MSGS_SMALL [2000, QUICK 200]  MSGS_LARGE [500, QUICK 40]
+#   (SMALL applies to sizes < 64 KiB)  WARMUP [200, QUICK 20]
+#   PORT_BASE [42520]: postfix +5, mugai +6, postfix's sink +7, mugai's sink +8
+#   MUGAI [target/release/mugai]  RUN_TIMEOUT [300, QUICK 60] seconds per run
+#   STALL [30] seconds without sink progress after smtp-source finished
+#   SETTLE [0.3] seconds before the CPU "after" snapshot
+#   SOURCE_ARGS [] extra smtp-source options   KEEP [0] keep the temp dir
+set -euo pipefail
+export LC_ALL=C   # EPOCHREALTIME must use '.' as the decimal point
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+COMMAND_LINE=""
+for v in QUICK BUILD RELAYS SIZES SESSIONS MSGS_SMALL MSGS_LARGE WARMUP PORT_BASE MUGAI \
+         RUN_TIMEOUT STALL SETTLE SOURCE_ARGS KEEP; do
+    if [[ -n ${!v+x} ]]; then printf -v COMMAND_LINE '%s%s=%q ' "$COMMAND_LINE" "$v" "${!v}"; fi
+done
+printf -v COMMAND_LINE '%sbash %q' "$COMMAND_LINE" "$0"
+if (($#)); then printf -v COMMAND_LINE '%s %q' "$COMMAND_LINE" "$@"; fi
+
+QUICK=${QUICK:-0}
+BUILD=${BUILD:-0}
+RELAYS=${RELAYS:-postfix mugai}
+SIZES=${SIZES:-5120 204800}
+SESSIONS=${SESSIONS:-1 8 32}
+if [[ $QUICK == 1 ]]; then
+    MSGS_SMALL=${MSGS_SMALL:-200}; MSGS_LARGE=${MSGS_LARGE:-40}; WARMUP=${WARMUP:-20}
+    RUN_TIMEOUT=${RUN_TIMEOUT:-60}
+else
+    MSGS_SMALL=${MSGS_SMALL:-2000}; MSGS_LARGE=${MSGS_LARGE:-500}; WARMUP=${WARMUP:-200}
+    RUN_TIMEOUT=${RUN_TIMEOUT:-300}
+fi
+PORT_BASE=${PORT_BASE:-42520}
+MUGAI=${MUGAI:-$REPO/target/release/mugai}
+STALL=${STALL:-30}
+SETTLE=${SETTLE:-0.3}
+SOURCE_ARGS=${SOURCE_ARGS:-}
+KEEP=${KEEP:-0}
+
+PORT_PF=$((PORT_BASE + 5)) PORT_MG=$((PORT_BASE + 6))
+PORT_SINK_PF=$((PORT_BASE + 7)) PORT_SINK_MG=$((PORT_BASE + 8))
+RCPT=user@example.lg.jp SENDER=sender@example.com
+CLK_TCK=$(getconf CLK_TCK)
+
+log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------- helpers
+
+# sleep without forking: read with a timeout on a pipe nobody writes to
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
+
+# now_us: set NOW to the wall clock in integer microseconds (no fork)
+now_us() { NOW=${EPOCHREALTIME/./}; }
+
+# alive PID: process exists and is not a zombie
+alive() {
+    local line
+    { IFS= read -r line < "/proc/$1/stat"; } 2>/dev/null || return 1
+    line=${line##*) }
+    [[ ${line:0:1} != Z ]]
+}
+
+# stop_pid PID NAME: SIGTERM, wait up to 10 s, then SIGKILL; reap if our child
+stop_pid() {
+    local pid=$1 i
+    alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
+    log "stopping $2 (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do alive "$pid" || break; nap 0.1; done
+    if alive "$pid"; then kill -KILL "$pid" 2>/dev/null; fi
+    wait "$pid" 2>/dev/null
+    return 0
+}
+
+# port_listening PORT: true if something listens on TCP PORT (any address)
+port_listening() {
+    local hex f sl local_addr rem st rest
+    printf -v hex '%04X' "$1"
+    for f in /proc/net/tcp /proc/net/tcp6; do
+        [[ -r $f ]] || continue
+        while read -r sl local_addr rem st rest; do
+            if [[ $st == 0A && ${local_addr##*:} == "$hex" ]]; then return 0; fi
+        done < "$f"
+    done
+    return 1
+}
+
+# wait_listening PORT SECONDS PID: wait until PORT listens; fail early if PID dies
+wait_listening() {
+    local port=$1 deadline pid=${3:-}
+    now_us; deadline=$((NOW + $2 * 1000000))
+    while ! port_listening "$port"; do
+        if [[ -n $pid ]] && ! alive "$pid"; then return 1; fi
+        now_us; if (( NOW > deadline )); then return 1; fi
+        nap 0.05
+    done
+}
+
+# tree_ticks PID: utime+stime+cutime+cstime (clock ticks) of PID and all its
+# live descendants. Exited-and-reaped children are inside their parent's
+# cutime/cstime, so the value only grows while the tree runs.
+tree_ticks() {
+    local root=$1 f line pid p depth total=0
+    local -A parent=() ticks=()
+    local -a a
+    for f in /proc/[0-9]*/stat; do
+        { IFS= read -r line < "$f"; } 2>/dev/null || continue
+        pid=${line%% *}
+        read -r -a a <<< "${line##*) }"   # a[0] is field 3 (state)
+        parent[$pid]=${a[1]}
+        ticks[$pid]=$(( a[11] + a[12] + a[13] + a[14] ))
+    done
+    for pid in "${!ticks[@]}"; do
+        p=$pid depth=0
+        while [[ $p != "$root" ]] && (( p > 1 && depth < 64 )); do
+            p=${parent[$p]:-0}; depth=$((depth + 1))
+        done
+        if [[ $p == "$root" ]]; then total=$(( total + ticks[$pid] )); fi
+    done
+    echo "$total"
+}
+
+# Sink counters. Each sink writes "sess=A quit=B mesg=N\r" per event to its
+# file; SINK_FD[relay] is a read descriptor that we advance incrementally.
+declare -A SINK_FD=() SINK_PID=() SINK_COUNT=() SINK_PART=() SINK_PORT=() RELAY_PORT=() RELAY_PID=()
+sink_poll() {   # update SINK_COUNT[$1] from the records written since the last call
+    local relay=$1 rec
+    while :; do
+        if IFS= read -r -d $'\r' -u "${SINK_FD[$relay]}" rec; then
+            rec=${SINK_PART[$relay]}$rec
+            SINK_PART[$relay]=""
+            if [[ $rec =~ ^sess=[0-9]+\ quit=[0-9]+\ mesg=([0-9]+)$ ]]; then
+                SINK_COUNT[$relay]=${BASH_REMATCH[1]}
+            fi
+        else
+            SINK_PART[$relay]+=$rec   # a record still being written: keep its start
+            return 0
+        fi
+    done
+}
+
+start_sink() {   # start_sink RELAY PORT
+    local relay=$1 port=$2 out=$WORK/sink-$1.out
+    : > "$out"
+    local user_opt=() fd
+    if (( EUID == 0 )); then user_opt=(-u nobody); fi   # smtp-sink refuses root
+    smtp-sink "${user_opt[@]}" -c "127.0.0.1:$port" 1024 > "$out" 2> "$WORK/sink-$relay.err" &
+    SINK_PID[$relay]=$!
+    exec {fd}< "$out"
+    SINK_FD[$relay]=$fd
+    SINK_COUNT[$relay]=0 SINK_PART[$relay]=""
+    SINK_PORT[$relay]=$port
+    wait_listening "$port" 10 "${SINK_PID[$relay]}" \
+        || die "smtp-sink on port $port did not start: $(cat "$WORK/sink-$relay.err")"
+}
+
+# ---------------------------------------------------------------- cleanup
+
+WORK=""
+PF_MASTER="" PF_SCRIPT="" SOURCE_PID=""
+FAILURES=0
+cleanup() {
+    local rc=$? pid
+    trap - EXIT INT TERM
+    set +e
+    # Only processes this script started, each by its own PID.
+    if [[ -n $SOURCE_PID ]]; then stop_pid "$SOURCE_PID" "smtp-source"; fi
+    if [[ -n $PF_MASTER ]]; then stop_pid "$PF_MASTER" "Postfix master"; fi   # it stops its children
+    if [[ -n $PF_SCRIPT ]]; then stop_pid "$PF_SCRIPT" "postfix start-fg wrapper"; fi
+    if [[ -n ${RELAY_PID[mugai]:-} ]]; then stop_pid "${RELAY_PID[mugai]}" "mugai"; fi
+    for pid in "${SINK_PID[@]}"; do stop_pid "$pid" "smtp-sink"; done
+    if [[ -n $WORK && -d $WORK ]]; then
+        if [[ $KEEP == 1 || $rc != 0 ]]; then log "work dir kept: $WORK"
+        else rm -rf "$WORK"; fi
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- setup
+
+ensure_postfix_tools() {
+    if [[ -x /usr/sbin/smtp-source && -x /usr/sbin/smtp-sink && -x /usr/sbin/postfix ]]; then return; fi
+    (( EUID == 0 )) || die "smtp-source/smtp-sink missing and not root: apt-get install postfix"
+    log "installing postfix (Debian preseed: No configuration, no system MTA)"
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postfix >&2
+    [[ -x /usr/sbin/smtp-source ]] || die "postfix installed but /usr/sbin/smtp-source missing"
+}
+
+PF_DIR=""
+start_postfix() {
+    PF_DIR=$WORK/postfix
+    local etc=$PF_DIR/etc
+    mkdir -p "$etc" "$PF_DIR/spool" "$PF_DIR/data"
+    # data_directory is used after the daemons drop to the postfix user.
+    chown postfix:postfix "$PF_DIR/data"
+    cat > "$etc/main.cf" <<EOF
+# generated by benches/e2e.sh: a plain relay, nothing else
+compatibility_level = 3.6
+queue_directory = $PF_DIR/spool
+data_directory = $PF_DIR/data
+mail_owner = postfix
+setgid_group = postdrop
+syslog_name = postfix-bench
+maillog_file = $PF_DIR/maillog
+maillog_file_prefixes = $PF_DIR
+myhostname = postfix.bench.lg.jp
+mydomain = bench.lg.jp
+myorigin = \$myhostname
+mydestination =
+local_recipient_maps =
+local_transport = error:5.1.1 local delivery disabled
+alias_maps =
+alias_database =
+relay_domains = example.lg.jp
+relayhost = [127.0.0.1]:$PORT_SINK_PF
+mynetworks = 127.0.0.0/8
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtp_dns_support_level = disabled
+smtp_host_lookup = native
+smtpd_peername_lookup = no
+default_process_limit = 200
+smtpd_client_connection_count_limit = 0
+smtpd_client_connection_rate_limit = 0
+smtpd_client_message_rate_limit = 0
+smtpd_client_recipient_rate_limit = 0
+smtpd_client_new_tls_session_rate_limit = 0
+message_size_limit = 26214400
+biff = no
+append_dot_mydomain = no
+EOF
+    # Our own master.cf: only what a relay needs, chroot column "n" everywhere
+    # (Debian's default chroots into the queue dir and expects etc/ copies there).
+    cat > "$etc/master.cf" <<EOF
+127.0.0.1:$PORT_PF inet n - n - - smtpd
+cleanup   unix  n - n -    0 cleanup
+qmgr      unix  n - n 300  1 qmgr
+rewrite   unix  - - n -    - trivial-rewrite
+bounce    unix  - - n -    0 bounce
+defer     unix  - - n -    0 bounce
+trace     unix  - - n -    0 bounce
+verify    unix  - - n -    1 verify
+flush     unix  n - n 1000? 0 flush
+proxymap  unix  - - n -    - proxymap
+smtp      unix  - - n -    - smtp
+relay     unix  - - n -    - smtp
+showq     unix  n - n -    - showq
+error     unix  - - n -    - error
+retry     unix  - - n -    - error
+discard   unix  - - n -    - discard
+anvil     unix  - - n -    1 anvil
+scache    unix  - - n -    1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOF
+    # `postfix check` creates the queue subdirectories with the right owners
+    # (postfix, postdrop). Postfix commands report fatal errors only to
+    # syslog/maillog_file when stderr is not a tty: show the maillog on failure.
+    if ! postfix -c "$etc" check >&2; then
+        tail -20 "$PF_DIR/maillog" >&2 2>/dev/null || true
+        die "'postfix -c $etc check' failed"
+    fi
+    # start-fg keeps master as a child of postfix-script, itself our child:
+    # with plain "start" the master detaches to PID 1, and a container's PID 1
+    # may never reap it (its zombie then looks alive to kill -0). The perl
+    # wrapper is a child subreaper, so the daemons that master's SIGTERM
+    # orphans at the end are reaped too instead of piling up as zombies.
+    perl -MPOSIX -e '
+        my %sys_prctl = (x86_64 => 157, aarch64 => 167);
+        my $nr = $sys_prctl{(POSIX::uname())[4]};
+        syscall($nr, 36, 1, 0, 0, 0) if $nr;    # PR_SET_CHILD_SUBREAPER
+        my $pid = fork() // die "fork: $!";
+        if ($pid == 0) { exec @ARGV or die "exec $ARGV[0]: $!" }
+        $SIG{TERM} = sub { kill TERM => $pid };
+        while (1) { last if wait() == -1 && $!{ECHILD} }
+    ' postfix -c "$etc" start-fg > "$PF_DIR/start-fg.log" 2>&1 &
+    PF_SCRIPT=$!
+    local pid="" i
+    for ((i = 0; i < 150; i++)); do
+        if [[ -s $PF_DIR/spool/pid/master.pid ]]; then
+            read -r pid < "$PF_DIR/spool/pid/master.pid" || true
+            if [[ -n $pid ]] && alive "$pid"; then break; fi
+            pid=""
+        fi
+        alive "$PF_SCRIPT" || break
+        nap 0.1
+    done
+    if [[ -z $pid ]]; then
+        cat "$PF_DIR/start-fg.log" >&2 || true
+        tail -20 "$PF_DIR/maillog" >&2 2>/dev/null || true
+        die "could not start the private Postfix instance"
+    fi
+    PF_MASTER=$pid
+    RELAY_PID[postfix]=$pid
+    RELAY_PORT[postfix]=$PORT_PF
+    if ! wait_listening "$PORT_PF" 15 "$pid"; then
+        tail -20 "$PF_DIR/maillog" >&2 || true
+        die "Postfix did not listen on $PORT_PF"
+    fi
+    log "postfix $(postconf -c "$etc" -h mail_version) master $pid listening on 127.0.0.1:$PORT_PF"
+}
+
+pf_queue_count() {   # messages in the private instance's queue (no fork)
+    local q=$PF_DIR/spool
+    local -a files
+    shopt -s nullglob
+    files=("$q"/incoming/* "$q"/active/* "$q"/deferred/*/* "$q"/hold/* "$q"/maildrop/*)
+    shopt -u nullglob
+    echo "${#files[@]}"
+}
+
+MUGAI_NOTE=""
+start_mugai() {
+    if [[ $BUILD == 1 ]]; then
+        log "cargo build --release"
+        (cd "$REPO" && cargo build --release >&2)
+    fi
+    if [[ ! -x $MUGAI ]]; then
+        MUGAI_NOTE="skipped: $MUGAI not found (build it, or run with BUILD=1)"; return 1
+    fi
+    if ! "$MUGAI" serve --help > /dev/null 2>&1; then
+        MUGAI_NOTE="skipped: $MUGAI has no working 'serve' subcommand yet"; return 1
+    fi
+    local conf=$WORK/mugai.toml
+    cat > "$conf" <<EOF
+[smtp]
+listen = "127.0.0.1:$PORT_MG"
+hostname = "mugai.bench.lg.jp"
+accept_domains = ["example.lg.jp"]
+max_message_size = "25MiB"
+max_connections = 500
+max_connections_per_ip = 500
+
+[delivery]
+mode = "smtp"
+next_hop = "127.0.0.1:$PORT_SINK_MG"
+postmaster = "postmaster@example.lg.jp"
+
+[storage]
+data_dir = "$WORK/mugai-data"
+
+[log]
+level = "warn"
+EOF
+    mkdir -p "$WORK/mugai-data"
+    "$MUGAI" serve --config "$conf" > "$WORK/mugai.log" 2>&1 &
+    RELAY_PID[mugai]=$!
+    RELAY_PORT[mugai]=$PORT_MG
+    if ! wait_listening "$PORT_MG" 30 "${RELAY_PID[mugai]}"; then
+        tail -20 "$WORK/mugai.log" >&2 || true
+        MUGAI_NOTE="skipped: 'mugai serve' did not listen on 127.0.0.1:$PORT_MG within 30 s (log above)"
+        stop_pid "${RELAY_PID[mugai]}" mugai
+        unset 'RELAY_PID[mugai]'
+        return 1
+    fi
+    log "mugai $("$MUGAI" --version 2>/dev/null || true) pid ${RELAY_PID[mugai]} listening on 127.0.0.1:$PORT_MG"
+}
+
+# ---------------------------------------------------------------- one run
+
+# run_one RELAY SIZE SESSIONS MSGS: sets R_SECS R_RATE R_CPU (or R_FAIL)
+run_one() {
+    local relay=$1 size=$2 sess=$3 n=$4
+    local port=${RELAY_PORT[$relay]} root=${RELAY_PID[$relay]}
+    local srcout=$WORK/source-$relay.out spid t0 t1 cpu0 cpu1 target base
+    local rc="" last_count last_change now deadline i
+    R_FAIL="" R_SECS="" R_RATE="" R_CPU=""
+
+    if [[ $relay == postfix ]] && (( $(pf_queue_count) > 0 )); then
+        log "postfix queue not empty before run: purging"
+        postsuper -c "$PF_DIR/etc" -d ALL >&2 2>/dev/null || true
+    fi
+    sink_poll "$relay"
+    base=${SINK_COUNT[$relay]}
+    target=$((base + n))
+    cpu0=$(tree_ticks "$root")
+
+    now_us; t0=$NOW
+    # shellcheck disable=SC2086 # SOURCE_ARGS is a list of options
+    timeout "$RUN_TIMEOUT" smtp-source $SOURCE_ARGS -s "$sess" -m "$n" -l "$size" \
+        -M bench.example.com -f "$SENDER" -t "$RCPT" "127.0.0.1:$port" > "$srcout" 2>&1 &
+    spid=$! SOURCE_PID=$!
+    deadline=$((t0 + RUN_TIMEOUT * 1000000))
+    last_count=$base last_change=$t0
+    while :; do
+        sink_poll "$relay"
+        now_us; now=$NOW
+        if (( SINK_COUNT[$relay] >= target )); then t1=$now; break; fi
+        if (( SINK_COUNT[$relay] != last_count )); then last_count=${SINK_COUNT[$relay]}; last_change=$now; fi
+        if [[ -z $rc ]] && ! alive "$spid"; then
+            rc=0; wait "$spid" || rc=$?
+            if (( rc != 0 )); then R_FAIL="smtp-source exit $rc: $(head -c 200 "$srcout" | tr '\n' ' ')"; break; fi
+        fi
+        if [[ -n $rc ]] && (( now - last_change > STALL * 1000000 )); then
+            R_FAIL="no delivery for ${STALL}s after smtp-source finished: $((last_count - base))/$n at the sink"
+            if [[ -s $srcout ]]; then R_FAIL+="; smtp-source said: $(head -c 200 "$srcout" | tr '\n' ' ')"; fi
+            break
+        fi
+        if (( now > deadline )); then R_FAIL="timeout after ${RUN_TIMEOUT}s at $((last_count - base))/$n"; break; fi
+        nap 0.01
+    done
+    if [[ -z $rc ]]; then
+        # sink has everything, smtp-source is only saying QUIT
+        for ((i = 0; i < 500; i++)); do alive "$spid" || break; nap 0.01; done
+        kill -TERM "$spid" 2>/dev/null || true
+        wait "$spid" 2>/dev/null || true
+    fi
+    SOURCE_PID=""
+    if [[ -s $srcout ]]; then log "$relay: smtp-source said: $(head -c 300 "$srcout" | tr '\n' ' ')"; fi
+    [[ -z $R_FAIL ]] || return 1
+
+    if [[ $relay == postfix ]]; then   # let qmgr finish its bookkeeping
+        for ((i = 0; i < 200; i++)); do (( $(pf_queue_count) == 0 )) && break; nap 0.05; done
+        if (( $(pf_queue_count) > 0 )); then log "postfix: $(pf_queue_count) messages still queued after run"; fi
+    fi
+    nap "$SETTLE"
+    cpu1=$(tree_ticks "$root")
+    sink_poll "$relay"
+    if (( SINK_COUNT[$relay] > target )); then
+        log "$relay: sink got $((SINK_COUNT[$relay] - base)) messages for $n sent (duplicates?)"
+    fi
+    read -r R_SECS R_RATE R_CPU < <(awk -v t0="$t0" -v t1="$t1" -v n="$n" -v c0="$cpu0" -v c1="$cpu1" -v hz="$CLK_TCK" \
+        'BEGIN { s = (t1 - t0) / 1e6; printf "%.2f %.1f %.3f\n", s, n / s, (c1 - c0) * 1000 / hz / n }')
+}
+
+# ---------------------------------------------------------------- main
+
+(( EUID == 0 )) || die "run as root (a private Postfix instance and smtp-sink need it)"
+ensure_postfix_tools
+for p in "$PORT_PF" "$PORT_MG" "$PORT_SINK_PF" "$PORT_SINK_MG"; do
+    if port_listening "$p"; then die "port $p is in use; choose another PORT_BASE"; fi
+done
+read -r LOAD_START _ < /proc/loadavg
+if awk -v l="$LOAD_START" 'BEGIN { exit !(l > 0.5) }'; then
+    log "warning: load average $LOAD_START before start: the machine is not idle, figures will be noisy"
+fi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mugai-e2e.XXXXXX")
+chmod 755 "$WORK"   # mktemp makes it 0700; Postfix daemons run as 'postfix'
+
+ACTIVE=()
+for r in $RELAYS; do
+    case $r in
+        postfix)
+            start_sink postfix "$PORT_SINK_PF"
+            start_postfix
+            ACTIVE+=(postfix) ;;
+        mugai)
+            start_sink mugai "$PORT_SINK_MG"
+            if start_mugai; then ACTIVE+=(mugai); else log "mugai $MUGAI_NOTE"; fi ;;
+        *) die "unknown relay '$r' (postfix, mugai)" ;;
+    esac
+done
+((${#ACTIVE[@]})) || die "no relay to measure"
+
+msgs_for() { if (( $1 < 65536 )); then echo "$MSGS_SMALL"; else echo "$MSGS_LARGE"; fi; }
+human() { if (( $1 % 1024 == 0 )); then echo "$(($1 / 1024)) KB"; else echo "$1 B"; fi; }
+
+ROWS=() NOTES=() WARM=()
+for r in "${ACTIVE[@]}"; do
+    log "warm-up $r: $WARMUP messages, 5 KB, 8 sessions"
+    if run_one "$r" 5120 8 "$WARMUP"; then WARM+=("$r"); continue; fi
+    log "$r: warm-up FAILED, not measured: $R_FAIL"
+    FAILURES=$((FAILURES + 1))
+    NOTES+=("- $r, warm-up (not measured): $R_FAIL")
+done
+ACTIVE=("${WARM[@]}")
+((${#ACTIVE[@]})) || die "no relay passed the warm-up"
+cfg=0
+for size in $SIZES; do
+    for sess in $SESSIONS; do
+        n=$(msgs_for "$size")
+        order=("${ACTIVE[@]}")
+        if (( cfg % 2 == 1 && ${#ACTIVE[@]} == 2 )); then order=("${ACTIVE[1]}" "${ACTIVE[0]}"); fi
+        declare -A RATE=() CPU=()
+        for r in "${order[@]}"; do
+            log "$r: $(human "$size") x $n messages, $sess sessions"
+            if run_one "$r" "$size" "$sess" "$n"; then
+                log "$r: ${R_SECS}s  ${R_RATE} msgs/s  ${R_CPU} CPU ms/msg"
+                RATE[$r]=$R_RATE CPU[$r]=$R_CPU
+                ROWS+=("| $r | $(human "$size") | $sess | $n | $R_SECS | $R_RATE | $R_CPU |")
+            else
+                log "$r: FAILED: $R_FAIL"
+                FAILURES=$((FAILURES + 1))
+                ROWS+=("| $r | $(human "$size") | $sess | $n | FAIL | – | – |")
+                NOTES+=("- $r, $(human "$size"), $sess sessions: $R_FAIL")
+            fi
+        done
+        if [[ -n ${RATE[postfix]:-} && -n ${RATE[mugai]:-} ]]; then
+            ROWS+=("$(awk -v s="$(human "$size")" -v k="$sess" -v rm="${RATE[mugai]}" -v rp="${RATE[postfix]}" \
+                -v cm="${CPU[mugai]}" -v cp="${CPU[postfix]}" 'BEGIN {
+                    cr = (cp > 0) ? sprintf("%.2f×", cm / cp) : "–"
+                    printf "| **mugai/postfix** | %s | %s | | | **%.2f×** | **%s** |\n", s, k, rm / rp, cr }')")
+        fi
+        unset RATE CPU
+        cfg=$((cfg + 1))
+    done
+done
+
+# ---------------------------------------------------------------- report
+
+read -r LOAD_END _ < /proc/loadavg
+
+cat <<EOF
+# mugai end-to-end relay benchmark
+
+\`\`\`
+$COMMAND_LINE
+\`\`\`
+
+- machine: $(nproc) CPUs, $(uname -sr), work dir on $(df --output=fstype "$WORK" | tail -n 1), 1-min load average $LOAD_START before, $LOAD_END after (other load skews both relays)
+- postfix: $(if [[ -n $PF_DIR ]]; then postconf -c "$PF_DIR/etc" -h mail_version; else echo "not requested"; fi) (private instance, plain relay)
+- mugai: $(if [[ -n ${RELAY_PID[mugai]:-} ]]; then "$MUGAI" --version 2>/dev/null || echo "$MUGAI"; else echo "${MUGAI_NOTE:-not requested}"; fi)
+- load: smtp-source -s SESSIONS -m MESSAGES -l SIZE ${SOURCE_ARGS:+$SOURCE_ARGS }(one connection per message unless -d) → relay → smtp-sink
+- seconds: first connection until the sink has received all messages; CPU: relay process tree (user+system, /proc)
+
+| relay | size | sessions | messages | seconds | msgs/s | CPU ms/msg |
+|---|---|---|---|---|---|---|
+EOF
+printf '%s\n' "${ROWS[@]}"
+if ((${#NOTES[@]})); then printf '\nFailures:\n'; printf '%s\n' "${NOTES[@]}"; fi
+if (( FAILURES > 0 )); then exit 1; fi
