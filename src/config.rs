@@ -126,6 +126,7 @@ impl Config {
                 problems.push(format!("sanitize.limits.{name} must be larger than 0"));
             }
         }
+        p.attachments.problems(&mut problems);
         if p.subject_prefix.chars().any(char::is_control) {
             problems
                 .push("sanitize.subject_prefix must not contain control characters".to_string());

@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::units::ByteSize;
 
+mod attachments;
+pub use attachments::{AttachmentAction, AttachmentPolicy};
+
 /// What happens to links found in body text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -47,6 +50,8 @@ pub struct Policy {
     pub wrap_width: usize,
     /// Limits past which a message is refused as a whole.
     pub limits: Limits,
+    /// What to do with each kind of attachment (`[sanitize.attachments]`).
+    pub attachments: AttachmentPolicy,
 }
 
 impl Default for Policy {
@@ -57,6 +62,7 @@ impl Default for Policy {
             subject_prefix: String::new(),
             wrap_width: DEFAULT_WRAP_WIDTH,
             limits: Limits::default(),
+            attachments: AttachmentPolicy::default(),
         }
     }
 }

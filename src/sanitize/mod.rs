@@ -15,6 +15,7 @@
 #![allow(clippy::result_large_err)]
 
 mod address;
+pub mod attach;
 mod charset;
 mod compose;
 mod encode;
