@@ -37,10 +37,10 @@ pub fn is_binary_format(bytes: &[u8]) -> bool {
     infer::get(bytes).is_some_and(|kind| kind.matcher_type() != infer::MatcherType::Text)
 }
 
-/// No NUL and few control bytes in the first 8 KiB.
-fn looks_like_text(bytes: &[u8]) -> bool {
+/// No NUL and few control bytes in the first 8 KiB (and not empty).
+pub(crate) fn looks_like_text(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(8192)];
-    if memchr::memchr(0, head).is_some() {
+    if head.is_empty() || memchr::memchr(0, head).is_some() {
         return false;
     }
     let controls = head

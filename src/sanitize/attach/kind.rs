@@ -9,6 +9,8 @@ use std::io::Cursor;
 
 use serde::{Deserialize, Serialize};
 
+use crate::sanitize::sniff::looks_like_text;
+
 /// The kinds the attachment policy knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -230,19 +232,6 @@ fn text_kind(bytes: &[u8], name: Option<&str>) -> (Kind, String) {
         return (Kind::Script, "text/x-script".into());
     }
     (Kind::Text, "text/plain".into())
-}
-
-/// No NUL and few control bytes in the first 8 KiB.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    let head = &bytes[..bytes.len().min(8192)];
-    if head.is_empty() || memchr::memchr(0, head).is_some() {
-        return false;
-    }
-    let controls = head
-        .iter()
-        .filter(|&&b| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b | 0x0e | 0x0f))
-        .count();
-    controls * 100 <= head.len()
 }
 
 /// A zip: OOXML (with or without macros), ODF, or a plain archive. Only
