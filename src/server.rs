@@ -33,7 +33,9 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
     let data_dir = &config.storage.data_dir;
     create_dir_durably(data_dir)
         .map_err(|e| format!("cannot create data_dir {}: {e}", data_dir.display()))?;
-    let dirsync = Arc::new(DirSync::start());
+    let dirsync = Arc::new(
+        DirSync::start().map_err(|e| format!("cannot start the directory sync thread: {e}"))?,
+    );
     let spool = Arc::new(
         Spool::open(data_dir, Arc::clone(&dirsync))
             .map_err(|e| format!("cannot open the spool in {}: {e}", data_dir.display()))?,
@@ -63,7 +65,8 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
         originals,
         delivery.clone(),
         tokio::runtime::Handle::current(),
-    );
+    )
+    .map_err(|e| format!("cannot start the sanitizer threads: {e}"))?;
     let resumed = pipeline
         .resume()
         .map_err(|e| format!("cannot read the spool: {e}"))?;

@@ -33,6 +33,23 @@ macro_rules! serde_as_text {
     };
 }
 
+/// "25MiB" → (25, "MiB"); None when it does not start with a number.
+fn number_and_unit(text: &str) -> Option<(u64, &str)> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    Some((digits.parse().ok()?, unit.trim()))
+}
+
+/// Seconds since the Unix epoch, now.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
 /// A size in bytes, written in TOML as an integer or a string such as
 /// `"25MiB"`, `"512KB"`, `"1G"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -46,14 +63,9 @@ impl ByteSize {
     /// Parses `"25MiB"`, `"10 MB"`, `"4096"`; units are binary (KB = KiB).
     pub fn parse(text: &str) -> Result<ByteSize, String> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(split);
-        let number: u64 = digits
-            .parse()
-            .map_err(|_| format!("`{text}` is not a size (try \"25MiB\")"))?;
-        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        let (number, unit) = number_and_unit(text)
+            .ok_or_else(|| format!("`{text}` is not a size (try \"25MiB\")"))?;
+        let factor: u64 = match unit.to_ascii_lowercase().as_str() {
             "" | "b" => 1,
             "k" | "kb" | "kib" => 1 << 10,
             "m" | "mb" | "mib" => 1 << 20,
@@ -93,14 +105,9 @@ impl Seconds {
 
     pub fn parse(text: &str) -> Result<Seconds, String> {
         let text = text.trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (digits, unit) = text.split_at(split);
-        let number: u64 = digits
-            .parse()
-            .map_err(|_| format!("`{text}` is not a duration (try \"5m\")"))?;
-        let factor = match unit.trim() {
+        let (number, unit) = number_and_unit(text)
+            .ok_or_else(|| format!("`{text}` is not a duration (try \"5m\")"))?;
+        let factor = match unit {
             "" | "s" => 1,
             "m" | "min" => 60,
             "h" => 3600,

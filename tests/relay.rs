@@ -23,6 +23,16 @@ fn hex_sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Connects, greets and sends one message; returns the queue reply.
+fn submit(relay: &Relay, from: &str, to: &[&str], message: &[u8]) -> String {
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message(from, to, message);
+    assert!(r.starts_with("250 2.0.0 Ok: queued as "), "{r}");
+    c.command("QUIT");
+    r
+}
+
 fn ehlo(client: &mut Client) {
     let r = client.command("EHLO client.example.com");
     assert!(r.starts_with("250"), "{r}");
@@ -284,15 +294,15 @@ fn a_full_backlog_gets_451_at_mail() {
             "[queue]\nmax_backlog = 1\n",
         ),
     );
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &relay,
         "a@example.com",
         &["taro@example.lg.jp"],
         b"Subject: one\r\n\r\nfirst\r\n",
     );
-    assert!(r.starts_with("250"), "{r}");
     // The first message hangs in delivery, so the backlog is full.
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
     let r = c.command("MAIL FROM:<a@example.com>");
     assert!(r.starts_with("451 4.3.2"), "{r}");
 }
@@ -343,14 +353,12 @@ fn next_hop_down_then_up_delivers_after_a_retry() {
         dir.path(),
         &config(dir.path(), hop, "", "retry_schedule = [\"1s\"]\n", ""),
     );
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &relay,
         "a@example.com",
         &["taro@example.lg.jp"],
         &sample("plain-shiftjis.eml"),
     );
-    assert!(r.starts_with("250"), "{r}");
     relay.wait_for_log("status=deferred", 1, LIMIT);
     assert_eq!(
         relay.spool_entries().len(),
@@ -381,14 +389,12 @@ fn a_refused_recipient_is_reported_to_the_postmaster_not_the_sender() {
         .unknown_users
         .insert("nobody@example.lg.jp".into());
     let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &relay,
         "sender@example.com",
         &["taro@example.lg.jp", "nobody@example.lg.jp"],
         b"Subject: two\r\n\r\nhello\r\n",
     );
-    assert!(r.starts_with("250"), "{r}");
     let got = sink.wait_for(2, LIMIT);
     let to_taro = got
         .iter()
@@ -514,14 +520,12 @@ fn maildir_mode_and_json_logs() {
         dir.path().join("data").display()
     );
     let relay = Relay::start(dir.path(), &cfg);
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &relay,
         "a@example.com",
         &["taro@example.lg.jp"],
         &sample("html-only.eml"),
     );
-    assert!(r.starts_with("250"), "{r}");
     let line = relay.wait_for_log("status=sent", 1, LIMIT).remove(0);
     let json: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
     assert!(
@@ -556,14 +560,12 @@ fn a_recipient_that_keeps_failing_is_given_up_and_reported() {
         .insert("busy@example.lg.jp".into());
     let delivery = "retry_schedule = [\"1s\"]\nmax_queue_lifetime = \"2s\"\n";
     let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", delivery, ""));
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &relay,
         "sender@example.com",
         &["taro@example.lg.jp", "busy@example.lg.jp"],
         b"Subject: retry\r\n\r\nhello\r\n",
     );
-    assert!(r.starts_with("250"), "{r}");
     // taro once; busy deferred on each attempt until the lifetime is over.
     relay.wait_for_log("status=expired", 1, LIMIT);
     let got = sink.wait_for(2, LIMIT);
@@ -604,14 +606,12 @@ fn delivery_state_survives_a_restart() {
         .insert("busy@example.lg.jp".into());
     let cfg = config(dir.path(), sink.addr, "", "retry_schedule = [\"1h\"]\n", "");
     let mut first = Relay::start(dir.path(), &cfg);
-    let (mut c, _) = Client::connect(first.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &first,
         "sender@example.com",
         &["taro@example.lg.jp", "busy@example.lg.jp"],
         b"Subject: state\r\n\r\nhello\r\n",
     );
-    assert!(r.starts_with("250"), "{r}");
     first.wait_for_log("status=deferred", 1, LIMIT);
     first.terminate();
     assert!(first.wait(LIMIT).success());
@@ -663,16 +663,113 @@ fn delivery_to_the_next_hop_uses_starttls_with_a_private_ca() {
     let cfg_b =
         config(dir_b.path(), a.addr, "", &delivery_b, "").replace(&a.addr.to_string(), &hop);
     let b = Relay::start(dir_b.path(), &cfg_b);
-    let (mut c, _) = Client::connect(b.addr);
-    ehlo(&mut c);
-    let r = c.send_message(
+    submit(
+        &b,
         "sender@example.com",
         &["taro@example.lg.jp"],
         b"Subject: hop\r\n\r\nvia TLS\r\n",
     );
-    assert!(r.starts_with("250"), "{r}");
     let got = sink.wait_for(1, LIMIT);
     assert!(common::read_output_text(&got[0].data).contains("via TLS"));
     a.wait_for_log("tls=TLSv1_3", 1, LIMIT);
     b.wait_for_log(&format!("relay={hop}"), 1, LIMIT);
+}
+
+#[test]
+fn a_stalled_data_transfer_gets_421() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let smtp = "data_timeout = \"1s\"\n";
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, smtp, "", ""));
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    assert!(c.command("MAIL FROM:<a@example.com>").starts_with("250"));
+    assert!(c.command("RCPT TO:<taro@example.lg.jp>").starts_with("250"));
+    assert!(c.command("DATA").starts_with("354"));
+    c.write(b"Subject: half\r\n\r\nand then nothing");
+    assert!(c.reply().starts_with("421 4.4.2"), "DATA timeout");
+    assert!(
+        relay.spool_entries().is_empty(),
+        "nothing half-received is queued"
+    );
+    assert_eq!(sink.count(), 0);
+}
+
+#[test]
+fn delivery_authenticates_at_the_next_hop() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    sink.behaviour.lock().unwrap().auth = Some(("mugai".into(), "s3cret".into()));
+    let password = dir.path().join("password");
+    std::fs::write(&password, "s3cret\n").unwrap();
+    let delivery = format!(
+        "username = \"mugai\"\npassword_file = \"{}\"\n",
+        password.display()
+    );
+    let relay = Relay::start(
+        dir.path(),
+        &config(dir.path(), sink.addr, "", &delivery, ""),
+    );
+    submit(
+        &relay,
+        "a@example.com",
+        &["taro@example.lg.jp"],
+        b"Subject: auth\r\n\r\nx\r\n",
+    );
+    let got = sink.wait_for(1, LIMIT);
+    assert_eq!(
+        got[0].auth.as_deref(),
+        Some("mugai"),
+        "password file's newline trimmed"
+    );
+}
+
+#[test]
+fn the_send_command_delivers_one_message() {
+    let sink = Sink::start();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mugai"))
+        .args([
+            "send",
+            "--server",
+            &sink.addr.to_string(),
+            "--from",
+            "a@example.com",
+        ])
+        .args(["--to", "taro@example.lg.jp", "--to", "hanako@example.lg.jp"])
+        .arg(format!(
+            "{}/samples/plain-utf8.eml",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "250 2.0.0 Ok: queued"
+    );
+    let got = sink.wait_for(1, LIMIT);
+    assert_eq!(got[0].to, ["taro@example.lg.jp", "hanako@example.lg.jp"]);
+
+    let closed = free_port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mugai"))
+        .args([
+            "send",
+            "--server",
+            &closed.to_string(),
+            "--from",
+            "a@example.com",
+        ])
+        .args(["--to", "taro@example.lg.jp", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("mugai: ") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 }

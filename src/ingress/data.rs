@@ -6,7 +6,6 @@
 //! Past the size limit the rest is read and dropped, then 552.
 
 use std::io;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
@@ -14,6 +13,7 @@ use super::dot::DotDecoder;
 use super::input::{Input, Read};
 use super::session::{Next, Session};
 use crate::spool::Envelope;
+use crate::units::unix_now;
 
 /// The checks before `354`.
 pub fn start(session: &mut Session) -> Next {
@@ -51,10 +51,7 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
         client: session.peer.to_string(),
         helo: session.helo.clone().unwrap_or_default(),
         tls: session.tls.clone(),
-        received_at: SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() as i64)
-            .unwrap_or(0),
+        received_at: unix_now(),
         smtputf8: transaction.smtputf8,
         generated: false,
     };

@@ -18,9 +18,6 @@ mod session;
 mod simple;
 pub mod tls;
 
-pub use dot::DotDecoder;
-pub use limits::ConnectionLimits;
-
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +31,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::Config;
 use crate::spool::Spool;
 use input::Input;
-use limits::Refusal;
+use limits::{ConnectionLimits, Refusal};
 use session::{End, Session};
 
 /// What ingress needs from the stage after it.

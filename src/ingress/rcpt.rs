@@ -38,11 +38,11 @@ pub fn rcpt(session: &mut Session, address: &str) -> Next {
         ));
         return Next::Continue;
     }
-    let transaction = session.transaction.as_mut().expect("checked above");
-    if !transaction
-        .recipients
-        .iter()
-        .any(|r| r.eq_ignore_ascii_case(&address))
+    if let Some(transaction) = session.transaction.as_mut()
+        && !transaction
+            .recipients
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(&address))
     {
         transaction.recipients.push(address);
     }

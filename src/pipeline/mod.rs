@@ -52,7 +52,7 @@ impl Pipeline {
         originals: Arc<OriginalStore>,
         delivery: Arc<Delivery>,
         runtime: Handle,
-    ) -> Arc<Pipeline> {
+    ) -> std::io::Result<Arc<Pipeline>> {
         let (tx, rx) = mpsc::channel();
         let pipeline = Arc::new(Pipeline {
             delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),
@@ -73,10 +73,9 @@ impl Pipeline {
             let rx: Arc<Mutex<Receiver<String>>> = Arc::clone(&rx);
             std::thread::Builder::new()
                 .name(format!("mugai-worker-{n}"))
-                .spawn(move || worker::run(pipeline, rx))
-                .expect("spawn a sanitizer thread");
+                .spawn(move || worker::run(pipeline, rx))?;
         }
-        pipeline
+        Ok(pipeline)
     }
 
     /// Queues every spool entry at once, including those waiting for a
@@ -168,12 +167,7 @@ impl Queue for Pipeline {
     }
 }
 
-pub(crate) fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+pub(crate) use crate::units::unix_now;
 
 /// Seconds since the Unix time `since`.
 pub(crate) fn seconds_since(since: f64) -> f64 {

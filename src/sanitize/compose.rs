@@ -20,7 +20,7 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
     let body_len: usize = pieces.iter().map(|p| p.len()).sum();
     // Base64 grows text by 4/3 plus CRLF every 76 characters.
     let mut out = Vec::with_capacity(4096 + body_len * 138 / 100);
-    let stamp_date = mail_parser::DateTime::from_timestamp(c.stamp.received_at).to_rfc822();
+    let stamp_date = super::rfc5322_date(c.stamp.received_at);
 
     let mut received = vec![
         "by".to_string(),

@@ -112,16 +112,17 @@ fn collect(raw: &[u8]) -> Vec<Param> {
             }
             _ => (base, 0),
         };
-        let param = match params.iter_mut().position(|p| p.name == base) {
-            Some(p) => &mut params[p],
+        let index = match params.iter().position(|p| p.name == base) {
+            Some(p) => p,
             None => {
                 params.push(Param {
                     name: base,
                     ..Param::default()
                 });
-                params.last_mut().expect("just pushed")
+                params.len() - 1
             }
         };
+        let param = &mut params[index];
         let mut value = value;
         if extended && section == 0 {
             // charset'language'percent-encoded

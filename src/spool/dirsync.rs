@@ -23,15 +23,14 @@ pub struct DirSync {
 }
 
 impl DirSync {
-    pub fn start() -> DirSync {
+    pub fn start() -> io::Result<DirSync> {
         let (tx, rx) = mpsc::channel();
         std::thread::Builder::new()
             .name("mugai-dirsync".into())
-            .spawn(move || run(rx))
-            .expect("spawn the directory sync thread");
-        DirSync {
+            .spawn(move || run(rx))?;
+        Ok(DirSync {
             requests: Mutex::new(tx),
-        }
+        })
     }
 
     /// Returns once `dir` has been fsynced after this call began.

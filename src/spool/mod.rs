@@ -20,7 +20,7 @@ mod writer;
 
 pub use dirsync::DirSync;
 pub use entry::{DeliveryState, Envelope, RecipientState, RecipientStatus};
-pub use writer::{Committed, SpoolWriter};
+pub use writer::SpoolWriter;
 
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -100,7 +100,7 @@ impl Spool {
     pub fn inject(&self, envelope: &Envelope, message: &[u8]) -> io::Result<()> {
         let mut writer = self.create(envelope, u64::MAX)?;
         writer.write(message)?;
-        writer.commit().map(|_| ())
+        writer.commit()
     }
 
     /// Queue ids in the spool, oldest first.

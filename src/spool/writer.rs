@@ -33,13 +33,6 @@ pub struct SpoolWriter {
     committed: bool,
 }
 
-/// What a committed message is.
-#[derive(Debug, Clone)]
-pub struct Committed {
-    pub sha256: String,
-    pub size: u64,
-}
-
 impl SpoolWriter {
     pub(super) fn create(
         incoming: PathBuf,
@@ -114,7 +107,7 @@ impl SpoolWriter {
 
     /// Makes the message durable and visible in `queue/`. Blocking: call
     /// it off the async runtime. After `Ok`, `250` may be sent.
-    pub fn commit(mut self) -> io::Result<Committed> {
+    pub fn commit(mut self) -> io::Result<()> {
         if self.too_big() {
             return Err(io::Error::other("message is over the size limit"));
         }
@@ -138,10 +131,7 @@ impl SpoolWriter {
         if let Some(dir) = self.target.parent() {
             self.dirsync.sync(dir)?;
         }
-        Ok(Committed {
-            sha256,
-            size: self.size,
-        })
+        Ok(())
     }
 }
 

@@ -14,6 +14,8 @@ pub struct Received {
     pub from: String,
     pub to: Vec<String>,
     pub data: Vec<u8>,
+    /// The user name the client authenticated as.
+    pub auth: Option<String>,
 }
 
 impl Received {
@@ -31,6 +33,8 @@ pub struct Behaviour {
     pub busy_users: HashSet<String>,
     /// Answer 451 to MAIL.
     pub tempfail: bool,
+    /// Offer AUTH PLAIN and require this user name and password.
+    pub auth: Option<(String, String)>,
 }
 
 pub struct Sink {
@@ -125,6 +129,7 @@ fn session(
     out.write_all(b"220 sink.test ESMTP\r\n")?;
     let mut from = String::new();
     let mut to = Vec::new();
+    let mut authenticated: Option<String> = None;
     let mut line = Vec::new();
     loop {
         line.clear();
@@ -133,8 +138,34 @@ fn session(
         }
         let text = String::from_utf8_lossy(&line).trim_end().to_string();
         let upper = text.to_ascii_uppercase();
+        let required = behaviour.lock().unwrap().auth.clone();
         let reply: String = if upper.starts_with("EHLO") {
-            "250-sink.test\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES".into()
+            let auth = if required.is_some() {
+                "250-AUTH PLAIN\r\n"
+            } else {
+                ""
+            };
+            format!(
+                "250-sink.test\r\n{auth}250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES"
+            )
+        } else if upper.starts_with("AUTH PLAIN ") {
+            use base64::Engine;
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(text[11..].trim())
+                .unwrap_or_default();
+            let fields: Vec<String> = decoded
+                .split(|&b| b == 0)
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            match (&required, fields.as_slice()) {
+                (Some((user, pass)), [_, u, p]) if u == user && p == pass => {
+                    authenticated = Some(u.clone());
+                    "235 2.7.0 Authentication successful".into()
+                }
+                _ => "535 5.7.8 Authentication credentials invalid".into(),
+            }
+        } else if upper.starts_with("MAIL FROM:") && required.is_some() && authenticated.is_none() {
+            "530 5.7.0 Authentication required".into()
         } else if upper.starts_with("HELO") {
             "250 sink.test".into()
         } else if upper.starts_with("MAIL FROM:") {
@@ -178,6 +209,7 @@ fn session(
                 from: from.clone(),
                 to: std::mem::take(&mut to),
                 data,
+                auth: authenticated.clone(),
             });
             "250 2.0.0 Ok: queued".into()
         } else if upper == "RSET" || upper == "NOOP" {
