@@ -187,7 +187,7 @@ fn init_logging(log: Option<&LogConfig>) {
 fn run_serve(args: &ServeArgs) -> Result<(), Failure> {
     let config = match &args.config {
         Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
-        None => Config::default(),
+        None => Config::embedded(),
     };
     init_logging(Some(&config.log));
     crate::server::serve(config).map_err(usage)
@@ -285,7 +285,7 @@ fn read_input(input: &Option<PathBuf>, limit: u64) -> Result<(Vec<u8>, String, u
 fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
     let config = match &args.config {
         Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
-        None => Config::default(),
+        None => Config::embedded(),
     };
     let policy = &config.sanitize;
     let limit = policy.limits.max_message_size.bytes();

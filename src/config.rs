@@ -58,7 +58,29 @@ impl Config {
             path: path.to_path_buf(),
             source,
         })?;
-        Config::parse(&text, path)
+        let mut config = Config::parse(&text, path)?;
+        config
+            .load_fonts()
+            .map_err(|problem| ConfigError::Problems {
+                path: path.to_path_buf(),
+                problems: vec![problem],
+            })?;
+        Ok(config)
+    }
+
+    /// The embedded default configuration, with the system CJK font.
+    pub fn embedded() -> Config {
+        let mut config = Config::default();
+        // No font configured: a missing system font is only a warning.
+        let _ = config.load_fonts();
+        config
+    }
+
+    /// Loads the CJK font the PDF renderer falls back to.
+    pub fn load_fonts(&mut self) -> Result<(), String> {
+        let attachments = &mut self.sanitize.attachments;
+        attachments.fonts.cjk = crate::fonts::load_cjk(&attachments.cjk_font)?;
+        Ok(())
     }
 
     /// Parses configuration text; `path` is used in error messages only.

@@ -27,6 +27,7 @@
 pub mod cli;
 pub mod config;
 pub mod delivery;
+pub mod fonts;
 pub mod ingress;
 pub mod pipeline;
 pub mod policy;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::units::ByteSize;
 
 mod attachments;
-pub use attachments::{AttachmentAction, AttachmentPolicy};
+pub use attachments::{AttachmentAction, AttachmentPolicy, FontFile, Fonts, PhotoFormat};
 
 /// What happens to links found in body text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

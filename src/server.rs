@@ -30,6 +30,13 @@ pub fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn run(config: Arc<Config>) -> Result<(), String> {
+    if config.sanitize.attachments.fonts.cjk.is_none() {
+        tracing::warn!(
+            "no CJK font found: Japanese text in PDFs that do not embed their fonts will be \
+             missing from rasterised pages; install fonts-ipaexfont-gothic or set \
+             sanitize.attachments.cjk_font"
+        );
+    }
     let data_dir = &config.storage.data_dir;
     create_dir_durably(data_dir)
         .map_err(|e| format!("cannot create data_dir {}: {e}", data_dir.display()))?;

@@ -191,17 +191,20 @@ fn alternative_yields_exactly_one_rendition() {
 }
 
 #[test]
-fn related_inline_images_are_removed_like_attachments() {
+fn inline_images_of_the_html_rendition_are_reencoded_as_attachments() {
     let (out, report) = sanitized("related-inline-images.eml");
     let image = report
         .parts
         .iter()
         .find(|p| p.declared_type == "image/png")
         .unwrap();
-    assert_eq!(image.action, PartAction::Removed);
-    assert_eq!(image.reason, Some(PartReason::InlineImage));
-    assert!(out.body.contains("logo.png"));
-    assert!(report.has(Action::AttachmentsRemoved));
+    assert_eq!(image.action, PartAction::Converted);
+    assert_eq!(image.reason, Some(PartReason::ImageReencoded));
+    assert!(out.body.contains("logo.png → 画像を再作成"), "{}", out.body);
+    assert!(report.has(Action::AttachmentsConverted));
+    assert_eq!(out.attachments.len(), 1);
+    assert_eq!(out.attachments[0].name, "logo.png");
+    assert_eq!(out.attachments[0].mime, "image/png");
 }
 
 #[test]
@@ -223,11 +226,21 @@ fn forwarded_messages_are_quoted_with_their_headers() {
         .iter()
         .find(|p| p.filename.as_deref() == Some("sankasha.csv"))
         .unwrap();
-    assert_eq!(inner.action, PartAction::Removed);
+    assert_eq!(inner.action, PartAction::Converted);
+    assert_eq!(inner.reason, Some(PartReason::TextExtracted));
     assert!(inner.path.contains('.'), "nested path: {}", inner.path);
     assert!(
-        out.body.contains("sankasha.csv"),
-        "inner attachment in the notice"
+        out.body
+            .contains("sankasha.csv → テキスト抽出（sankasha.csv.txt）"),
+        "inner attachment in the notice: {}",
+        out.body
+    );
+    assert_eq!(out.attachments.len(), 1);
+    assert_eq!(out.attachments[0].name, "sankasha.csv.txt");
+    // Shift_JIS CSV, now UTF-8 text.
+    assert_eq!(
+        String::from_utf8(out.attachments[0].bytes.clone()).unwrap(),
+        "氏名,所属\n山田 太郎,情報政策課\n鈴木 一郎,総務課\n"
     );
 
     let (out, _) = sanitized("forwarded-nested.eml");
@@ -438,7 +451,15 @@ fn notice_is_japanese_by_default_and_english_by_setting() {
     };
     let (out, _) = sanitized_with("attachments-encoded-names.eml", &en);
     assert!(out.body.starts_with("[Sanitized]"));
-    assert!(out.body.contains("These parts were removed:") && out.body.contains("Original ID: "));
+    assert!(
+        out.body.contains("Attachments and other parts:") && out.body.contains("Original ID: "),
+        "{}",
+        out.body
+    );
+    assert!(
+        out.body
+            .contains("写真.jpg → removed (damaged or unreadable)")
+    );
 }
 
 #[test]
@@ -456,11 +477,18 @@ fn report_json_has_the_documented_shape() {
         "size",
         "action",
         "reason",
+        "kinds",
+        "detail",
     ] {
         assert!(part.get(key).is_some(), "{key}");
     }
     assert_eq!(part["action"], "removed");
-    assert_eq!(part["reason"], "attachment");
+    // The sample's PDF is a stub with no pages.
+    assert_eq!(part["reason"], "unreadable");
+    assert_eq!(part["kinds"]["by_content"], "pdf");
+    assert_eq!(part["kinds"]["by_label"], "pdf");
+    assert_eq!(part["kinds"]["by_name"], "pdf");
+    assert_eq!(part["kinds"]["kind"], "pdf");
     assert!(
         json["actions"]
             .as_array()
@@ -548,12 +576,16 @@ fn any_line_end_style_gives_the_same_text() {
 }
 
 #[test]
-fn calendar_parts_are_removed_for_now() {
-    let (_, report) = sanitized("calendar-invite.eml");
+fn calendar_invitations_are_summarised_in_the_body() {
+    let (out, report) = sanitized("calendar-invite.eml");
     let cal = report
         .parts
         .iter()
         .find(|p| p.declared_type == "text/calendar")
         .unwrap();
-    assert_eq!(cal.action, PartAction::Removed);
+    assert_eq!(cal.action, PartAction::Converted);
+    assert_eq!(cal.reason, Some(PartReason::CalendarSummarised));
+    assert!(out.body.contains("件名: "), "{}", out.body);
+    assert!(out.body.contains("日時: "), "{}", out.body);
+    assert!(out.attachments.is_empty());
 }

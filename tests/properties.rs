@@ -166,8 +166,35 @@ fn message(node: &Node) -> Vec<u8> {
 fn check_output(bytes: &[u8]) {
     common::assert_wire_format(bytes);
     let out = common::read_output(bytes);
-    assert_eq!(out.part_count, 1, "a single part");
+    // One text part, or a multipart/mixed of that text and converted files
+    // of the few harmless types converters write.
+    let expected_parts = if out.attachments.is_empty() {
+        1
+    } else {
+        2 + out.attachments.len()
+    };
+    assert_eq!(
+        out.part_count, expected_parts,
+        "text plus converted files only"
+    );
     assert_eq!(out.content_type, "text/plain");
+    for file in &out.attachments {
+        assert!(
+            matches!(
+                file.mime.as_str(),
+                "image/png" | "image/jpeg" | "application/pdf" | "text/plain"
+            ),
+            "{}",
+            file.mime
+        );
+        if file.mime == "text/plain" {
+            let text = std::str::from_utf8(&file.bytes).expect("converted text is UTF-8");
+            assert!(
+                text.chars()
+                    .all(|c| c == '\t' || c == '\n' || !c.is_control())
+            );
+        }
+    }
     assert!(
         !out.body.to_ascii_lowercase().contains("<script"),
         "{}",

@@ -1,8 +1,11 @@
 //! Builds the sanitized message: fresh headers from the kept, decoded
-//! fields plus our own, and one `text/plain; charset=utf-8` body. The
-//! output is written once, from decoded values only.
+//! fields plus our own, one `text/plain; charset=utf-8` body, and, when
+//! converters made files, those files as base64 attachments of a
+//! `multipart/mixed`. The output is written once, from decoded values and
+//! converter output only.
 
 use super::Stamp;
+use super::attach::NewFile;
 use super::encode::{self, TransferEncoding};
 use super::headers::KeptHeaders;
 use super::report::Report;
@@ -13,6 +16,8 @@ pub struct Composition<'a> {
     pub subject: Option<&'a str>,
     pub report: &'a Report,
     pub stamp: &'a Stamp,
+    /// Files made by the attachment converters.
+    pub files: &'a [NewFile],
 }
 
 /// Writes the whole message; `pieces` are the body text in order (CRLF ends).
@@ -69,12 +74,20 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
         encode::tokens(&mut out, "References", &h.references);
     }
     let transfer = TransferEncoding::for_text(pieces);
-    out.extend_from_slice(b"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n");
-    encode::tokens(
-        &mut out,
-        "Content-Transfer-Encoding",
-        &[transfer.as_str().to_string()],
+    out.extend_from_slice(b"MIME-Version: 1.0\r\n");
+    // The boundary carries the original's hash: text cannot contain it
+    // without knowing the hash of the message that contains it.
+    let boundary = format!(
+        "=_mugai_{}",
+        c.report.original_sha256.get(..32).unwrap_or("0")
     );
+    if c.files.is_empty() {
+        text_fields(&mut out, transfer);
+    } else {
+        out.extend_from_slice(
+            format!("Content-Type: multipart/mixed;\r\n boundary=\"{boundary}\"\r\n").as_bytes(),
+        );
+    }
     let actions: Vec<String> = c
         .report
         .actions_header()
@@ -88,8 +101,33 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
         std::slice::from_ref(&c.report.original_sha256),
     );
     out.extend_from_slice(b"\r\n");
+    if c.files.is_empty() {
+        encode::body(&mut out, transfer, pieces);
+        return out;
+    }
+    let files: usize = c.files.iter().map(|f| f.bytes.len()).sum();
+    out.reserve(files * 138 / 100);
+    out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+    text_fields(&mut out, transfer);
+    out.extend_from_slice(b"\r\n");
     encode::body(&mut out, transfer, pieces);
+    for file in c.files {
+        out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        encode::attachment_fields(&mut out, &file.mime, &file.name);
+        out.extend_from_slice(b"\r\n");
+        encode::base64_bytes(&mut out, &file.bytes);
+    }
+    out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     out
+}
+
+fn text_fields(out: &mut Vec<u8>, transfer: TransferEncoding) {
+    out.extend_from_slice(b"Content-Type: text/plain; charset=utf-8\r\n");
+    encode::tokens(
+        out,
+        "Content-Transfer-Encoding",
+        &[transfer.as_str().to_string()],
+    );
 }
 
 /// Keeps a value we put in a header to one safe ASCII token.

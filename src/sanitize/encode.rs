@@ -266,6 +266,73 @@ fn qp_line(out: &mut Vec<u8>, line: &[u8]) {
     }
 }
 
+/// Binary content as base64 in 76-character lines.
+pub fn base64_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len().div_ceil(B64_LINE) * 78);
+    for line in bytes.chunks(B64_LINE) {
+        base64_line(out, line);
+    }
+}
+
+/// True for a file name that can be written as a plain quoted string.
+fn is_plain_filename(name: &str) -> bool {
+    name.len() <= 60
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !b"\"\\%*'=;()<>@,:/?[]".contains(&b) || b == b' ')
+}
+
+/// The header fields of an attached file: Content-Type with an RFC 2047
+/// `name` (what older Japanese clients read) and Content-Disposition with
+/// an RFC 2231 `filename*` (what the standard says), both from `name`.
+pub fn attachment_fields(out: &mut Vec<u8>, mime: &str, name: &str) {
+    if is_plain_filename(name) {
+        out.extend_from_slice(format!("Content-Type: {mime};\r\n name=\"{name}\"\r\n").as_bytes());
+        out.extend_from_slice(
+            format!("Content-Disposition: attachment;\r\n filename=\"{name}\"\r\n").as_bytes(),
+        );
+    } else {
+        out.extend_from_slice(format!("Content-Type: {mime};\r\n name=\"").as_bytes());
+        let words = encoded_words(name);
+        for (i, word) in words.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b"\r\n ");
+            }
+            out.extend_from_slice(word.as_bytes());
+        }
+        out.extend_from_slice(b"\"\r\nContent-Disposition: attachment");
+        let mut section = 0;
+        let mut current = String::new();
+        let flush = |out: &mut Vec<u8>, section: usize, current: &str| {
+            let charset = if section == 0 { "UTF-8''" } else { "" };
+            out.extend_from_slice(
+                format!(";\r\n filename*{section}*={charset}{current}").as_bytes(),
+            );
+        };
+        for b in name.bytes() {
+            let mut piece = String::new();
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                piece.push(b as char);
+            } else {
+                piece.push('%');
+                piece.push(HEX[(b >> 4) as usize] as char);
+                piece.push(HEX[(b & 15) as usize] as char);
+            }
+            // Keep each section's line under 78 characters, never
+            // splitting a %XX escape.
+            if current.len() + piece.len() > 54 {
+                flush(out, section, &current);
+                section += 1;
+                current.clear();
+            }
+            current.push_str(&piece);
+        }
+        flush(out, section, &current);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"Content-Transfer-Encoding: base64\r\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,7 +237,10 @@ fn run(
         return Err((walker.report, refusal));
     }
     let Walker {
-        body, mut report, ..
+        body,
+        mut report,
+        files,
+        ..
     } = walker;
     let links_found = body.links_found;
     let body = body.into_string();
@@ -264,6 +267,7 @@ fn run(
         subject: subject.as_deref(),
         report: &report,
         stamp,
+        files: &files,
     };
     let message = compose::compose(&composition, &[&notice_text, &body]);
     Ok(Sanitized { message, report })

@@ -4,7 +4,7 @@
 //! staff read it many times a day.
 
 use super::links::BodyWriter;
-use super::report::{Action, PartReason, PartReport, Report};
+use super::report::{Action, PartAction, PartReason, PartReport, Report};
 use crate::policy::{Language, LinkMode, Policy};
 
 /// The line that separates the notice from the message text.
@@ -51,18 +51,23 @@ pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
             }
         ));
     }
-    let removed: Vec<&PartReport> = report.notable_parts().collect();
-    if !removed.is_empty() {
+    let notable: Vec<&PartReport> = report.notable_parts().collect();
+    if !notable.is_empty() {
         lines.push(format!(
             "{bullet}{}",
             if ja {
-                "次の添付ファイル等を削除しました。"
+                "添付ファイル等は次のとおり処理しました。"
             } else {
-                "These parts were removed:"
+                "Attachments and other parts:"
             }
         ));
-        for part in removed {
-            lines.push(format!("    {}", describe(part, ja)));
+        for part in notable {
+            let indent = if part.container.is_some() {
+                "        "
+            } else {
+                "    "
+            };
+            lines.push(format!("{indent}{}", describe(part, ja)));
         }
     }
     lines.push(if ja {
@@ -80,34 +85,132 @@ pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
     writer.write_block(&lines.join("\n"));
 }
 
-/// `請求書.pdf (120.5 KB, application/pdf): reason`
+/// `請求書.pdf → 画像化したPDF (3ページ)`, `setup.exe → 削除 (実行ファイル)`.
 fn describe(part: &PartReport, ja: bool) -> String {
-    let name = match &part.filename {
-        Some(name) => name.clone(),
-        None if ja => "（名前なし）".to_string(),
-        None => "(unnamed)".to_string(),
+    let name = match (&part.container, &part.filename) {
+        (Some(archive), Some(name)) => format!("{archive}/{name}"),
+        (None, Some(name)) => name.clone(),
+        (_, None) if ja => "（名前なし）".to_string(),
+        (_, None) => "(unnamed)".to_string(),
     };
-    let reason = part.reason.map(|r| reason_text(r, ja)).unwrap_or_default();
-    if ja {
-        format!(
-            "- {name}（{}、{}）: {reason}",
-            human_size(part.size),
-            part.detected_type
-        )
+    let Some(reason) = part.reason else {
+        return name;
+    };
+    let what = match (part.action, &part.output) {
+        (PartAction::Removed, _) => {
+            let why = match reason {
+                PartReason::KindRemoved => part
+                    .kinds
+                    .as_ref()
+                    .map(|k| kind_text(k.kind.as_str(), ja).to_string())
+                    .unwrap_or_default(),
+                other => reason_text(other, ja).to_string(),
+            };
+            if ja {
+                format!("削除（{why}）")
+            } else {
+                format!("removed ({why})")
+            }
+        }
+        (_, Some(output)) => converted_text(reason, output, part, ja),
+        (_, None) => conversion_text(reason, ja).to_string(),
+    };
+    let what = if reason == PartReason::Unpacked {
+        unpacked_text(part, ja)
     } else {
-        format!(
-            "- {name} ({}, {}): {reason}",
-            human_size(part.size),
-            part.detected_type
-        )
+        what
+    };
+    format!("{name} → {what}")
+}
+
+fn unpacked_text(part: &PartReport, ja: bool) -> String {
+    if ja {
+        format!("展開（{}、中身は以下のとおり）", human_size(part.size))
+    } else {
+        format!("unpacked ({}, contents below)", human_size(part.size))
+    }
+}
+
+/// What replaced a converted attachment.
+fn converted_text(
+    reason: PartReason,
+    output: &super::report::OutputReport,
+    part: &PartReport,
+    ja: bool,
+) -> String {
+    let renamed = part.filename.as_deref() != Some(output.name.as_str());
+    match (reason, output.pages, output.pages_total) {
+        (PartReason::PdfRasterised, Some(pages), Some(total)) if pages < total => {
+            if ja {
+                format!("画像化したPDF（先頭{pages}ページ／全{total}ページ）")
+            } else {
+                format!("PDF rebuilt from page images (first {pages} of {total} pages)")
+            }
+        }
+        (PartReason::PdfRasterised, Some(pages), _) => {
+            if ja {
+                format!("画像化したPDF（{pages}ページ）")
+            } else {
+                format!("PDF rebuilt from page images ({pages} pages)")
+            }
+        }
+        (other, _, _) if renamed && ja => {
+            format!("{}（{}）", conversion_text(other, ja), output.name)
+        }
+        (other, _, _) if renamed => format!("{} ({})", conversion_text(other, ja), output.name),
+        (other, _, _) => conversion_text(other, ja).to_string(),
+    }
+}
+
+fn conversion_text(reason: PartReason, ja: bool) -> &'static str {
+    match (reason, ja) {
+        (PartReason::ImageReencoded, true) => "画像を再作成",
+        (PartReason::ImageReencoded, false) => "image re-created",
+        (PartReason::PdfRasterised, true) => "画像化したPDF",
+        (PartReason::PdfRasterised, false) => "PDF rebuilt from page images",
+        (PartReason::TextExtracted, true) => "テキスト抽出",
+        (PartReason::TextExtracted, false) => "text extracted",
+        (PartReason::CalendarSummarised, true) => "予定の内容を本文に記載",
+        (PartReason::CalendarSummarised, false) => "event summarised in the text",
+        (PartReason::Unpacked, true) => "展開",
+        (PartReason::Unpacked, false) => "unpacked",
+        (other, _) => reason_text(other, ja),
+    }
+}
+
+/// Plain words for a detected kind (why it was removed).
+fn kind_text(kind: &str, ja: bool) -> &'static str {
+    match (kind, ja) {
+        ("executable", true) => "実行ファイル",
+        ("executable", false) => "executable",
+        ("script", true) => "スクリプト",
+        ("script", false) => "script",
+        ("html", true) => "HTMLファイル",
+        ("html", false) => "HTML file",
+        ("svg", true) => "SVG画像（スクリプトを含み得る形式）",
+        ("svg", false) => "SVG image (may carry scripts)",
+        ("shortcut", true) => "ショートカット",
+        ("shortcut", false) => "shortcut",
+        ("disk-image", true) => "ディスクイメージ",
+        ("disk-image", false) => "disk image",
+        ("onenote", true) => "OneNoteファイル",
+        ("onenote", false) => "OneNote file",
+        ("legacy-office", true) => "旧形式のOffice文書（マクロを含み得る形式）",
+        ("legacy-office", false) => "legacy Office document (may carry macros)",
+        ("encrypted", true) => "パスワード付きのため中身を確認できません",
+        ("encrypted", false) => "password-protected: its content cannot be checked",
+        ("other-archive", true) => "zip以外の圧縮ファイル",
+        ("other-archive", false) => "archive other than zip",
+        ("unknown", true) => "種類を確認できないファイル",
+        ("unknown", false) => "unknown type",
+        (_, true) => "この種類のファイルは設定により削除します",
+        (_, false) => "this kind is removed by policy",
     }
 }
 
 fn reason_text(reason: PartReason, ja: bool) -> &'static str {
     match (reason, ja) {
-        (PartReason::Attachment, true) => "添付ファイルは安全のため削除しました",
-        (PartReason::Attachment, false) => "attachments are removed for safety",
-        (PartReason::InlineImage, true) => "本文に埋め込まれた画像等のため削除しました",
+        (PartReason::InlineImage, true) => "本文に埋め込まれた画像等",
         (PartReason::InlineImage, false) => "image or resource embedded in the HTML body",
         (PartReason::HtmlTooLarge, true) => "HTML本文が大きすぎるため変換できませんでした",
         (PartReason::HtmlTooLarge, false) => "HTML body too large to convert",
@@ -115,10 +218,33 @@ fn reason_text(reason: PartReason, ja: bool) -> &'static str {
         (PartReason::HtmlTooDeep, false) => "HTML body too deeply nested to convert",
         (PartReason::BadEncoding, true) => "符号化が壊れているため読み取れませんでした",
         (PartReason::BadEncoding, false) => "its encoding is broken",
-        (PartReason::Unsupported, true) => "テキストとして安全に表示できない形式のため削除しました",
+        (PartReason::Unsupported, true) => "テキストとして安全に表示できない形式",
         (PartReason::Unsupported, false) => "a type that cannot be shown safely as text",
+        (PartReason::KindRemoved, true) => "この種類のファイルは設定により削除します",
+        (PartReason::KindRemoved, false) => "this kind is removed by policy",
+        (PartReason::TypeMismatch, true) => "ファイル名や種類の表示と中身が一致しません",
+        (PartReason::TypeMismatch, false) => "its name or type does not match its content",
+        (PartReason::Encrypted, true) => "パスワード付きのため中身を確認できません",
+        (PartReason::Encrypted, false) => "password-protected: its content cannot be checked",
+        (PartReason::Unreadable, true) => "ファイルが壊れているか読み取れません",
+        (PartReason::Unreadable, false) => "damaged or unreadable",
+        (PartReason::TooLarge, true) => "大きさや数が上限を超えています",
+        (PartReason::TooLarge, false) => "beyond a size or count limit",
+        (PartReason::UnsafeArchive, true) => "不審な構造の圧縮ファイルです",
+        (PartReason::UnsafeArchive, false) => "an archive with a suspicious structure",
+        (PartReason::TimeLimit, true) => "変換に時間がかかりすぎました",
+        (PartReason::TimeLimit, false) => "conversion took too long",
+        (PartReason::ConverterFailed, true) => "変換に失敗しました",
+        (PartReason::ConverterFailed, false) => "conversion failed",
         (
-            PartReason::AlternativeUnused | PartReason::HtmlToText | PartReason::ForwardedMessage,
+            PartReason::AlternativeUnused
+            | PartReason::HtmlToText
+            | PartReason::ForwardedMessage
+            | PartReason::ImageReencoded
+            | PartReason::PdfRasterised
+            | PartReason::TextExtracted
+            | PartReason::Unpacked
+            | PartReason::CalendarSummarised,
             _,
         ) => "",
     }

@@ -5,6 +5,8 @@
 //! from this value; nothing keeps a second record of the same facts.
 
 use serde::{Deserialize, Serialize};
+
+use super::attach::Detection;
 use std::fmt;
 
 /// What became of the message as a whole.
@@ -75,8 +77,6 @@ pub enum PartReason {
     HtmlToText,
     /// message/rfc822 rendered as quoted text.
     ForwardedMessage,
-    /// An attached file: removed until attachment conversion exists.
-    Attachment,
     /// An image or other resource embedded in an HTML body.
     InlineImage,
     /// A rendition of multipart/alternative that was not chosen.
@@ -89,6 +89,32 @@ pub enum PartReason {
     BadEncoding,
     /// A part of a type that cannot be shown safely as text.
     Unsupported,
+    /// An attachment of a kind the policy removes (executables …).
+    KindRemoved,
+    /// Its name or Content-Type claims a dangerous kind its bytes are not.
+    TypeMismatch,
+    /// Password-protected: its content cannot be checked.
+    Encrypted,
+    /// Damaged, or not readable as what it is.
+    Unreadable,
+    /// Past a configured size, page or entry limit.
+    TooLarge,
+    /// An archive built to hurt: bomb, header mismatch, path tricks.
+    UnsafeArchive,
+    /// Conversion ran out of time.
+    TimeLimit,
+    /// The converter failed; nothing of the original passes.
+    ConverterFailed,
+    /// An image decoded and written afresh.
+    ImageReencoded,
+    /// A PDF rendered to page images and rebuilt from them.
+    PdfRasterised,
+    /// A document reduced to its text.
+    TextExtracted,
+    /// An archive opened; its entries are listed on their own.
+    Unpacked,
+    /// A calendar invitation summarised in the body.
+    CalendarSummarised,
 }
 
 impl PartReason {
@@ -116,6 +142,33 @@ pub struct PartReport {
     pub size: u64,
     pub action: PartAction,
     pub reason: Option<PartReason>,
+    /// For attachments: the kind read from the bytes, the Content-Type and
+    /// the file name, and the kind the policy acted on (the strictest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kinds: Option<Detection>,
+    /// For converted attachments: what the recipient now has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputReport>,
+    /// For entries of an archive: the archive's file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// The exact cause of a removal or a note on a conversion (English).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The file that replaced an attachment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputReport {
+    pub name: String,
+    pub mime: String,
+    pub size: u64,
+    /// Rasterised PDFs: pages rendered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u32>,
+    /// Rasterised PDFs: pages in the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pages_total: Option<u32>,
 }
 
 /// Message-level actions; also the tokens of `X-Mugai-Sanitized`.
@@ -134,6 +187,8 @@ pub enum Action {
     ForwardedInlined,
     /// Attachments or inline resources removed.
     AttachmentsRemoved,
+    /// Attachments made harmless (re-encoded, rasterised, text, unpacked).
+    AttachmentsConverted,
     /// Headers outside the kept set dropped.
     HeadersRemoved,
     /// `subject_prefix` added.
@@ -149,6 +204,7 @@ impl Action {
             Action::LinksRemoved => "links-removed",
             Action::ForwardedInlined => "forwarded-inlined",
             Action::AttachmentsRemoved => "attachments-removed",
+            Action::AttachmentsConverted => "attachments-converted",
             Action::HeadersRemoved => "headers-removed",
             Action::SubjectTagged => "subject-tagged",
         }
@@ -199,10 +255,12 @@ impl Report {
         self.actions.binary_search(&action).is_ok()
     }
 
-    /// Parts the recipient should be told about (removed attachments …).
+    /// Parts the recipient should be told about: attachments (converted or
+    /// removed) and removed body parts, in message order.
     pub fn notable_parts(&self) -> impl Iterator<Item = &PartReport> {
         self.parts.iter().filter(|p| {
-            p.action == PartAction::Removed && p.reason.is_some_and(PartReason::is_notable)
+            p.kinds.is_some()
+                || (p.action == PartAction::Removed && p.reason.is_some_and(PartReason::is_notable))
         })
     }
 

@@ -8,11 +8,14 @@ use std::borrow::Cow;
 
 use mail_parser::{Encoding, HeaderName, Message, MessagePart, MimeHeaders, PartType};
 
+use super::attach::{self, NewFile, Treated, Verdict};
 use super::charset::{self, Decoded, Label};
 use super::headers;
 use super::html::{self, HtmlRejected};
 use super::links::BodyWriter;
-use super::report::{Action, PartAction, PartReason, PartReport, RefusalCode, Report};
+use super::report::{
+    Action, OutputReport, PartAction, PartReason, PartReport, RefusalCode, Report,
+};
 use super::{address, params, sniff};
 use crate::policy::{Language, Policy};
 
@@ -59,6 +62,8 @@ pub struct Walker<'p> {
     policy: &'p Policy,
     pub body: BodyWriter,
     pub report: Report,
+    /// Files made by the attachment converters, in message order.
+    pub files: Vec<NewFile>,
     parts_seen: usize,
     decoded_total: u64,
 }
@@ -79,6 +84,10 @@ fn entry(
         size,
         action: PartAction::Kept,
         reason: None,
+        kinds: None,
+        output: None,
+        container: None,
+        detail: None,
     }
 }
 
@@ -117,6 +126,7 @@ impl<'p> Walker<'p> {
             policy,
             body: BodyWriter::new(policy.links, policy.notice_language, capacity),
             report,
+            files: Vec::new(),
             parts_seen: 0,
             decoded_total: 0,
         }
@@ -316,16 +326,114 @@ impl<'p> Walker<'p> {
         self.report.parts.push(entry);
     }
 
-    fn removal_reason(part: &MessagePart<'_>, disposal: Disposal, is_text: bool) -> PartReason {
+    /// Why a part that is neither body text nor an attachment to convert
+    /// is removed.
+    fn removal_reason(part: &MessagePart<'_>, disposal: Disposal) -> PartReason {
         if part.is_encoding_problem {
-            return PartReason::BadEncoding;
+            PartReason::BadEncoding
+        } else if disposal == Disposal::Opaque {
+            PartReason::Unsupported
+        } else {
+            PartReason::AlternativeUnused
+        }
+    }
+
+    /// True when a part that is not body text goes to the attachment
+    /// converters: attachments, inline images, other body types, and the
+    /// images of an HTML rendition that was not chosen (a screenshot pasted
+    /// into an HTML mail is content, not decoration). Only the unchosen
+    /// text renditions themselves are dropped.
+    fn converts(part: &MessagePart<'_>, disposal: Disposal, ct: &str) -> bool {
+        if part.is_encoding_problem {
+            return false;
         }
         match disposal {
-            Disposal::Body => PartReason::Attachment,
-            Disposal::Opaque => PartReason::Unsupported,
-            Disposal::Unused if is_text && !is_attachment(part) => PartReason::AlternativeUnused,
-            Disposal::Unused | Disposal::Inline if is_attachment(part) => PartReason::Attachment,
-            Disposal::Unused | Disposal::Inline => PartReason::InlineImage,
+            Disposal::Body | Disposal::Inline => true,
+            Disposal::Unused => is_attachment(part) || !ct.starts_with("text/"),
+            Disposal::Opaque => false,
+        }
+    }
+
+    /// Runs the attachment converters on one part and records the result.
+    fn attachment(
+        &mut self,
+        part: &MessagePart<'_>,
+        bytes: &[u8],
+        ct: &str,
+        path: &str,
+        name: Option<String>,
+    ) {
+        let charset = part.content_type().and_then(|c| c.attribute("charset"));
+        let input = attach::Input {
+            name: name.as_deref(),
+            declared: ct,
+            charset,
+            bytes,
+        };
+        let treated = attach::treat(&input, self.policy);
+        self.record_treated(treated, path, ct, None);
+    }
+
+    fn record_treated(
+        &mut self,
+        treated: Treated,
+        path: &str,
+        declared: &str,
+        container: Option<&str>,
+    ) {
+        let detection = &treated.detection;
+        let mut report = entry(
+            path,
+            declared,
+            detection.mime.clone(),
+            treated.size,
+            treated.name.clone(),
+        );
+        report.kinds = Some(detection.clone());
+        report.container = container.map(str::to_string);
+        match treated.verdict {
+            Verdict::Replaced {
+                file,
+                reason,
+                pages,
+                detail,
+            } => {
+                report.output = Some(OutputReport {
+                    name: file.name.clone(),
+                    mime: file.mime.clone(),
+                    size: file.bytes.len() as u64,
+                    pages: pages.map(|(rendered, _)| rendered),
+                    pages_total: pages.map(|(_, total)| total),
+                });
+                report.detail = detail;
+                self.files.push(file);
+                self.report.add_action(Action::AttachmentsConverted);
+                self.record(report, PartAction::Converted, Some(reason));
+            }
+            Verdict::Body { text, reason } => {
+                self.body.start_block();
+                self.body.write_block(&text);
+                self.report.add_action(Action::AttachmentsConverted);
+                self.record(report, PartAction::Converted, Some(reason));
+            }
+            Verdict::Unpacked { reason, entries } => {
+                let archive = treated.name.clone().unwrap_or_default();
+                self.record(report, PartAction::Converted, Some(reason));
+                for (i, inner) in entries.into_iter().enumerate() {
+                    let inner_path = format!("{path}/{}", i + 1);
+                    self.record_treated(
+                        inner,
+                        &inner_path,
+                        "application/octet-stream",
+                        Some(&archive),
+                    );
+                }
+            }
+            Verdict::Removed { reason, detail } => {
+                report.detail = Some(detail);
+                self.report.add_action(Action::AttachmentsRemoved);
+                self.record(report, PartAction::Removed, Some(reason));
+            }
         }
     }
 
@@ -344,22 +452,18 @@ impl<'p> Walker<'p> {
         let body_type =
             matches!(ct, "text/plain" | "text/html") || TEXTUAL_MESSAGE_TYPES.contains(&ct);
         if disposal != Disposal::Body || !body_type || is_attachment(part) || name.is_some() {
-            let is_text = matches!(ct, "text/plain" | "text/html");
-            let reason = if disposal == Disposal::Body
-                && !body_type
-                && !is_attachment(part)
-                && name.is_none()
-            {
-                PartReason::Unsupported
+            if Self::converts(part, disposal, ct) {
+                let bytes = transfer_decoded(msg, part).unwrap_or(Cow::Borrowed(text.as_bytes()));
+                self.attachment(part, &bytes, ct, path, name);
             } else {
-                Self::removal_reason(part, disposal, is_text)
-            };
-            let detected = sniff::detect_type(text.as_bytes(), ct);
-            self.record(
-                entry(path, ct, detected, size, name),
-                PartAction::Removed,
-                Some(reason),
-            );
+                let detected = sniff::detect_type(text.as_bytes(), ct);
+                let reason = Self::removal_reason(part, disposal);
+                self.record(
+                    entry(path, ct, detected, size, name),
+                    PartAction::Removed,
+                    Some(reason),
+                );
+            }
             return Ok(());
         }
         if part.is_encoding_problem
@@ -461,26 +565,12 @@ impl<'p> Walker<'p> {
                 errors: 0,
             });
         }
-        let raw = msg
-            .raw_message
-            .get(part.offset_body as usize..part.offset_end as usize)
-            .unwrap_or_default();
-        let broken = || {
+        let bytes = transfer_decoded(msg, part).ok_or_else(|| {
             Refusal::new(
                 RefusalCode::Encoding,
                 format!("body part {path} has a broken transfer encoding"),
             )
-        };
-        let bytes: Cow<'_, [u8]> = match part.encoding {
-            Encoding::Base64 => {
-                Cow::Owned(mail_parser::decoders::base64::base64_decode(raw).ok_or_else(broken)?)
-            }
-            Encoding::QuotedPrintable => Cow::Owned(
-                mail_parser::decoders::quoted_printable::quoted_printable_decode(raw)
-                    .ok_or_else(broken)?,
-            ),
-            Encoding::None => Cow::Borrowed(raw),
-        };
+        })?;
         let decoded = charset::decode_resolved(&bytes, resolved);
         let chars = decoded.text.chars().count();
         if chars >= 16 && decoded.errors * 4 > chars {
@@ -528,12 +618,16 @@ impl<'p> Walker<'p> {
             );
             return Ok(());
         }
-        let reason = Self::removal_reason(part, disposal, false);
-        self.record(
-            entry(path, ct, detected, size, name),
-            PartAction::Removed,
-            Some(reason),
-        );
+        if Self::converts(part, disposal, ct) {
+            self.attachment(part, bytes, ct, path, name);
+        } else {
+            let reason = Self::removal_reason(part, disposal);
+            self.record(
+                entry(path, ct, detected, size, name),
+                PartAction::Removed,
+                Some(reason),
+            );
+        }
         Ok(())
     }
 
@@ -552,7 +646,7 @@ impl<'p> Walker<'p> {
         let size = part.offset_end.saturating_sub(part.offset_body) as u64;
         let name = filename(msg, part);
         if disposal != Disposal::Body {
-            let reason = Self::removal_reason(part, disposal, false);
+            let reason = Self::removal_reason(part, disposal);
             self.record(
                 entry(path, ct, "message/rfc822".into(), size, name),
                 PartAction::Removed,
@@ -592,6 +686,22 @@ impl<'p> Walker<'p> {
         self.message(inner, path, depth)?;
         self.body.end_quote();
         Ok(())
+    }
+}
+
+/// The part's raw bytes with its transfer encoding undone (`None` when
+/// the encoding is broken).
+fn transfer_decoded<'m>(msg: &'m Message<'_>, part: &MessagePart<'_>) -> Option<Cow<'m, [u8]>> {
+    let raw = msg
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_default();
+    match part.encoding {
+        Encoding::Base64 => mail_parser::decoders::base64::base64_decode(raw).map(Cow::Owned),
+        Encoding::QuotedPrintable => {
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(raw).map(Cow::Owned)
+        }
+        Encoding::None => Some(Cow::Borrowed(raw)),
     }
 }
 

@@ -20,10 +20,19 @@ pub struct Output {
     pub body: String,
     pub content_type: String,
     pub part_count: usize,
+    /// Files attached by the converters.
+    pub attachments: Vec<Attached>,
+}
+
+/// One attached file of the sanitized message.
+pub struct Attached {
+    pub name: String,
+    pub mime: String,
+    pub bytes: Vec<u8>,
 }
 
 /// Parses sanitized output; panics (failing the test) if it is not a
-/// single-part UTF-8 text message.
+/// UTF-8 text message, or a multipart/mixed of one such text and files.
 pub fn read_output(bytes: &[u8]) -> Output {
     let header_end = bytes
         .windows(4)
@@ -34,7 +43,31 @@ pub fn read_output(bytes: &[u8]) -> Output {
     let message = MessageParser::default()
         .parse(bytes)
         .expect("output parses");
-    let part = &message.parts[0];
+    let root_type = message.parts[0]
+        .content_type()
+        .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")))
+        .unwrap_or_default();
+    let mut attachments = Vec::new();
+    let part = if root_type == "multipart/mixed" {
+        for file in message.parts.iter().skip(2) {
+            let mime = file
+                .content_type()
+                .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")))
+                .unwrap_or_default();
+            assert!(
+                !matches!(file.body, PartType::Multipart(_) | PartType::Message(_)),
+                "nested structure in output"
+            );
+            attachments.push(Attached {
+                name: file.attachment_name().unwrap_or_default().to_string(),
+                mime,
+                bytes: file.contents().to_vec(),
+            });
+        }
+        &message.parts[1]
+    } else {
+        &message.parts[0]
+    };
     let content_type = part
         .content_type()
         .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("")))
@@ -48,6 +81,7 @@ pub fn read_output(bytes: &[u8]) -> Output {
         body: body.replace("\r\n", "\n"),
         content_type,
         part_count: message.parts.len(),
+        attachments,
     }
 }
 

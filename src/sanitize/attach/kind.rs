@@ -96,7 +96,7 @@ impl Kind {
 }
 
 /// The three readings of one attachment and the verdict.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Detection {
     /// What the bytes are.
     pub by_content: Kind,

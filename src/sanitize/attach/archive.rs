@@ -1,0 +1,57 @@
+//! Zip archives → `unpack`: opened in memory through [`zipsafe`] (limits,
+//! bombs, lying headers checked first), and each entry treated by the same
+//! policy as if it had been attached directly, under its own name with
+//! the path stripped. Nested archives are unpacked up to `zip_max_depth`.
+
+use super::budget::{Budget, Failure};
+use super::{Input, Treated, Verdict, detect, names, treat_within, zipsafe};
+use crate::policy::Policy;
+use crate::sanitize::report::PartReason;
+
+pub fn unpack(
+    bytes: &[u8],
+    policy: &Policy,
+    budget: &Budget,
+    depth: usize,
+) -> Result<Verdict, Failure> {
+    let limits = &policy.attachments;
+    if depth >= limits.zip_max_depth {
+        return Err(Failure::TooLarge(format!(
+            "archives nested deeper than zip_max_depth {}",
+            limits.zip_max_depth
+        )));
+    }
+    let mut zip = zipsafe::open(bytes, limits)?;
+    let listing = zip.entries.clone();
+    let mut entries = Vec::new();
+    for entry in listing.iter().filter(|e| !e.is_dir) {
+        budget.check()?;
+        let name = names::clean(Some(&entry.name), "file");
+        match zip.read(entry.index, budget) {
+            Ok(content) => {
+                let input = Input {
+                    name: Some(&name),
+                    declared: "application/octet-stream",
+                    charset: None,
+                    bytes: &content,
+                };
+                entries.push(treat_within(&input, policy, budget, depth + 1));
+                budget.refund(entry.size);
+            }
+            Err(Failure::TimeLimit) => return Err(Failure::TimeLimit),
+            Err(failure) => {
+                let (reason, detail) = failure.into_reason();
+                entries.push(Treated {
+                    name: Some(name.clone()),
+                    size: entry.size,
+                    detection: detect(&[], "application/octet-stream", Some(&name)),
+                    verdict: Verdict::Removed { reason, detail },
+                });
+            }
+        }
+    }
+    Ok(Verdict::Unpacked {
+        reason: PartReason::Unpacked,
+        entries,
+    })
+}

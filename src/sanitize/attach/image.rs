@@ -1,0 +1,154 @@
+//! Images → `reencode`: decoded under limits checked before the pixels
+//! are allocated, turned upright by their EXIF orientation, then written
+//! afresh as PNG (or JPEG for photographs). Only pixels cross over: no
+//! metadata chunk, EXIF/XMP/IPTC block, comment, trailing data or second
+//! embedded file. Animated images keep their first frame.
+
+use std::io::Cursor;
+
+use image::codecs::jpeg::JpegEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
+
+use super::budget::{Budget, Failure};
+use super::names;
+use super::{NewFile, Verdict};
+use crate::policy::{AttachmentPolicy, PhotoFormat};
+use crate::sanitize::report::PartReason;
+
+/// Decodes and re-encodes one image.
+pub fn reencode(
+    bytes: &[u8],
+    name: Option<&str>,
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+) -> Result<Verdict, Failure> {
+    let image = decode(bytes, limits, budget)?;
+    let as_jpeg = image.format == ImageFormat::Jpeg && limits.photo_format == PhotoFormat::Jpeg;
+    let file = if as_jpeg {
+        NewFile {
+            name: names::replace_extension(name, "image", "jpg"),
+            mime: "image/jpeg".into(),
+            bytes: jpeg(&image.pixels, limits.jpeg_quality)?,
+        }
+    } else {
+        NewFile {
+            name: names::replace_extension(name, "image", "png"),
+            mime: "image/png".into(),
+            bytes: png(&image.pixels)?,
+        }
+    };
+    Ok(Verdict::Replaced {
+        file,
+        reason: PartReason::ImageReencoded,
+        pages: None,
+        detail: Some(format!(
+            "{}x{} {:?} re-encoded",
+            image.pixels.width(),
+            image.pixels.height(),
+            image.format
+        )),
+    })
+}
+
+/// Pixels and the format they came from.
+pub struct Decoded {
+    pub pixels: DynamicImage,
+    pub format: ImageFormat,
+}
+
+/// Decodes the first frame under the policy's limits.
+pub fn decode(
+    bytes: &[u8],
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+) -> Result<Decoded, Failure> {
+    let format = image::guess_format(bytes)
+        .map_err(|_| Failure::Broken("not an image format that can be decoded".into()))?;
+    if !matches!(
+        format,
+        ImageFormat::Png
+            | ImageFormat::Jpeg
+            | ImageFormat::Gif
+            | ImageFormat::WebP
+            | ImageFormat::Bmp
+            | ImageFormat::Tiff
+    ) {
+        return Err(Failure::Broken(format!(
+            "{format:?} images are not decoded"
+        )));
+    }
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut decoder_limits = Limits::default();
+    decoder_limits.max_image_width = Some(limits.image_max_side);
+    decoder_limits.max_image_height = Some(limits.image_max_side);
+    decoder_limits.max_alloc = Some(budget.memory_left());
+    reader.limits(decoder_limits);
+    let broken = |e: image::ImageError| match e {
+        image::ImageError::Limits(_) => Failure::TooLarge(format!("image beyond limits: {e}")),
+        other => Failure::Broken(format!("the image cannot be decoded: {other}")),
+    };
+    let mut decoder = reader.into_decoder().map_err(broken)?;
+    let (width, height) = decoder.dimensions();
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > limits.image_max_pixels {
+        return Err(Failure::TooLarge(format!(
+            "{width}x{height} pixels exceed image_max_pixels {}",
+            limits.image_max_pixels
+        )));
+    }
+    if width == 0 || height == 0 {
+        return Err(Failure::Broken("the image has no pixels".into()));
+    }
+    budget.charge(decoder.total_bytes(), "the decoded image")?;
+    let orientation = decoder.orientation().ok();
+    let mut pixels = DynamicImage::from_decoder(decoder).map_err(broken)?;
+    if let Some(orientation) = orientation {
+        pixels.apply_orientation(orientation);
+    }
+    Ok(Decoded { pixels, format })
+}
+
+fn encode_error(e: image::ImageError) -> Failure {
+    Failure::Crashed(format!("the new image could not be written: {e}"))
+}
+
+/// A fresh PNG of the pixels (8 or 16 bits, grey or colour, alpha kept).
+pub fn png(pixels: &DynamicImage) -> Result<Vec<u8>, Failure> {
+    let converted;
+    let pixels = match pixels {
+        DynamicImage::ImageLuma8(_)
+        | DynamicImage::ImageLumaA8(_)
+        | DynamicImage::ImageRgb8(_)
+        | DynamicImage::ImageRgba8(_)
+        | DynamicImage::ImageLuma16(_)
+        | DynamicImage::ImageLumaA16(_)
+        | DynamicImage::ImageRgb16(_)
+        | DynamicImage::ImageRgba16(_) => pixels,
+        other => {
+            converted = DynamicImage::ImageRgba8(other.to_rgba8());
+            &converted
+        }
+    };
+    let mut out = Vec::new();
+    let encoder =
+        PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::Adaptive);
+    pixels.write_with_encoder(encoder).map_err(encode_error)?;
+    Ok(out)
+}
+
+/// A fresh baseline JPEG of the pixels (grey stays grey).
+pub fn jpeg(pixels: &DynamicImage, quality: u8) -> Result<Vec<u8>, Failure> {
+    let converted = match pixels {
+        DynamicImage::ImageLuma8(_) | DynamicImage::ImageRgb8(_) => None,
+        DynamicImage::ImageLuma16(_)
+        | DynamicImage::ImageLumaA8(_)
+        | DynamicImage::ImageLumaA16(_) => Some(DynamicImage::ImageLuma8(pixels.to_luma8())),
+        other => Some(DynamicImage::ImageRgb8(other.to_rgb8())),
+    };
+    let pixels = converted.as_ref().unwrap_or(pixels);
+    let mut out = Vec::new();
+    let encoder = JpegEncoder::new_with_quality(&mut out, quality.clamp(1, 100));
+    pixels.write_with_encoder(encoder).map_err(encode_error)?;
+    Ok(out)
+}

@@ -1,0 +1,118 @@
+//! Office documents (docx, xlsx, pptx, their macro-enabled variants, and
+//! ODF) → `text`: the words a reader would see, in order, as a UTF-8
+//! `.txt`. Only the XML parts that hold text are read; a VBA project or
+//! any other embedded object is never opened, so macros cannot pass.
+
+mod docx;
+mod odf;
+mod pptx;
+mod xlsx;
+
+use super::budget::{Budget, Failure};
+use super::textfile::{text_file, truncate};
+use super::zipsafe;
+use super::{Kind, Verdict};
+use crate::policy::AttachmentPolicy;
+
+/// Headings the extracted text uses, in the notice language.
+#[derive(Clone, Copy)]
+pub struct Words {
+    pub sheet: &'static str,
+    pub slide: &'static str,
+}
+
+impl Words {
+    pub fn new(japanese: bool) -> Words {
+        if japanese {
+            Words {
+                sheet: "シート",
+                slide: "スライド",
+            }
+        } else {
+            Words {
+                sheet: "Sheet",
+                slide: "Slide",
+            }
+        }
+    }
+}
+
+pub fn to_text(
+    bytes: &[u8],
+    kind: Kind,
+    name: Option<&str>,
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+    words: Words,
+) -> Result<Verdict, Failure> {
+    let mut zip = zipsafe::open(bytes, limits)?;
+    let mut text = if kind == Kind::Odf {
+        odf::text(&mut zip, budget, words)?
+    } else if zip.find("word/document.xml").is_some() {
+        docx::text(&mut zip, budget)?
+    } else if zip.find("xl/workbook.xml").is_some() {
+        xlsx::text(&mut zip, budget, words)?
+    } else if zip.find("ppt/presentation.xml").is_some() {
+        pptx::text(&mut zip, budget, words)?
+    } else {
+        return Err(Failure::Broken(
+            "an Office container without a document, workbook or presentation".into(),
+        ));
+    };
+    let trimmed = text.trim_end().len();
+    text.truncate(trimmed);
+    text.push('\n');
+    let detail = truncate(&mut text, limits.text_max_size.bytes() as usize);
+    Ok(text_file(name, text, detail))
+}
+
+/// Text being assembled: lines of cells, with the size bounded as it grows.
+pub struct Sink {
+    pub out: String,
+    max: usize,
+}
+
+impl Sink {
+    pub fn new(max: usize) -> Sink {
+        Sink {
+            out: String::new(),
+            max,
+        }
+    }
+
+    pub fn push(&mut self, text: &str) {
+        if self.out.len() < self.max {
+            for c in text.chars() {
+                if c == '\t' || c == '\n' || !c.is_control() {
+                    self.out.push(c);
+                }
+            }
+        }
+    }
+
+    /// Ends a line, dropping trailing tabs and spaces; never more than
+    /// one blank line in a row.
+    pub fn end_line(&mut self) {
+        let kept = self.out.trim_end_matches([' ', '\t']).len();
+        self.out.truncate(kept);
+        if !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+    }
+
+    /// A heading line (`■ シート: 集計`) with a blank line before it.
+    pub fn heading(&mut self, text: &str) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.end_line();
+        }
+        self.push("■ ");
+        self.push(text);
+        self.out.push('\n');
+    }
+}
+
+/// Longest text any one document may produce before extraction stops
+/// reading (generous: the final cut is `text_max_size`).
+pub fn sink_for(budget: &Budget) -> Sink {
+    Sink::new(usize::try_from(budget.memory_left().min(64 << 20)).unwrap_or(64 << 20))
+}

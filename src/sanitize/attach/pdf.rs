@@ -1,0 +1,261 @@
+//! PDFs → `rasterise`: every page rendered to pixels by hayro (pure Rust:
+//! the input is hostile), then a new PDF built that holds one image per
+//! page and nothing else: no text objects, scripts, actions, annotations,
+//! forms, links, embedded files or metadata survive, because nothing of
+//! the original is copied; only pixels cross over.
+//!
+//! Japanese PDFs often use a font they do not embed (MS-Mincho …); the
+//! policy's CJK font is handed to hayro's font resolver for those.
+//! Pages are encoded for size at little cost: grey pages as 8-bit
+//! DeviceGray, colour pages as RGB, both deflated at the fastest level;
+//! a colour page that deflates poorly (photographs) is written as JPEG.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
+use hayro::hayro_interpret::InterpreterSettings;
+use hayro::hayro_interpret::font::{FontData, FontQuery};
+use hayro::hayro_syntax::{LoadPdfError, Pdf};
+use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
+use image::codecs::jpeg::JpegEncoder;
+use pdf_writer::{Content, Filter, Name, Rect, Ref};
+
+use super::budget::{Budget, Failure};
+use super::names;
+use super::{NewFile, Verdict};
+use crate::policy::{AttachmentPolicy, Fonts};
+use crate::sanitize::report::PartReason;
+
+/// JPEG quality for photographic pages.
+const PAGE_JPEG_QUALITY: u8 = 80;
+
+/// One rendered page, encoded.
+struct PageImage {
+    /// Page size in points, as rendered (rotation applied).
+    width_pt: f32,
+    height_pt: f32,
+    pixels_wide: u32,
+    pixels_high: u32,
+    gray: bool,
+    filter: Filter,
+    data: Vec<u8>,
+}
+
+pub fn rasterise(
+    bytes: &[u8],
+    name: Option<&str>,
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+) -> Result<Verdict, Failure> {
+    budget.charge(bytes.len() as u64, "the PDF")?;
+    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| match e {
+        LoadPdfError::Decryption(_) => Failure::Encrypted,
+        _ => Failure::Broken("the PDF cannot be read".into()),
+    })?;
+    let pages = pdf.pages();
+    let total = pages.len();
+    if total == 0 {
+        return Err(Failure::Broken("the PDF has no pages".into()));
+    }
+    let wanted = total.min(limits.pdf_max_pages as usize);
+    let settings = interpreter_settings(&limits.fonts);
+    let cache = RenderCache::new();
+    let mut images = Vec::with_capacity(wanted);
+    for page in pages.iter().take(wanted) {
+        budget.check()?;
+        let (width_pt, height_pt) = page.render_dimensions();
+        let scale = page_scale(width_pt, height_pt, limits);
+        let pixels_wide = ((width_pt * scale).round() as u32).clamp(1, u16::MAX.into());
+        let pixels_high = ((height_pt * scale).round() as u32).clamp(1, u16::MAX.into());
+        let working = u64::from(pixels_wide) * u64::from(pixels_high) * 8;
+        budget.charge(working, "a rendered page")?;
+        let pixmap = render(
+            page,
+            &cache,
+            &settings,
+            &RenderSettings::default(),
+            &PixmapSettings {
+                x_scale: pixels_wide as f32 / width_pt.max(1.0),
+                y_scale: pixels_high as f32 / height_pt.max(1.0),
+                bg_color: WHITE,
+            },
+        );
+        let image = encode_page(&pixmap, width_pt, height_pt)?;
+        budget.refund(working);
+        budget.charge(image.data.len() as u64, "the rebuilt PDF")?;
+        images.push(image);
+    }
+    let rebuilt = assemble(&images);
+    let detail = (wanted < total)
+        .then(|| format!("only the first {wanted} of {total} pages (pdf_max_pages)"));
+    Ok(Verdict::Replaced {
+        file: NewFile {
+            name: names::replace_extension(name, "document", "pdf"),
+            mime: "application/pdf".into(),
+            bytes: rebuilt,
+        },
+        reason: PartReason::PdfRasterised,
+        pages: Some((wanted as u32, total as u32)),
+        detail,
+    })
+}
+
+/// Pixels per point: `pdf_dpi`, lowered when the page would exceed
+/// `pdf_max_page_pixels` or the renderer's 65535-pixel side.
+fn page_scale(width_pt: f32, height_pt: f32, limits: &AttachmentPolicy) -> f32 {
+    let width_pt = width_pt.max(1.0);
+    let height_pt = height_pt.max(1.0);
+    let mut scale = limits.pdf_dpi as f32 / 72.0;
+    let pixels = f64::from(width_pt * scale) * f64::from(height_pt * scale);
+    if pixels > limits.pdf_max_page_pixels as f64 {
+        scale *= (limits.pdf_max_page_pixels as f64 / pixels).sqrt() as f32;
+    }
+    let longest = width_pt.max(height_pt) * scale;
+    if longest > f32::from(u16::MAX) {
+        scale *= f32::from(u16::MAX) / longest;
+    }
+    scale
+}
+
+/// Standard fonts from hayro's embedded set; fonts the PDF lacks that name
+/// a CJK character collection (or a Japanese face) from the policy's font.
+fn interpreter_settings(fonts: &Fonts) -> InterpreterSettings {
+    let cjk = fonts.cjk.clone();
+    InterpreterSettings {
+        font_resolver: Arc::new(move |query| match query {
+            FontQuery::Standard(standard) => Some(standard.get_font_data()),
+            FontQuery::Fallback(fallback) => {
+                let japanese_name = [&fallback.post_script_name, &fallback.font_name]
+                    .into_iter()
+                    .flatten()
+                    .any(|n| looks_cjk(n));
+                if (fallback.character_collection.is_some() || japanese_name)
+                    && let Some((data, index)) = &cjk
+                {
+                    let data: FontData = data.clone();
+                    return Some((data, *index));
+                }
+                Some(fallback.pick_standard_font().get_font_data())
+            }
+        }),
+        ..InterpreterSettings::default()
+    }
+}
+
+fn looks_cjk(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    [
+        "mincho", "gothic", "meiryo", "ms-p", "hei", "song", "ming", "gulim", "batang",
+    ]
+    .iter()
+    .any(|k| lower.contains(k))
+        || name.chars().any(|c| c as u32 >= 0x3000)
+}
+
+fn encode_page(
+    pixmap: &hayro::vello_cpu::Pixmap,
+    width_pt: f32,
+    height_pt: f32,
+) -> Result<PageImage, Failure> {
+    let pixels = pixmap.data();
+    let pixels_wide = u32::from(pixmap.width());
+    let pixels_high = u32::from(pixmap.height());
+    let gray = pixels.iter().all(|p| p.r == p.g && p.g == p.b);
+    let raw: Vec<u8> = if gray {
+        pixels.iter().map(|p| p.r).collect()
+    } else {
+        let mut rgb = Vec::with_capacity(pixels.len() * 3);
+        for p in pixels {
+            rgb.extend_from_slice(&[p.r, p.g, p.b]);
+        }
+        rgb
+    };
+    let deflated = deflate(&raw)?;
+    if gray || deflated.len() < raw.len() / 6 {
+        return Ok(PageImage {
+            width_pt,
+            height_pt,
+            pixels_wide,
+            pixels_high,
+            gray,
+            filter: Filter::FlateDecode,
+            data: deflated,
+        });
+    }
+    let mut jpeg = Vec::new();
+    JpegEncoder::new_with_quality(&mut jpeg, PAGE_JPEG_QUALITY)
+        .encode(
+            &raw,
+            pixels_wide,
+            pixels_high,
+            image::ExtendedColorType::Rgb8,
+        )
+        .map_err(|e| Failure::Crashed(format!("a page image could not be written: {e}")))?;
+    let (data, filter) = if jpeg.len() < deflated.len() {
+        (jpeg, Filter::DctDecode)
+    } else {
+        (deflated, Filter::FlateDecode)
+    };
+    Ok(PageImage {
+        width_pt,
+        height_pt,
+        pixels_wide,
+        pixels_high,
+        gray: false,
+        filter,
+        data,
+    })
+}
+
+fn deflate(raw: &[u8]) -> Result<Vec<u8>, Failure> {
+    let mut encoder = ZlibEncoder::new(Vec::with_capacity(raw.len() / 8), Compression::fast());
+    encoder
+        .write_all(raw)
+        .and_then(|()| encoder.finish())
+        .map_err(|e| Failure::Crashed(format!("a page image could not be compressed: {e}")))
+}
+
+/// A fresh PDF: catalog, page tree, and per page one image drawn to fill it.
+fn assemble(images: &[PageImage]) -> Vec<u8> {
+    let mut pdf = pdf_writer::Pdf::new();
+    let catalog = Ref::new(1);
+    let tree = Ref::new(2);
+    let page_ref = |i: usize| Ref::new(3 + 3 * i as i32);
+    let image_ref = |i: usize| Ref::new(4 + 3 * i as i32);
+    let content_ref = |i: usize| Ref::new(5 + 3 * i as i32);
+    pdf.catalog(catalog).pages(tree);
+    pdf.pages(tree)
+        .kids((0..images.len()).map(page_ref))
+        .count(images.len() as i32);
+    for (i, image) in images.iter().enumerate() {
+        let mut page = pdf.page(page_ref(i));
+        page.media_box(Rect::new(0.0, 0.0, image.width_pt, image.height_pt));
+        page.parent(tree);
+        page.contents(content_ref(i));
+        page.resources().x_objects().pair(Name(b"P"), image_ref(i));
+        drop(page);
+
+        let mut xobject = pdf.image_xobject(image_ref(i), &image.data);
+        xobject.filter(image.filter);
+        xobject.width(image.pixels_wide as i32);
+        xobject.height(image.pixels_high as i32);
+        if image.gray {
+            xobject.color_space().device_gray();
+        } else {
+            xobject.color_space().device_rgb();
+        }
+        xobject.bits_per_component(8);
+        drop(xobject);
+
+        let mut content = Content::new();
+        content.save_state();
+        content.transform([image.width_pt, 0.0, 0.0, image.height_pt, 0.0, 0.0]);
+        content.x_object(Name(b"P"));
+        content.restore_state();
+        pdf.stream(content_ref(i), &content.finish());
+    }
+    pdf.finish()
+}
