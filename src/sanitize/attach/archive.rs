@@ -27,7 +27,15 @@ pub fn unpack(
     for entry in listing.iter().filter(|e| !e.is_dir) {
         budget.check()?;
         let name = names::clean(Some(&entry.name), "file");
-        match zip.read(entry.index, budget) {
+        let read = if escapes(&entry.name) {
+            Err(Failure::Unsafe(format!(
+                "the entry name {:?} points outside the archive (zip slip)",
+                entry.name
+            )))
+        } else {
+            zip.read(entry.index, budget)
+        };
+        match read {
             Ok(content) => {
                 let input = Input {
                     name: Some(&name),
@@ -54,4 +62,28 @@ pub fn unpack(
         reason: PartReason::Unpacked,
         entries,
     })
+}
+
+/// True for entry names that would land outside the folder they are
+/// unpacked into: `..` components, absolute paths, drive letters.
+fn escapes(name: &str) -> bool {
+    let name = name.replace('\\', "/");
+    name.starts_with('/')
+        || name.as_bytes().get(1) == Some(&b':')
+        || name.split('/').any(|component| component.trim() == "..")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_climb_out_are_caught() {
+        assert!(escapes("../../etc/cron.d/x"));
+        assert!(escapes("a/..\\..\\b.exe"));
+        assert!(escapes("/etc/passwd"));
+        assert!(escapes("C:\\Windows\\x.dll"));
+        assert!(!escapes("資料/見積書.xlsx"));
+        assert!(!escapes("a..b.txt"));
+    }
 }

@@ -77,7 +77,7 @@ impl Budget {
 
     /// Err once the deadline has passed.
     pub fn check(&self) -> Result<(), Failure> {
-        if Instant::now() > self.deadline {
+        if Instant::now() >= self.deadline {
             Err(Failure::TimeLimit)
         } else {
             Ok(())

@@ -144,20 +144,10 @@ pub(crate) fn treat_within(
     if let Err(failure) = budget.check() {
         return Treated::removed(input.name, size, detection, failure);
     }
-    let converted = catch_unwind(AssertUnwindSafe(|| {
-        convert(input, &detection, action, policy, budget, depth)
-    }));
+    let converted = isolate(|| convert(input, &detection, action, policy, budget, depth));
     let verdict = match converted {
-        Ok(Ok(verdict)) => verdict,
-        Ok(Err(failure)) => return Treated::removed(input.name, size, detection, failure),
-        Err(_) => {
-            return Treated::removed(
-                input.name,
-                size,
-                detection,
-                Failure::Crashed("the converter stopped on an internal error".into()),
-            );
-        }
+        Ok(verdict) => verdict,
+        Err(failure) => return Treated::removed(input.name, size, detection, failure),
     };
     Treated {
         name: input.name.map(str::to_string),
@@ -165,6 +155,16 @@ pub(crate) fn treat_within(
         detection,
         verdict,
     }
+}
+
+/// Runs a converter; a panic inside it becomes a failure (the part is
+/// removed with `converter-failed`), never a crash of the relay.
+fn isolate(converter: impl FnOnce() -> Result<Verdict, Failure>) -> Result<Verdict, Failure> {
+    catch_unwind(AssertUnwindSafe(converter)).unwrap_or_else(|_| {
+        Err(Failure::Crashed(
+            "the converter stopped on an internal error".into(),
+        ))
+    })
 }
 
 fn convert(
@@ -199,5 +199,43 @@ fn convert(
         }
         (Kind::Tnef, AttachmentAction::Unpack) => tnef::unpack(input.bytes, policy, budget, depth),
         (kind, _) => Err(Failure::Policy(kind)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_converter_removes_the_part() {
+        let result = isolate(|| panic!("converter bug"));
+        let Err(failure) = result else {
+            panic!("a panic passed as a verdict");
+        };
+        assert_eq!(failure.into_reason().0, PartReason::ConverterFailed);
+    }
+
+    #[test]
+    fn an_exhausted_time_budget_removes_the_part() {
+        let mut policy = Policy::default();
+        policy.attachments.converter_time_limit = crate::units::Seconds(0);
+        let input = Input {
+            name: Some("memo.txt"),
+            declared: "text/plain",
+            charset: None,
+            bytes: "予定表".as_bytes(),
+        };
+        let treated = treat(&input, &policy);
+        assert!(
+            matches!(
+                treated.verdict,
+                Verdict::Removed {
+                    reason: PartReason::TimeLimit,
+                    ..
+                }
+            ),
+            "{:?}",
+            treated.verdict
+        );
     }
 }

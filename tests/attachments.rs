@@ -1,0 +1,543 @@
+//! Attachments made harmless, end to end through `sanitize`: files the
+//! tests build themselves (PDFs with active content, a Japanese PDF with a
+//! font it does not embed, images carrying hidden data, Office documents,
+//! hostile zips, TNEF, an executable in disguise) go in as MIME parts, and
+//! the sanitized message is read back the way a mail client would.
+
+mod common;
+mod files;
+
+use base64::Engine as _;
+use hayro::hayro_interpret::InterpreterSettings;
+use hayro::hayro_syntax::Pdf;
+use hayro::vello_cpu::color::palette::css::WHITE;
+use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
+use mugai::policy::Policy;
+use mugai::sanitize::{self, PartAction, PartReason, PartReport, Report};
+
+/// A message with `text` as body and each `(name, mime, bytes)` attached.
+fn message(attachments: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    let mut out = b"From: sender@example.com\r\nTo: taro@example.lg.jp\r\nSubject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n".to_vec();
+    for (name, mime, bytes) in attachments {
+        out.extend_from_slice(
+            format!(
+                "--B\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename*=UTF-8''{}\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                percent(name)
+            )
+            .as_bytes(),
+        );
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        for line in encoded.as_bytes().chunks(76) {
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"--B--\r\n");
+    out
+}
+
+fn percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn sanitized_with(
+    attachments: &[(&str, &str, &[u8])],
+    policy: &Policy,
+) -> (common::Output, Report, Vec<u8>) {
+    let raw = message(attachments);
+    let done = sanitize::sanitize(&raw, policy, &common::stamp()).expect("not refused");
+    common::assert_wire_format(&done.message);
+    (
+        common::read_output(&done.message),
+        done.report,
+        done.message,
+    )
+}
+
+fn sanitized(attachments: &[(&str, &str, &[u8])]) -> (common::Output, Report, Vec<u8>) {
+    sanitized_with(attachments, &Policy::default())
+}
+
+fn part<'r>(report: &'r Report, name: &str) -> &'r PartReport {
+    report
+        .parts
+        .iter()
+        .find(|p| p.filename.as_deref() == Some(name))
+        .unwrap_or_else(|| panic!("{name} not in the report: {:#?}", report.parts))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Renders page 1 of `pdf` at 72 DPI and counts dark pixels inside the
+/// rectangle (left, top, right, bottom) in PDF points from the top-left.
+fn dark_pixels(pdf: &[u8], area: (u32, u32, u32, u32)) -> usize {
+    let pdf = Pdf::new(pdf.to_vec()).expect("output PDF opens");
+    let page = &pdf.pages()[0];
+    let pixmap = render(
+        page,
+        &RenderCache::new(),
+        &InterpreterSettings::default(),
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: 1.0,
+            y_scale: 1.0,
+            bg_color: WHITE,
+        },
+    );
+    let width = u32::from(pixmap.width());
+    let (left, top, right, bottom) = area;
+    let data = pixmap.data();
+    let mut dark = 0;
+    for y in top..bottom {
+        for x in left..right {
+            if let Some(p) = data.get((y * width + x) as usize)
+                && u32::from(p.r) + u32::from(p.g) + u32::from(p.b) < 3 * 100
+            {
+                dark += 1;
+            }
+        }
+    }
+    dark
+}
+
+#[test]
+fn a_pdf_loses_scripts_actions_links_and_embedded_files_but_keeps_its_page() {
+    let original = files::active_pdf();
+    let (out, report, message) = sanitized(&[("請求書.pdf", "application/pdf", &original)]);
+    let entry = part(&report, "請求書.pdf");
+    assert_eq!(entry.action, PartAction::Converted);
+    assert_eq!(entry.reason, Some(PartReason::PdfRasterised));
+    assert!(
+        out.body.contains("請求書.pdf → 画像化したPDF（1ページ）"),
+        "{}",
+        out.body
+    );
+    assert_eq!(out.attachments.len(), 1);
+    let pdf = &out.attachments[0];
+    assert_eq!(pdf.name, "請求書.pdf");
+    assert_eq!(pdf.mime, "application/pdf");
+    for forbidden in [
+        &b"/JavaScript"[..],
+        b"/JS",
+        b"app.alert",
+        b"/OpenAction",
+        b"/Launch",
+        b"calc.exe",
+        b"/EmbeddedFile",
+        b"/Annots",
+        b"/URI",
+        b"evil.example",
+        b"/AcroForm",
+        b"/Font",
+        b"BT",
+        b"/Metadata",
+    ] {
+        assert!(
+            !contains(&pdf.bytes, forbidden),
+            "{} survived",
+            String::from_utf8_lossy(forbidden)
+        );
+    }
+    assert!(!contains(&message, b"EMBEDDED-PAYLOAD"));
+    // The black square the page draws is still there, in pixels.
+    let square = dark_pixels(&pdf.bytes, (110, 300, 290, 480));
+    assert!(
+        square > 30_000,
+        "only {square} dark pixels where the square is"
+    );
+    let margin = dark_pixels(&pdf.bytes, (400, 600, 600, 780));
+    assert_eq!(margin, 0);
+}
+
+#[test]
+fn a_japanese_pdf_without_its_font_renders_its_glyphs() {
+    let original = files::japanese_pdf();
+    let mut with_font = Policy::default();
+    with_font.attachments.fonts.cjk = mugai::fonts::load_cjk("").expect("font readable");
+    assert!(
+        with_font.attachments.fonts.cjk.is_some(),
+        "no CJK font installed (.ci/run installs fonts-ipaexfont-gothic)"
+    );
+    // The text 日本語の文書 at 48 pt from (72, 100) from the top.
+    let text_area = (72, 50, 72 + 6 * 48, 110);
+    let (out, report, _) =
+        sanitized_with(&[("通知.pdf", "application/pdf", &original)], &with_font);
+    assert_eq!(
+        part(&report, "通知.pdf").reason,
+        Some(PartReason::PdfRasterised)
+    );
+    let glyphs = dark_pixels(&out.attachments[0].bytes, text_area);
+    assert!(
+        glyphs > 1_000,
+        "only {glyphs} dark pixels where the text is"
+    );
+
+    // Without the fallback font hayro draws nothing there: the font is
+    // what makes the text legible.
+    let (out, _, _) = sanitized_with(
+        &[("通知.pdf", "application/pdf", &original)],
+        &Policy::default(),
+    );
+    let without = dark_pixels(&out.attachments[0].bytes, text_area);
+    assert!(
+        without * 4 < glyphs,
+        "{without} dark pixels without the font vs {glyphs} with it"
+    );
+}
+
+#[test]
+fn a_long_pdf_keeps_its_first_pages_and_says_so_and_a_locked_one_is_removed() {
+    let mut policy = Policy::default();
+    policy.attachments.pdf_max_pages = 2;
+    let (out, report, _) = sanitized_with(
+        &[("long.pdf", "application/pdf", &files::pages_pdf(5))],
+        &policy,
+    );
+    let entry = part(&report, "long.pdf");
+    let output = entry.output.as_ref().unwrap();
+    assert_eq!((output.pages, output.pages_total), (Some(2), Some(5)));
+    assert!(
+        out.body.contains("画像化したPDF（先頭2ページ／全5ページ）"),
+        "{}",
+        out.body
+    );
+    assert_eq!(
+        Pdf::new(out.attachments[0].bytes.clone())
+            .unwrap()
+            .pages()
+            .len(),
+        2
+    );
+
+    let (out, report, _) = sanitized(&[("locked.pdf", "application/pdf", &files::encrypted_pdf())]);
+    let entry = part(&report, "locked.pdf");
+    assert_eq!(entry.action, PartAction::Removed);
+    assert_eq!(entry.reason, Some(PartReason::Encrypted));
+    assert!(
+        out.body
+            .contains("locked.pdf → 削除（パスワード付きのため中身を確認できません）"),
+        "{}",
+        out.body
+    );
+    assert!(out.attachments.is_empty());
+}
+
+#[test]
+fn a_png_loses_its_text_chunks_and_the_zip_behind_it() {
+    let original = files::png_with_payloads();
+    let (out, report, message) = sanitized(&[("図.png", "image/png", &original)]);
+    assert_eq!(
+        part(&report, "図.png").reason,
+        Some(PartReason::ImageReencoded)
+    );
+    let png = &out.attachments[0];
+    assert_eq!(png.mime, "image/png");
+    assert!(!contains(&png.bytes, b"tEXt"));
+    assert!(!contains(&png.bytes, b"SECRET-COMMENT"));
+    assert!(!contains(&png.bytes, b"PK\x03\x04"));
+    assert!(!contains(&message, b"SECRET-COMMENT"));
+    assert!(
+        png.bytes.ends_with(&[0xAE, 0x42, 0x60, 0x82]),
+        "ends at IEND"
+    );
+    let decoded = image::load_from_memory(&png.bytes).unwrap().to_rgb8();
+    assert_eq!(decoded.dimensions(), (16, 8));
+    assert_eq!(decoded.get_pixel(3, 3).0, [200, 30, 40]);
+}
+
+#[test]
+fn a_jpeg_loses_its_exif_and_stays_upright() {
+    let original = files::jpeg_with_exif();
+    let (out, report, _) = sanitized(&[("写真.JPG", "image/jpeg", &original)]);
+    assert_eq!(
+        part(&report, "写真.JPG").reason,
+        Some(PartReason::ImageReencoded)
+    );
+    let jpeg = &out.attachments[0];
+    assert_eq!(jpeg.name, "写真.jpg");
+    assert_eq!(jpeg.mime, "image/jpeg");
+    assert!(!contains(&jpeg.bytes, b"Exif"));
+    assert!(!contains(&jpeg.bytes, b"GPS-SECRET"));
+    // Orientation 6 (rotate 90°): the 32x16 original comes out 16x32.
+    let decoded = image::load_from_memory(&jpeg.bytes).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (16, 32));
+}
+
+#[test]
+fn an_animated_gif_keeps_its_first_frame_and_a_broken_image_is_removed() {
+    let (out, report, _) = sanitized(&[
+        ("anim.gif", "image/gif", &files::two_frame_gif()),
+        (
+            "broken.png",
+            "image/png",
+            &b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..],
+        ),
+    ]);
+    assert_eq!(
+        part(&report, "anim.gif").reason,
+        Some(PartReason::ImageReencoded)
+    );
+    let png = &out.attachments[0];
+    assert_eq!(png.name, "anim.png");
+    let first = image::load_from_memory(&png.bytes).unwrap().to_rgb8();
+    assert_eq!(
+        first.get_pixel(0, 0).0,
+        [255, 0, 0],
+        "the first frame is red"
+    );
+    let broken = part(&report, "broken.png");
+    assert_eq!(broken.action, PartAction::Removed);
+    assert_eq!(broken.reason, Some(PartReason::Unreadable));
+    assert!(
+        out.body
+            .contains("broken.png → 削除（ファイルが壊れているか読み取れません）")
+    );
+}
+
+#[test]
+fn an_image_too_large_is_refused_before_decoding() {
+    let mut policy = Policy::default();
+    policy.attachments.image_max_pixels = 1_000;
+    let (_, report, _) =
+        sanitized_with(&[("big.png", "image/png", &files::png(100, 100))], &policy);
+    let entry = part(&report, "big.png");
+    assert_eq!(entry.reason, Some(PartReason::TooLarge));
+    assert!(
+        entry
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("image_max_pixels")
+    );
+}
+
+#[test]
+fn docx_and_xlsx_become_japanese_text_in_order() {
+    let (out, report, _) = sanitized(&[
+        (
+            "議事録.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            &files::docx(),
+        ),
+        (
+            "見積書.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            &files::xlsx(),
+        ),
+        ("説明.pptx", "application/octet-stream", &files::pptx()),
+        (
+            "報告.odt",
+            "application/vnd.oasis.opendocument.text",
+            &files::odt(),
+        ),
+    ]);
+    assert!(
+        out.body
+            .contains("議事録.docx → テキスト抽出（議事録.docx.txt）"),
+        "{}",
+        out.body
+    );
+    assert!(
+        out.body
+            .contains("見積書.xlsx → テキスト抽出（見積書.xlsx.txt）")
+    );
+    let text = |name: &str| {
+        let file = out
+            .attachments
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap_or_else(|| panic!("{name} missing"));
+        assert_eq!(file.mime, "text/plain");
+        String::from_utf8(file.bytes.clone()).unwrap()
+    };
+    assert_eq!(
+        text("議事録.docx.txt"),
+        "第1回 定例会議 議事録\n出席者: 山田、鈴木\n項目\t担当\n予算案 & 日程\t総務課\n以上\n"
+    );
+    assert_eq!(
+        text("見積書.xlsx.txt"),
+        "■ シート: 見積\n品名\t数量\t単価\t納期\n庁用パソコン\t10\t98000.5\t2026-11-23\n合計\t\t980005\n\n■ シート: 備考\n税率\t10%\n"
+    );
+    assert_eq!(
+        text("説明.pptx.txt"),
+        "■ スライド 1\n新庁舎の概要\n\n■ スライド 2\n工期: 2027年度\n\n■ スライド 3\nまとめ\n"
+    );
+    assert_eq!(text("報告.odt.txt"), "報告書\n本文です。\tタブの後\n");
+    assert_eq!(
+        part(&report, "説明.pptx")
+            .kinds
+            .as_ref()
+            .unwrap()
+            .by_content
+            .as_str(),
+        "ooxml"
+    );
+}
+
+#[test]
+fn a_docm_gives_its_text_and_never_its_macro() {
+    let docm = files::docm();
+    assert!(contains(&docm, b"MALICIOUS-MACRO-MARKER"));
+    let (out, report, message) = sanitized(&[(
+        "依頼.docm",
+        "application/vnd.ms-word.document.macroEnabled.12",
+        &docm,
+    )]);
+    let entry = part(&report, "依頼.docm");
+    assert_eq!(
+        entry.kinds.as_ref().unwrap().by_content.as_str(),
+        "ooxml-macro"
+    );
+    assert_eq!(entry.reason, Some(PartReason::TextExtracted));
+    let text = String::from_utf8(out.attachments[0].bytes.clone()).unwrap();
+    assert_eq!(text, "ご確認ください\n");
+    assert!(!contains(&message, b"MALICIOUS-MACRO-MARKER"));
+    for file in &out.attachments {
+        assert!(!contains(&file.bytes, b"MALICIOUS-MACRO-MARKER"));
+        assert!(!contains(&file.bytes, b"Attribute VB_Name"));
+    }
+}
+
+#[test]
+fn a_zip_is_unpacked_and_each_entry_follows_the_policy() {
+    let (out, report, _) = sanitized(&[("資料.zip", "application/zip", &files::zip_of_mixed())]);
+    let archive = part(&report, "資料.zip");
+    assert_eq!(archive.reason, Some(PartReason::Unpacked));
+    let names: Vec<&str> = out.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["メモ.txt", "図.png"]);
+    let exe = part(&report, "setup.exe");
+    assert_eq!(exe.action, PartAction::Removed);
+    assert_eq!(exe.container.as_deref(), Some("資料.zip"));
+    assert!(
+        out.body
+            .contains("資料.zip/setup.exe → 削除（実行ファイル）"),
+        "{}",
+        out.body
+    );
+    // The CP932 name of an old Windows zip is decoded.
+    assert!(
+        report
+            .parts
+            .iter()
+            .any(|p| p.filename.as_deref() == Some("メモ.txt"))
+    );
+}
+
+#[test]
+fn hostile_zips_are_removed_with_reasons() {
+    let bomb = files::zip_bomb();
+    assert!(bomb.len() < 200_000, "the bomb itself is small");
+    let (out, report, _) = sanitized(&[
+        ("bomb.zip", "application/zip", &bomb),
+        ("locked.zip", "application/zip", &files::encrypted_zip()),
+        ("slip.zip", "application/zip", &files::zip_slip()),
+        (
+            "liar.zip",
+            "application/zip",
+            &files::zip_with_lying_header(),
+        ),
+    ]);
+    assert_eq!(
+        part(&report, "bomb.zip").reason,
+        Some(PartReason::UnsafeArchive)
+    );
+    assert!(
+        part(&report, "bomb.zip")
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("zip bomb")
+    );
+    let locked = part(&report, "secret.txt");
+    assert_eq!(locked.reason, Some(PartReason::Encrypted));
+    let slipped = part(&report, "evil.sh");
+    assert_eq!(slipped.reason, Some(PartReason::UnsafeArchive));
+    assert!(slipped.detail.as_deref().unwrap().contains("zip slip"));
+    let lying = part(&report, "real.txt");
+    assert_eq!(lying.reason, Some(PartReason::UnsafeArchive));
+    assert!(
+        out.attachments.is_empty(),
+        "{:?}",
+        out.attachments.iter().map(|a| &a.name).collect::<Vec<_>>()
+    );
+    assert!(
+        out.body
+            .contains("bomb.zip → 削除（不審な構造の圧縮ファイルです）"),
+        "{}",
+        out.body
+    );
+}
+
+#[test]
+fn nested_archives_stop_at_the_depth_limit() {
+    let mut policy = Policy::default();
+    policy.attachments.zip_max_depth = 2;
+    let (out, report, _) = sanitized_with(
+        &[("outer.zip", "application/zip", &files::nested_zip(3))],
+        &policy,
+    );
+    assert_eq!(
+        part(&report, "level1.zip").reason,
+        Some(PartReason::Unpacked)
+    );
+    assert_eq!(
+        part(&report, "level2.zip").reason,
+        Some(PartReason::TooLarge)
+    );
+    assert!(out.attachments.is_empty());
+}
+
+#[test]
+fn a_file_named_pdf_that_is_an_executable_is_removed() {
+    let exe = files::executable();
+    let (out, report, message) = sanitized(&[
+        ("invoice.pdf", "application/pdf", &exe),
+        ("請求書.pdf.exe", "application/pdf", &files::active_pdf()),
+    ]);
+    let fake = part(&report, "invoice.pdf");
+    assert_eq!(fake.action, PartAction::Removed);
+    assert_eq!(
+        fake.kinds.as_ref().unwrap().by_content.as_str(),
+        "executable"
+    );
+    assert_eq!(
+        fake.kinds.as_ref().unwrap().by_label.map(|k| k.as_str()),
+        Some("pdf")
+    );
+    assert!(
+        out.body.contains("invoice.pdf → 削除（実行ファイル）"),
+        "{}",
+        out.body
+    );
+    // A real PDF under an .exe name: the name's claim wins.
+    let disguised = part(&report, "請求書.pdf.exe");
+    assert_eq!(disguised.action, PartAction::Removed);
+    assert_eq!(disguised.reason, Some(PartReason::TypeMismatch));
+    assert!(out.attachments.is_empty());
+    assert!(!contains(&message, b"This program cannot be run"));
+}
+
+#[test]
+fn winmail_dat_is_unpacked() {
+    let (out, report, _) = sanitized(&[("winmail.dat", "application/ms-tnef", &files::tnef())]);
+    assert_eq!(
+        part(&report, "winmail.dat").reason,
+        Some(PartReason::Unpacked)
+    );
+    assert_eq!(out.attachments.len(), 1);
+    assert_eq!(out.attachments[0].name, "議事メモ.txt");
+    assert_eq!(
+        String::from_utf8(out.attachments[0].bytes.clone()).unwrap(),
+        "次回は12月です。\n"
+    );
+}
