@@ -266,4 +266,27 @@ fn check_config_prints_one_line_per_problem_and_accepts_the_example() {
         stdout.contains("line 2") && stdout.lines().count() == 1,
         "{stdout}"
     );
+
+    // A configured CJK font must exist and be a font; attachment actions
+    // must fit their kind.
+    std::fs::write(
+        &path,
+        "[sanitize.attachments]\ncjk_font = \"/nonexistent/font.ttf\"\n",
+    )
+    .unwrap();
+    let out = run(&["check-config", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("sanitize.attachments.cjk_font /nonexistent/font.ttf"),
+        "{stdout}"
+    );
+    std::fs::write(&path, "[sanitize.attachments]\npdf = \"unpack\"\n").unwrap();
+    let out = run(&["check-config", path.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("sanitize.attachments.pdf = \"unpack\" is not possible"),
+        "{stdout}"
+    );
 }

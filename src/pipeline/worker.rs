@@ -111,9 +111,14 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
                             && p.reason.is_none_or(|r| r.is_notable())
                     })
                     .count();
+                let converted = r
+                    .parts
+                    .iter()
+                    .filter(|p| p.kinds.is_some() && p.action == sanitize::PartAction::Converted)
+                    .count();
                 tracing::info!(
                     queue_id = %id,
-                    "{id}: sanitized actions={} parts_removed={removed} original={sha256}",
+                    "{id}: sanitized actions={} parts_converted={converted} parts_removed={removed} original={sha256}",
                     r.actions_header().replace(' ', ","),
                 );
                 sanitized.message

@@ -431,3 +431,41 @@ pub fn tnef() -> Vec<u8> {
     attribute(&mut out, 2, 0x0006_800F, &data);
     out
 }
+
+/// A text document of `pages` A4 pages, 60 lines of 10 pt text each; the
+/// Japanese variant sets every other line in MS-Mincho (not embedded).
+pub fn text_pdf(pages: usize, japanese: bool) -> Vec<u8> {
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            (0..pages)
+                .map(|i| format!("{} 0 R", 5 + 2 * i))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+        "<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 700 /StemV 80 >> /DW 1000 >>] >>".to_string(),
+    ];
+    // 令和8年度 予算執行状況の報告について（第3四半期）
+    let japanese_line = "<4EE4548C00385E745EA600204E887B9757F7884C72B66CC1306E5831544A306B306430443066FF087B2C003356DB534A671FFF09>";
+    for page in 0..pages {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>",
+            6 + 2 * page
+        ));
+        let mut content = String::from("BT 10 TL 50 800 Td\n");
+        for line in 0..60 {
+            if japanese && line % 2 == 1 {
+                content.push_str(&format!("/F2 10 Tf {japanese_line} ' \n"));
+            } else {
+                content.push_str(&format!(
+                    "/F1 10 Tf (Page {page} line {line}: The quarterly budget report lists expenditure by department and item.) '\n"
+                ));
+            }
+        }
+        content.push_str("ET");
+        objects.push(stream("", &content));
+    }
+    pdf(&objects, "")
+}

@@ -24,6 +24,16 @@ pub fn reencode(
     budget: &Budget,
 ) -> Result<Verdict, Failure> {
     let image = decode(bytes, limits, budget)?;
+    let result = write(&image, name, limits);
+    budget.refund(image.charged);
+    result
+}
+
+fn write(
+    image: &Decoded,
+    name: Option<&str>,
+    limits: &AttachmentPolicy,
+) -> Result<Verdict, Failure> {
     let as_jpeg = image.format == ImageFormat::Jpeg && limits.photo_format == PhotoFormat::Jpeg;
     let file = if as_jpeg {
         NewFile {
@@ -55,6 +65,8 @@ pub fn reencode(
 pub struct Decoded {
     pub pixels: DynamicImage,
     pub format: ImageFormat,
+    /// Bytes charged to the budget for the pixels.
+    pub charged: u64,
 }
 
 /// Decodes the first frame under the policy's limits.
@@ -100,13 +112,25 @@ pub fn decode(
     if width == 0 || height == 0 {
         return Err(Failure::Broken("the image has no pixels".into()));
     }
-    budget.charge(decoder.total_bytes(), "the decoded image")?;
+    let charged = decoder.total_bytes();
+    budget.charge(charged, "the decoded image")?;
     let orientation = decoder.orientation().ok();
-    let mut pixels = DynamicImage::from_decoder(decoder).map_err(broken)?;
+    let decoded = DynamicImage::from_decoder(decoder);
+    let mut pixels = match decoded {
+        Ok(pixels) => pixels,
+        Err(e) => {
+            budget.refund(charged);
+            return Err(broken(e));
+        }
+    };
     if let Some(orientation) = orientation {
         pixels.apply_orientation(orientation);
     }
-    Ok(Decoded { pixels, format })
+    Ok(Decoded {
+        pixels,
+        format,
+        charged,
+    })
 }
 
 fn encode_error(e: image::ImageError) -> Failure {
