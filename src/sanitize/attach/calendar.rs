@@ -151,7 +151,9 @@ fn unescape(value: &str) -> String {
 fn when(value: &str, params: &[&str]) -> String {
     let digits: String = value.chars().filter(char::is_ascii_digit).collect();
     let number = |range: std::ops::Range<usize>| -> Option<i64> { digits.get(range)?.parse().ok() };
-    let (Some(year), Some(month), Some(day)) = (number(0..4), number(4..6), number(6..8)) else {
+    let (Some(year), Some(month @ 1..=12), Some(day @ 1..=31)) =
+        (number(0..4), number(4..6), number(6..8))
+    else {
         return unescape(value);
     };
     let (Some(hour), Some(minute)) = (number(8..10), number(10..12)) else {
@@ -169,6 +171,9 @@ fn when(value: &str, params: &[&str]) -> String {
             tz_hour: 0,
             tz_minute: 0,
         };
+        if !dt.is_valid() {
+            return unescape(value);
+        }
         let local = mail_parser::DateTime::from_timestamp(dt.to_timestamp() + 9 * 3600);
         return format!(
             "{:04}-{:02}-{:02} {:02}:{:02} (JST)",
