@@ -97,6 +97,7 @@ fn describe(part: &PartReport, ja: bool) -> String {
         return name;
     };
     let what = match (part.action, &part.output) {
+        (_, _) if reason == PartReason::Unpacked => unpacked_text(part, ja),
         (PartAction::Removed, _) => {
             let why = match reason {
                 PartReason::KindRemoved => part
@@ -114,11 +115,6 @@ fn describe(part: &PartReport, ja: bool) -> String {
         }
         (_, Some(output)) => converted_text(reason, output, part, ja),
         (_, None) => conversion_text(reason, ja).to_string(),
-    };
-    let what = if reason == PartReason::Unpacked {
-        unpacked_text(part, ja)
-    } else {
-        what
     };
     format!("{name} → {what}")
 }

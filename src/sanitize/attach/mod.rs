@@ -216,6 +216,37 @@ mod tests {
     }
 
     #[test]
+    fn an_image_beyond_the_memory_budget_is_removed_before_decoding() {
+        let mut png = std::io::Cursor::new(Vec::new());
+        ::image::RgbImage::new(100, 100)
+            .write_to(&mut png, ::image::ImageFormat::Png)
+            .unwrap();
+        let mut policy = Policy::default();
+        policy.attachments.converter_memory_limit = crate::units::ByteSize(10_000);
+        let input = Input {
+            name: Some("a.png"),
+            declared: "image/png",
+            charset: None,
+            bytes: png.get_ref(),
+        };
+        let treated = treat(&input, &policy);
+        assert!(
+            matches!(
+                treated.verdict,
+                Verdict::Removed {
+                    reason: PartReason::TooLarge,
+                    ..
+                }
+            ),
+            "{:?}",
+            treated.verdict
+        );
+        // With the default budget the same image converts.
+        let treated = treat(&input, &Policy::default());
+        assert!(matches!(treated.verdict, Verdict::Replaced { .. }));
+    }
+
+    #[test]
     fn an_exhausted_time_budget_removes_the_part() {
         let mut policy = Policy::default();
         policy.attachments.converter_time_limit = crate::units::Seconds(0);

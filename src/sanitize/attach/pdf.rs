@@ -41,8 +41,8 @@ struct PageImage {
     height_pt: f32,
     pixels_wide: u32,
     pixels_high: u32,
+    /// 4-bit DeviceGray when true, 8-bit RGB otherwise.
     gray: bool,
-    bits: i32,
     filter: Filter,
     data: Vec<u8>,
 }
@@ -184,7 +184,6 @@ fn encode_page(
             pixels_wide,
             pixels_high,
             gray,
-            bits: if gray { 4 } else { 8 },
             filter: Filter::FlateDecode,
             data: deflated,
         });
@@ -209,7 +208,6 @@ fn encode_page(
         pixels_wide,
         pixels_high,
         gray: false,
-        bits: 8,
         filter,
         data,
     })
@@ -268,7 +266,7 @@ fn assemble(images: &[PageImage]) -> Vec<u8> {
         } else {
             xobject.color_space().device_rgb();
         }
-        xobject.bits_per_component(image.bits);
+        xobject.bits_per_component(if image.gray { 4 } else { 8 });
         drop(xobject);
 
         let mut content = Content::new();

@@ -36,11 +36,15 @@ pub struct SafeZip<'a> {
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        bytes.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 /// Name bytes decoded: UTF-8 when flagged or valid, else Shift_JIS (CP932).
@@ -63,11 +67,12 @@ fn check_local_header(
     if u32_at(bytes, at) != Some(0x0403_4b50) {
         return Some("no local header where the directory points".into());
     }
-    let flags = u16_at(bytes, at + 6)?;
-    let local_compressed = u32_at(bytes, at + 18)?;
-    let local_size = u32_at(bytes, at + 22)?;
-    let name_len = usize::from(u16_at(bytes, at + 26)?);
-    let local_name = bytes.get(at + 30..at + 30 + name_len)?;
+    let field = |offset: usize| at.checked_add(offset);
+    let flags = u16_at(bytes, field(6)?)?;
+    let local_compressed = u32_at(bytes, field(18)?)?;
+    let local_size = u32_at(bytes, field(22)?)?;
+    let name_len = usize::from(u16_at(bytes, field(26)?)?);
+    let local_name = bytes.get(field(30)?..field(30 + name_len)?)?;
     if local_name != central_name {
         return Some("the local and central headers name different files".into());
     }
@@ -99,8 +104,10 @@ pub fn open<'a>(bytes: &'a [u8], limits: &AttachmentPolicy) -> Result<SafeZip<'a
         let file = archive
             .by_index_raw(index)
             .map_err(|e| Failure::Broken(format!("zip entry {index} is unreadable: {e}")))?;
-        let central = usize::try_from(file.central_header_start()).unwrap_or(usize::MAX);
-        let utf8_flag = u16_at(bytes, central + 8).is_some_and(|f| f & 0x0800 != 0);
+        let utf8_flag = usize::try_from(file.central_header_start())
+            .ok()
+            .and_then(|central| u16_at(bytes, central.checked_add(8)?))
+            .is_some_and(|f| f & 0x0800 != 0);
         let size = file.size();
         let compressed = file.compressed_size();
         total = total.saturating_add(size);

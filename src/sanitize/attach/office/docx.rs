@@ -5,13 +5,13 @@
 use super::super::budget::{Budget, Failure};
 use super::super::xml::{self, Node};
 use super::super::zipsafe::SafeZip;
-use super::sink_for;
+use super::Sink;
 
-pub fn text(zip: &mut SafeZip<'_>, budget: &Budget) -> Result<String, Failure> {
+pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, max: usize) -> Result<String, Failure> {
     let xml_text = zip
         .read_text("word/document.xml", budget)?
         .unwrap_or_default();
-    let mut sink = sink_for(budget);
+    let mut sink = Sink::new(max);
     let mut in_text = false;
     let mut cell_depth = 0usize;
     let mut cell_has_paragraph = false;

@@ -46,14 +46,18 @@ pub fn to_text(
     words: Words,
 ) -> Result<Verdict, Failure> {
     let mut zip = zipsafe::open(bytes, limits)?;
+    // Text stops growing just past the limit; the cut below says so.
+    let max = usize::try_from(limits.text_max_size.bytes())
+        .unwrap_or(usize::MAX)
+        .saturating_add(1);
     let mut text = if kind == Kind::Odf {
-        odf::text(&mut zip, budget, words)?
+        odf::text(&mut zip, budget, words, max)?
     } else if zip.find("word/document.xml").is_some() {
-        docx::text(&mut zip, budget)?
+        docx::text(&mut zip, budget, max)?
     } else if zip.find("xl/workbook.xml").is_some() {
-        xlsx::text(&mut zip, budget, words)?
+        xlsx::text(&mut zip, budget, words, max)?
     } else if zip.find("ppt/presentation.xml").is_some() {
-        pptx::text(&mut zip, budget, words)?
+        pptx::text(&mut zip, budget, words, max)?
     } else {
         return Err(Failure::Broken(
             "an Office container without a document, workbook or presentation".into(),
@@ -109,10 +113,4 @@ impl Sink {
         self.push(text);
         self.out.push('\n');
     }
-}
-
-/// Longest text any one document may produce before extraction stops
-/// reading (generous: the final cut is `text_max_size`).
-pub fn sink_for(budget: &Budget) -> Sink {
-    Sink::new(usize::try_from(budget.memory_left().min(64 << 20)).unwrap_or(64 << 20))
 }

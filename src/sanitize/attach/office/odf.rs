@@ -7,16 +7,21 @@
 use super::super::budget::{Budget, Failure};
 use super::super::xml::{self, Node};
 use super::super::zipsafe::SafeZip;
-use super::{Words, sink_for};
+use super::{Sink, Words};
 
 /// Repeated empty cells beyond this collapse to one tab.
 const MAX_REPEAT: usize = 32;
 
-pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, words: Words) -> Result<String, Failure> {
+pub fn text(
+    zip: &mut SafeZip<'_>,
+    budget: &Budget,
+    words: Words,
+    max: usize,
+) -> Result<String, Failure> {
     let mimetype = zip.read_text("mimetype", budget)?.unwrap_or_default();
     let spreadsheet = mimetype.contains("spreadsheet");
     let xml_text = zip.read_text("content.xml", budget)?.unwrap_or_default();
-    let mut sink = sink_for(budget);
+    let mut sink = Sink::new(max);
     let mut cell_depth = 0usize;
     let mut cell_paragraphs = 0usize;
     let mut cell_repeat = 1usize;

@@ -4,9 +4,14 @@
 use super::super::budget::{Budget, Failure};
 use super::super::xml::{self, Node};
 use super::super::zipsafe::SafeZip;
-use super::{Words, sink_for};
+use super::{Sink, Words};
 
-pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, words: Words) -> Result<String, Failure> {
+pub fn text(
+    zip: &mut SafeZip<'_>,
+    budget: &Budget,
+    words: Words,
+    max: usize,
+) -> Result<String, Failure> {
     let mut slides: Vec<(u32, String)> = zip
         .entries
         .iter()
@@ -21,7 +26,7 @@ pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, words: Words) -> Result<Stri
         })
         .collect();
     slides.sort();
-    let mut sink = sink_for(budget);
+    let mut sink = Sink::new(max);
     for (position, (_, part)) in slides.iter().enumerate() {
         let xml_text = zip.read_text(part, budget)?.unwrap_or_default();
         sink.heading(&format!("{} {}", words.slide, position + 1));

@@ -9,12 +9,17 @@ use std::collections::HashMap;
 use super::super::budget::{Budget, Failure};
 use super::super::xml::{self, Node};
 use super::super::zipsafe::SafeZip;
-use super::{Sink, Words, sink_for};
+use super::{Sink, Words};
 
 /// Column gaps wider than this collapse to one tab.
 const MAX_GAP: usize = 32;
 
-pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, words: Words) -> Result<String, Failure> {
+pub fn text(
+    zip: &mut SafeZip<'_>,
+    budget: &Budget,
+    words: Words,
+    max: usize,
+) -> Result<String, Failure> {
     let workbook = zip
         .read_text("xl/workbook.xml", budget)?
         .unwrap_or_default();
@@ -37,7 +42,7 @@ pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, words: Words) -> Result<Stri
     let targets = relationships(zip, budget)?;
     let strings = shared_strings(zip, budget)?;
     let styles = Styles::read(zip, budget)?;
-    let mut sink = sink_for(budget);
+    let mut sink = Sink::new(max);
     for (name, id) in &sheets {
         let Some(target) = targets.get(id) else {
             continue;
