@@ -294,6 +294,7 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
         hostname: args.hostname.clone().unwrap_or_else(local_hostname),
         received_at: stamp_time(),
         queue_id: None,
+    request_link: None,
     };
     let outcome = sanitize::sanitize_with_id(&bytes, id, size, policy, &stamp);
     let report = match &outcome {

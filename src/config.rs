@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
 
+mod admin;
 mod sections;
+pub use admin::{AdminConfig, QuarantineConfig};
 pub use sections::{
     DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig, SmtpConfig,
     StorageConfig,
@@ -26,6 +28,8 @@ pub struct Config {
     pub storage: StorageConfig,
     pub queue: QueueConfig,
     pub log: LogConfig,
+    pub quarantine: QuarantineConfig,
+    pub admin: AdminConfig,
     /// The sanitization policy (`[sanitize]`).
     pub sanitize: Policy,
 }
@@ -120,6 +124,8 @@ impl Config {
         self.smtp.problems(&mut problems);
         self.delivery.problems(&mut problems);
         self.queue.problems(&mut problems);
+        self.quarantine.problems(&mut problems);
+        self.admin.problems(&mut problems);
         let p = &self.sanitize;
         let l = &p.limits;
         if p.wrap_width != 0 && !(20..=998).contains(&p.wrap_width) {

@@ -16,7 +16,7 @@
 //! let original = b"From: sender@example.com\r\nTo: taro@example.lg.jp\r\n\
 //! Subject: hello\r\nContent-Type: text/html\r\n\r\n\
 //! <p>Click <a href=\"https://evil.example/\">here</a></p><script>x()</script>\r\n";
-//! let stamp = Stamp { hostname: "mugai.example.lg.jp".into(), received_at: 0, queue_id: None };
+//! let stamp = Stamp { hostname: "mugai.example.lg.jp".into(), received_at: 0, queue_id: None, request_link: None };
 //! let sanitized = sanitize(original, &Policy::default(), &stamp).expect("not refused");
 //! assert_eq!(sanitized.report.actions_header(), "text-converted links-defanged");
 //! let text = String::from_utf8(sanitized.message).unwrap();
@@ -24,6 +24,8 @@
 //! assert!(!text.contains("<script"));
 //! ```
 
+pub mod admin;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod delivery;

@@ -13,7 +13,7 @@ use crate::config::{Config, DeliveryMode};
 use crate::delivery::Delivery;
 use crate::ingress::{self, Context};
 use crate::pipeline::Pipeline;
-use crate::quarantine::OriginalStore;
+use crate::quarantine::Quarantine;
 use crate::spool::{DirSync, Spool, create_dir_durably};
 
 /// Runs the relay until a stop signal; `Err` is one line for the operator.
@@ -47,13 +47,10 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
         Spool::open(data_dir, Arc::clone(&dirsync))
             .map_err(|e| format!("cannot open the spool in {}: {e}", data_dir.display()))?,
     );
-    let originals = Arc::new(
-        OriginalStore::open(data_dir, Arc::clone(&dirsync)).map_err(|e| {
-            format!(
-                "cannot open the original store in {}: {e}",
-                data_dir.display()
-            )
-        })?,
+    let quarantine = Arc::new(
+        Quarantine::open(&config, Arc::clone(&dirsync))
+            .await
+            .map_err(|e| format!("cannot open the quarantine in {}: {e}", data_dir.display()))?,
     );
     let delivery = Arc::new(Delivery::from_config(&config, Arc::clone(&dirsync))?);
     let tls = match (&config.smtp.tls_cert, &config.smtp.tls_key) {
@@ -69,15 +66,30 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
     let pipeline = Pipeline::start(
         Arc::clone(&config),
         spool.clone(),
-        originals,
+        Arc::clone(&quarantine),
         delivery.clone(),
         tokio::runtime::Handle::current(),
     )
     .map_err(|e| format!("cannot start the sanitizer threads: {e}"))?;
+    let (stop, shutdown) = watch::channel(false);
+    if config.admin.enabled {
+        let page = crate::admin::start(Arc::clone(&config), Arc::clone(&quarantine), shutdown.clone())
+            .await?;
+        pipeline.enable_request_links(&page.public_url);
+        tracing::info!("web page on {} (links: {})", page.local, page.public_url);
+        eprintln!("mugai: web page on {}", page.public_url);
+    }
+    // Releases queued while the relay was down go to the spool first, so
+    // resuming the spool picks them up exactly once.
+    crate::pipeline::release::dispatch(&pipeline, false).await;
+    tokio::spawn(crate::pipeline::release::run(
+        Arc::clone(&pipeline),
+        shutdown.clone(),
+    ));
+    tokio::spawn(daily_purge(Arc::clone(&quarantine), shutdown.clone()));
     let resumed = pipeline
         .resume()
         .map_err(|e| format!("cannot read the spool: {e}"))?;
-    let (stop, shutdown) = watch::channel(false);
     let ctx = Arc::new(Context {
         config: Arc::clone(&config),
         spool,
@@ -128,5 +140,23 @@ async fn wait_for_stop_signal() {
     tokio::select! {
         _ = term.recv() => {}
         _ = int.recv() => {}
+    }
+}
+
+/// Purges what retention allows once at start and then every day.
+async fn daily_purge(quarantine: Arc<Quarantine>, mut stop: watch::Receiver<bool>) {
+    loop {
+        match quarantine.purge(crate::units::unix_now(), "mugai").await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                "purged {n} originals older than {} days",
+                quarantine.retention_days
+            ),
+            Err(e) => tracing::error!("purge failed: {e}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(86400)) => {}
+            _ = stop.changed() => return,
+        }
     }
 }

@@ -130,6 +130,7 @@ fn build(
             received_at: now,
             smtputf8: false,
             generated: true,
+            release_of: None,
         },
         message,
     }

@@ -54,6 +54,7 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
         received_at: unix_now(),
         smtputf8: transaction.smtputf8,
         generated: false,
+        release_of: None,
     };
     let max = ctx.config.smtp.max_message_size.bytes();
     let mut writer = match ctx.spool.create(&envelope, max) {

@@ -6,6 +6,8 @@
 use std::sync::Arc;
 
 use super::{Pipeline, arrival, seconds_since, unix_now};
+use crate::audit::Event;
+use crate::sanitize::Sanitized;
 use crate::delivery::report::{self, PostmasterReport};
 use crate::delivery::{Outcome, retry_wait};
 use crate::spool::{DeliveryState, Envelope, RecipientStatus};
@@ -16,7 +18,16 @@ pub struct Job {
     pub envelope: Envelope,
     pub state: DeliveryState,
     pub sha256: String,
+    /// One copy for every recipient (unused when `links` is set).
     pub message: Arc<Vec<u8>>,
+    /// The notice carries a request link: one copy per recipient.
+    pub links: Option<Links>,
+}
+
+/// What is needed to make each recipient's copy.
+pub struct Links {
+    pub sanitized: Arc<Sanitized>,
+    pub placeholder: String,
 }
 
 pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
@@ -26,15 +37,34 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         mut state,
         sha256,
         message,
+        links,
     } = job;
     let pending = state.pending();
-    let outcomes = if pending.is_empty() {
-        Vec::new()
-    } else {
-        pipeline
-            .delivery
-            .deliver(&envelope.sender, &pending, message)
-            .await
+    let outcomes = match links {
+        _ if pending.is_empty() => Vec::new(),
+        None => {
+            pipeline
+                .delivery
+                .deliver(&envelope.sender, &pending, message)
+                .await
+        }
+        Some(links) => {
+            let mut outcomes = Vec::with_capacity(pending.len());
+            for recipient in &pending {
+                let copy = Arc::new(links.sanitized.with_link(
+                    &links.placeholder,
+                    &request_link(pipeline, &id, &envelope, recipient),
+                ));
+                let mut one = pipeline
+                    .delivery
+                    .deliver(&envelope.sender, std::slice::from_ref(recipient), copy)
+                    .await;
+                outcomes.push(one.pop().unwrap_or(Outcome::Deferred(
+                    "no answer from the delivery agent".into(),
+                )));
+            }
+            outcomes
+        }
     };
     let relay = pipeline.delivery.relay();
     let delay = seconds_since(arrival(&id, envelope.received_at));
@@ -49,6 +79,17 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             queue_id = %id,
             "{id}: to=<{address}> relay={relay} delay={delay:.2} status={word} ({text})"
         );
+        if status == RecipientStatus::Sent {
+            let mut event = Event::new("delivered", "mugai")
+                .id(envelope.release_of.as_deref().unwrap_or(&id))
+                .with("recipient", address.as_str());
+            if envelope.release_of.is_some() {
+                event = event.with("release", id.as_str());
+            }
+            if !envelope.generated || envelope.release_of.is_some() {
+                pipeline.quarantine.note(event);
+            }
+        }
         if let Some(r) = state.recipients.iter_mut().find(|r| &r.address == address) {
             r.status = status;
             r.last_response = Some(text);
@@ -77,7 +118,21 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         }
     }
     if !newly_failed.is_empty() {
-        if envelope.generated {
+        if let Some(original) = &envelope.release_of {
+            for r in &newly_failed {
+                tracing::error!(
+                    "{id}: released original {original} could not be delivered to <{}>",
+                    r.address
+                );
+                pipeline.quarantine.note(
+                    Event::new("release-failed", "mugai")
+                        .id(original)
+                        .with("release", id.as_str())
+                        .with("recipient", r.address.as_str())
+                        .with("response", r.last_response.clone().unwrap_or_default()),
+                );
+            }
+        } else if envelope.generated {
             tracing::error!("{id}: postmaster report could not be delivered; dropped");
         } else {
             let report = report::undeliverable(
@@ -153,4 +208,19 @@ pub fn defer_whole(pipeline: &Arc<Pipeline>, id: &str, mut state: DeliveryState,
     }
     state.attempts += 1;
     defer(pipeline, id, state);
+}
+
+/// `recipient`'s own link to request the original of entry `id`: valid as
+/// long as `request_link_lifetime` and the retention allow, from receipt.
+fn request_link(pipeline: &Pipeline, id: &str, envelope: &Envelope, recipient: &str) -> String {
+    let config = &pipeline.config;
+    let lifetime = config
+        .admin
+        .request_link_lifetime
+        .0
+        .min(u64::from(config.quarantine.retention_days) * 86400);
+    let expires = envelope.received_at + lifetime as i64;
+    let token = pipeline.quarantine.signer.token(id, recipient, expires);
+    let base = pipeline.link_base.get().map(String::as_str).unwrap_or("");
+    format!("{base}/r/{token}")
 }

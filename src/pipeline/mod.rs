@@ -11,11 +11,12 @@
 //! copies in memory are bounded by `delivery.concurrency`.
 
 mod deliver;
+pub mod release;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::runtime::Handle;
@@ -24,15 +25,17 @@ use tokio::sync::{Notify, Semaphore};
 use crate::config::Config;
 use crate::delivery::Delivery;
 use crate::ingress::Queue;
-use crate::quarantine::OriginalStore;
+use crate::quarantine::Quarantine;
 use crate::spool::Spool;
 
 /// The running pipeline.
 pub struct Pipeline {
     config: Arc<Config>,
     spool: Arc<Spool>,
-    originals: Arc<OriginalStore>,
+    quarantine: Arc<Quarantine>,
     delivery: Arc<Delivery>,
+    /// Where request links point (`public_url`), once the page listens.
+    link_base: OnceLock<String>,
     jobs: Mutex<Sender<String>>,
     delivery_slots: Arc<Semaphore>,
     runtime: Handle,
@@ -49,7 +52,7 @@ impl Pipeline {
     pub fn start(
         config: Arc<Config>,
         spool: Arc<Spool>,
-        originals: Arc<OriginalStore>,
+        quarantine: Arc<Quarantine>,
         delivery: Arc<Delivery>,
         runtime: Handle,
     ) -> std::io::Result<Arc<Pipeline>> {
@@ -58,8 +61,9 @@ impl Pipeline {
             delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),
             config,
             spool,
-            originals,
+            quarantine,
             delivery,
+            link_base: OnceLock::new(),
             jobs: Mutex::new(tx),
             runtime,
             backlog: AtomicUsize::new(0),
@@ -88,6 +92,12 @@ impl Pipeline {
             self.submit(id.clone());
         }
         Ok(ids.len())
+    }
+
+    /// From now on, notices carry request links under `base` (the web
+    /// page's public URL).
+    pub fn enable_request_links(&self, base: &str) {
+        let _ = self.link_base.set(base.trim_end_matches('/').to_string());
     }
 
     /// Queues one entry for a worker.

@@ -1,15 +1,19 @@
 //! A sanitizer thread: reads a spool entry, stores its original, runs
-//! the core, and passes the sanitized copy to delivery (or, when the core
-//! refuses the message, reports it to the postmaster and ends the entry).
+//! the core, indexes the original with its report, and passes the
+//! sanitized copy to delivery (or, when the core refuses the message,
+//! reports it to the postmaster and ends the entry). The entry leaves the
+//! spool only after the original is stored and indexed.
 
 use std::io;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
 use super::{Pipeline, deliver, unix_now};
+use crate::audit::Event;
 use crate::delivery::report;
-use crate::sanitize::{self, Stamp};
-use crate::spool::DeliveryState;
+use crate::quarantine::NewMessage;
+use crate::sanitize::{self, Report, Stamp};
+use crate::spool::{DeliveryState, Envelope};
 
 pub fn run(pipeline: Arc<Pipeline>, jobs: Arc<Mutex<Receiver<String>>>) {
     loop {
@@ -76,7 +80,7 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
         spooled.message
     } else {
         if !state.original_stored {
-            if let Err(e) = pipeline.originals.store(&sha256, &spool.path(&id)) {
+            if let Err(e) = pipeline.quarantine.store.store(&sha256, &spool.path(&id)) {
                 tracing::error!("{id}: cannot store the original: {e}");
                 deliver::defer_whole(
                     pipeline,
@@ -86,12 +90,17 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
                 );
                 return;
             }
-            state.original_stored = true;
         }
+        // Derived from the original's hash: the sender cannot write it.
+        let placeholder = pipeline
+            .link_base
+            .get()
+            .map(|_| format!("MUGAI_REQUEST_LINK_{}", sha256.get(..32).unwrap_or("0")));
         let stamp = Stamp {
             hostname: pipeline.config.smtp.hostname.clone(),
             received_at: envelope.received_at,
             queue_id: Some(id.clone()),
+            request_link: placeholder.clone(),
         };
         let size = spooled.message.len() as u64;
         match sanitize::sanitize_with_id(
@@ -121,7 +130,38 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
                     "{id}: sanitized actions={} parts_converted={converted} parts_removed={removed} original={sha256}",
                     r.actions_header().replace(' ', ","),
                 );
-                sanitized.message
+                if !state.original_stored {
+                    let text = placeholder
+                        .as_deref()
+                        .map(|p| sanitized.text.replacen(p, "(link)", 1));
+                    let text = text.as_deref().unwrap_or(&sanitized.text);
+                    if let Err(e) = index(pipeline, &id, &envelope, &sha256, r, text) {
+                        deliver::defer_whole(pipeline, &id, state, &e);
+                        return;
+                    }
+                    state.original_stored = true;
+                }
+                // With a link in the notice each recipient gets their own
+                // copy (made at delivery); otherwise one copy for all.
+                let (message, links) = match placeholder {
+                    Some(placeholder) if sanitized.text.contains(&placeholder) => (
+                        Arc::new(Vec::new()),
+                        Some(deliver::Links {
+                            sanitized: Arc::new(sanitized),
+                            placeholder,
+                        }),
+                    ),
+                    _ => (Arc::new(sanitized.message), None),
+                };
+                let job = deliver::Job {
+                    id,
+                    envelope,
+                    state,
+                    sha256,
+                    message,
+                    links,
+                };
+                return start_delivery(pipeline, job, permit);
             }
             Err(refused) => {
                 let r = &refused.report;
@@ -131,6 +171,12 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
                     r.reason.map(|c| c.as_str()).unwrap_or("structure"),
                     r.detail.as_deref().unwrap_or(""),
                 );
+                if !state.original_stored
+                    && let Err(e) = index(pipeline, &id, &envelope, &sha256, r, "")
+                {
+                    deliver::defer_whole(pipeline, &id, state, &e);
+                    return;
+                }
                 let report = report::refused(&pipeline.config, &envelope, r, unix_now());
                 deliver::send_report(pipeline, &id, report);
                 deliver::finish(pipeline, &id);
@@ -144,7 +190,16 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
         state,
         sha256,
         message: Arc::new(message),
+        links: None,
     };
+    start_delivery(pipeline, job, permit);
+}
+
+fn start_delivery(
+    pipeline: &Arc<Pipeline>,
+    job: deliver::Job,
+    permit: tokio::sync::OwnedSemaphorePermit,
+) {
     pipeline.begin_active();
     let pipeline2 = Arc::clone(pipeline);
     pipeline.runtime.spawn(async move {
@@ -152,4 +207,53 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
         drop(permit);
         pipeline2.end_active();
     });
+}
+
+/// Records the kept original in the index and the audit log (blocking).
+fn index(
+    pipeline: &Pipeline,
+    id: &str,
+    envelope: &Envelope,
+    sha256: &str,
+    report: &Report,
+    sanitized_text: &str,
+) -> Result<(), String> {
+    let q = &pipeline.quarantine;
+    let new = NewMessage {
+        id,
+        received_at: envelope.received_at,
+        sender: &envelope.sender,
+        recipients: &envelope.recipients,
+        to: report.to.as_deref().unwrap_or(""),
+        sha256,
+        report,
+        sanitized_text,
+    };
+    let inserted = pipeline
+        .runtime
+        .block_on(q.index.insert(&new))
+        .map_err(|e| {
+            tracing::error!("{id}: cannot index the original: {e}");
+            format!("cannot index the original: {e}")
+        })?;
+    if inserted {
+        q.note(
+            Event::new("received", "mugai")
+                .id(id)
+                .with("sender", envelope.sender.as_str())
+                .with("recipients", envelope.recipients.clone())
+                .with("client", envelope.client.as_str())
+                .with("size", report.original_size)
+                .with("sha256", sha256),
+        );
+        let event = match report.outcome {
+            sanitize::Outcome::Refused => Event::new("refused", "mugai").with(
+                "reason",
+                report.reason.map(|c| c.as_str()).unwrap_or("structure"),
+            ),
+            _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
+        };
+        q.note(event.id(id));
+    }
+    Ok(())
 }

@@ -1,8 +1,25 @@
-//! Quarantine: where every original is kept on the internet side.
+//! Quarantine: every original kept on the internet side, its index, and
+//! the request → approve → release workflow over it.
 //!
-//! For now this is the original store (files named by SHA-256); the index,
-//! retention and the request → approve → release workflow build on it.
+//! - `store`: the bytes, content-addressed (SHA-256) and fsynced;
+//! - `index`, `requests`, `users`: the SQL index (sqlx, SQLite default);
+//! - `token`: signed, expiring request links and CSRF tokens;
+//! - `workflow`: the actions people take, each recorded in the audit log.
+//!
+//! It may call `audit`, `config`, `spool` (for the durable-directory
+//! helpers) and the `Report` type of `sanitize`; `admin/` and the CLI
+//! reach originals only through here.
 
+pub mod index;
+pub mod requests;
 mod store;
+pub mod token;
+pub mod users;
+pub mod workflow;
 
+pub use index::{Filter, Index, IndexError, MessageRow, NewMessage};
+pub use requests::{ReleaseRow, RequestRow};
 pub use store::OriginalStore;
+pub use token::{Claim, Signer, TokenError};
+pub use users::{Role, User};
+pub use workflow::{Quarantine, Requested, WorkflowError};

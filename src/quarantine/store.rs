@@ -38,7 +38,7 @@ impl OriginalStore {
     /// Keeps the committed spool file `spooled` as the original `sha256`
     /// (blocking). A name that is not 64 hex digits is refused.
     pub fn store(&self, sha256: &str, spooled: &Path) -> io::Result<()> {
-        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !is_sha256(sha256) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "original id is not a SHA-256",
@@ -47,10 +47,32 @@ impl OriginalStore {
         let target = self.path(sha256);
         match fs::hard_link(spooled, &target) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(()),
+            // Kept already (the same bytes again, or a retry after a crash
+            // that may have come before the directory sync).
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
             Err(e) => return Err(e),
         }
         self.dirsync.sync(&self.dir)
+    }
+
+    /// The message bytes of an original, exactly as received.
+    pub fn message(&self, sha256: &str) -> io::Result<Vec<u8>> {
+        if !is_sha256(sha256) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a SHA-256"));
+        }
+        Ok(self.read(sha256)?.message)
+    }
+
+    /// Deletes the bytes of an original (retention); gone already is fine.
+    pub fn remove(&self, sha256: &str) -> io::Result<()> {
+        if !is_sha256(sha256) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a SHA-256"));
+        }
+        match fs::remove_file(self.path(sha256)) {
+            Ok(()) => self.dirsync.sync(&self.dir),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Reads an original back: the envelope of its first arrival and the
@@ -59,4 +81,8 @@ impl OriginalStore {
         parse_record(fs::read(self.path(sha256))?)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
+}
+
+fn is_sha256(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

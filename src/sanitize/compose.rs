@@ -20,8 +20,15 @@ pub struct Composition<'a> {
     pub files: &'a [NewFile],
 }
 
+/// The written message and where its text part's encoded body lies.
+pub struct Composed {
+    pub message: Vec<u8>,
+    pub text_span: std::ops::Range<usize>,
+    pub text_encoding: TransferEncoding,
+}
+
 /// Writes the whole message; `pieces` are the body text in order (CRLF ends).
-pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
+pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Composed {
     let body_len: usize = pieces.iter().map(|p| p.len()).sum();
     // Base64 grows text by 4/3 plus CRLF every 76 characters.
     let mut out = Vec::with_capacity(4096 + body_len * 138 / 100);
@@ -102,15 +109,23 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
     );
     out.extend_from_slice(b"\r\n");
     if c.files.is_empty() {
+        let start = out.len();
         encode::body(&mut out, transfer, pieces);
-        return out;
+        let text_span = start..out.len();
+        return Composed {
+            message: out,
+            text_span,
+            text_encoding: transfer,
+        };
     }
     let files: usize = c.files.iter().map(|f| f.bytes.len()).sum();
     out.reserve(files * 138 / 100);
     out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
     text_fields(&mut out, transfer);
     out.extend_from_slice(b"\r\n");
+    let start = out.len();
     encode::body(&mut out, transfer, pieces);
+    let text_span = start..out.len();
     for file in c.files {
         out.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
         encode::attachment_fields(&mut out, &file.mime, &file.name);
@@ -118,7 +133,11 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Vec<u8> {
         encode::base64_bytes(&mut out, &file.bytes);
     }
     out.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    out
+    Composed {
+        message: out,
+        text_span,
+        text_encoding: transfer,
+    }
 }
 
 fn text_fields(out: &mut Vec<u8>, transfer: TransferEncoding) {

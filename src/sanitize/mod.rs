@@ -39,6 +39,7 @@ use sha2::{Digest, Sha256};
 use crate::policy::{LinkMode, Policy};
 pub use charset::{Decoded, decode as decode_charset};
 pub use header_text::decode_unstructured as decode_header_text;
+pub use notice::human_size;
 pub use plain::{plain_text_message, rfc5322_date};
 pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
 use walk::{Refusal, Walker};
@@ -53,6 +54,11 @@ pub struct Stamp {
     pub received_at: i64,
     /// Queue id, when the relay has one.
     pub queue_id: Option<String>,
+    /// When originals can be requested by link: a placeholder the notice
+    /// carries on a line of its own, replaced per recipient by
+    /// [`Sanitized::with_link`]. It should be unguessable to the sender
+    /// (the relay derives it from the original's hash).
+    pub request_link: Option<String>,
 }
 
 /// A sanitized message and its report.
@@ -61,6 +67,28 @@ pub struct Sanitized {
     /// The complete RFC 5322 message, CRLF line ends.
     pub message: Vec<u8>,
     pub report: Report,
+    /// The text part (notice and body, CRLF line ends), as encoded at
+    /// `text_span` of `message`.
+    pub text: String,
+    text_span: std::ops::Range<usize>,
+    text_encoding: encode::TransferEncoding,
+}
+
+impl Sanitized {
+    /// The message with the first `placeholder` of the text replaced by
+    /// `link` (a recipient's own request link); the message unchanged when
+    /// the text has no placeholder.
+    pub fn with_link(&self, placeholder: &str, link: &str) -> Vec<u8> {
+        if placeholder.is_empty() || !self.text.contains(placeholder) {
+            return self.message.clone();
+        }
+        let text = self.text.replacen(placeholder, link, 1);
+        let mut out = Vec::with_capacity(self.message.len() + link.len() * 2);
+        out.extend_from_slice(&self.message[..self.text_span.start]);
+        encode::body(&mut out, self.text_encoding, &[&text]);
+        out.extend_from_slice(&self.message[self.text_span.end..]);
+        out
+    }
 }
 
 /// A message refused as a whole; `report.reason` says why.
@@ -231,6 +259,7 @@ fn run(
     }
     report.from = Some(address::display(&kept.from)).filter(|f| !f.is_empty());
     report.subject = kept.subject.clone();
+    report.to = Some(address::display(&kept.to)).filter(|t| !t.is_empty());
 
     let mut walker = Walker::new(policy, report, bytes.len() + 1024);
     if let Err(refusal) = walker.message(&message, "", 1) {
@@ -257,7 +286,12 @@ fn run(
         }
     }
     let mut notice_writer = links::BodyWriter::new(policy.links, policy.notice_language, 1024);
-    notice::render(&report, policy, &mut notice_writer);
+    notice::render(
+        &report,
+        policy,
+        stamp.request_link.as_deref(),
+        &mut notice_writer,
+    );
     if !body.is_empty() {
         notice_writer.start_block();
     }
@@ -269,8 +303,16 @@ fn run(
         stamp,
         files: &files,
     };
-    let message = compose::compose(&composition, &[&notice_text, &body]);
-    Ok(Sanitized { message, report })
+    let composed = compose::compose(&composition, &[&notice_text, &body]);
+    let mut text = notice_text;
+    text.push_str(&body);
+    Ok(Sanitized {
+        message: composed.message,
+        report,
+        text,
+        text_span: composed.text_span,
+        text_encoding: composed.text_encoding,
+    })
 }
 
 /// Prepends `prefix` unless the subject already carries it (replies).

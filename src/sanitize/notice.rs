@@ -11,7 +11,14 @@ use crate::policy::{Language, LinkMode, Policy};
 pub const SEPARATOR: &str = "────────────────────────────────────────";
 
 /// Writes the notice for `report` into `writer`.
-pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
+/// `request_link`: the placeholder for the recipient's request link, when
+/// originals can be requested by link.
+pub fn render(
+    report: &Report,
+    policy: &Policy,
+    request_link: Option<&str>,
+    writer: &mut BodyWriter,
+) {
     let ja = policy.notice_language == Language::Ja;
     let mut lines: Vec<String> = Vec::new();
     lines.push(if ja {
@@ -70,7 +77,29 @@ pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
             lines.push(format!("{indent}{}", describe(part, ja)));
         }
     }
-    lines.push(if ja {
+    let something_removed =
+        report.notable_parts().next().is_some() || report.has(Action::TextConverted);
+    match request_link {
+        Some(link) if something_removed => lines.push(if ja {
+            format!(
+                "原本が必要な場合は、次のページから取り出しを依頼できます（承認後に届きます）。\n{link}\n原本ID: {}",
+                report.original_sha256
+            )
+        } else {
+            format!(
+                "To obtain the original, request it on this page (it arrives once approved):\n{link}\nOriginal ID: {}",
+                report.original_sha256
+            )
+        }),
+        _ => lines.push(original_id_line(report, ja)),
+    }
+    lines.push(SEPARATOR.to_string());
+    writer.write_block(&lines.join("\n"));
+}
+
+/// How to ask for the original without a link.
+fn original_id_line(report: &Report, ja: bool) -> String {
+    if ja {
         format!(
             "原本が必要な場合は、次の原本IDを添えて管理者にお申し出ください。\n原本ID: {}",
             report.original_sha256
@@ -80,9 +109,7 @@ pub fn render(report: &Report, policy: &Policy, writer: &mut BodyWriter) {
             "To obtain the original, contact your administrator quoting this ID:\nOriginal ID: {}",
             report.original_sha256
         )
-    });
-    lines.push(SEPARATOR.to_string());
-    writer.write_block(&lines.join("\n"));
+    }
 }
 
 /// `請求書.pdf → 画像化したPDF (3ページ)`, `setup.exe → 削除 (実行ファイル)`.

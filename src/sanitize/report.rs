@@ -225,6 +225,9 @@ pub struct Report {
     /// Decoded From and Subject of the original, for logs and the index.
     pub from: Option<String>,
     pub subject: Option<String>,
+    /// Decoded To of the original.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
     pub parts: Vec<PartReport>,
     /// Sorted, without duplicates.
     pub actions: Vec<Action>,
@@ -240,6 +243,7 @@ impl Report {
             original_size,
             from: None,
             subject: None,
+            to: None,
             parts: Vec::new(),
             actions: Vec::new(),
         }

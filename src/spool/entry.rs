@@ -25,6 +25,9 @@ pub struct Envelope {
     /// never sanitized, and a failure is only logged (no report loops).
     #[serde(default)]
     pub generated: bool,
+    /// For a released original (also `generated`): its quarantine id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_of: Option<String>,
 }
 
 /// Where one recipient stands.

@@ -11,6 +11,7 @@ pub fn stamp() -> Stamp {
         hostname: "mugai.test".to_string(),
         received_at: 1_795_000_000,
         queue_id: None,
+    request_link: None,
     }
 }
 

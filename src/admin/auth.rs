@@ -1,0 +1,194 @@
+//! Logins: in-memory sessions (a random id in an HttpOnly, SameSite=Strict
+//! cookie, with an absolute lifetime and an idle limit; a restart logs
+//! everyone out), the CSRF token of each session, and the rate limit on
+//! failed logins per account and per client address.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::quarantine::token::random_bytes;
+use crate::quarantine::Role;
+
+pub const SESSION_COOKIE: &str = "mugai_session";
+
+/// One login.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: String,
+    pub user: String,
+    pub role: Role,
+    pub csrf: String,
+    created: Instant,
+    last_seen: Instant,
+}
+
+/// Sessions by id.
+pub struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+    lifetime: Duration,
+    idle: Duration,
+}
+
+impl Sessions {
+    pub fn new(lifetime: Duration, idle: Duration) -> Sessions {
+        Sessions {
+            map: Mutex::new(HashMap::new()),
+            lifetime,
+            idle,
+        }
+    }
+
+    /// Starts a session for `user`.
+    pub fn create(&self, user: &str, role: Role) -> Option<Session> {
+        let id = URL_SAFE_NO_PAD.encode(random_bytes::<32>().ok()?);
+        let csrf = URL_SAFE_NO_PAD.encode(random_bytes::<32>().ok()?);
+        let now = Instant::now();
+        let session = Session {
+            id: id.clone(),
+            user: user.to_string(),
+            role,
+            csrf,
+            created: now,
+            last_seen: now,
+        };
+        let mut map = self.map.lock().ok()?;
+        // Drop expired sessions now and then, so the map stays small.
+        if map.len() > 1000 {
+            map.retain(|_, s| !self.expired(s, now));
+        }
+        map.insert(id, session.clone());
+        Some(session)
+    }
+
+    fn expired(&self, s: &Session, now: Instant) -> bool {
+        now.duration_since(s.created) > self.lifetime || now.duration_since(s.last_seen) > self.idle
+    }
+
+    /// The live session with this id (its idle clock restarts).
+    pub fn get(&self, id: &str) -> Option<Session> {
+        let mut map = self.map.lock().ok()?;
+        let now = Instant::now();
+        let expired = self.expired(map.get(id)?, now);
+        if expired {
+            map.remove(id);
+            return None;
+        }
+        let s = map.get_mut(id)?;
+        s.last_seen = now;
+        Some(s.clone())
+    }
+
+    pub fn remove(&self, id: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.remove(id);
+        }
+    }
+
+    /// Ends every session of `user` (disabled account, new password).
+    pub fn remove_user(&self, user: &str) {
+        if let Ok(mut map) = self.map.lock() {
+            map.retain(|_, s| s.user != user);
+        }
+    }
+}
+
+/// Failed logins in a sliding window, per account and per address.
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    max: usize,
+    window: Duration,
+}
+
+impl LoginLimiter {
+    pub fn new(max: u32, window: Duration) -> LoginLimiter {
+        LoginLimiter {
+            failures: Mutex::new(HashMap::new()),
+            max: max as usize,
+            window,
+        }
+    }
+
+    fn keys(account: &str, ip: IpAddr) -> [String; 2] {
+        [format!("user:{}", account.to_lowercase()), format!("ip:{ip}")]
+    }
+
+    /// False when the account or the address used up its failures.
+    pub fn allowed(&self, account: &str, ip: IpAddr) -> bool {
+        let Ok(mut map) = self.failures.lock() else {
+            return false;
+        };
+        let now = Instant::now();
+        Self::keys(account, ip).iter().all(|key| {
+            let Some(times) = map.get_mut(key) else {
+                return true;
+            };
+            while times
+                .front()
+                .is_some_and(|t| now.duration_since(*t) > self.window)
+            {
+                times.pop_front();
+            }
+            times.len() < self.max
+        })
+    }
+
+    pub fn failed(&self, account: &str, ip: IpAddr) {
+        if let Ok(mut map) = self.failures.lock() {
+            if map.len() > 10_000 {
+                let now = Instant::now();
+                map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) <= self.window));
+            }
+            for key in Self::keys(account, ip) {
+                map.entry(key).or_default().push_back(Instant::now());
+            }
+        }
+    }
+
+    /// A successful login clears the account's failures (not the address's).
+    pub fn succeeded(&self, account: &str) {
+        if let Ok(mut map) = self.failures.lock() {
+            map.remove(&format!("user:{}", account.to_lowercase()));
+        }
+    }
+}
+
+/// Constant-time comparison of two tokens.
+pub fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a
+            .bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_limit_counts_per_account_and_per_address() {
+        let limiter = LoginLimiter::new(2, Duration::from_secs(60));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let other: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(limiter.allowed("a", ip));
+        limiter.failed("a", ip);
+        limiter.failed("a", ip);
+        assert!(!limiter.allowed("a", other), "account limit");
+        assert!(!limiter.allowed("b", ip), "address limit");
+        assert!(limiter.allowed("b", other));
+    }
+
+    #[test]
+    fn sessions_end_when_idle() {
+        let sessions = Sessions::new(Duration::from_secs(60), Duration::from_millis(0));
+        let s = sessions.create("a", Role::Admin).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(sessions.get(&s.id).is_none());
+    }
+}

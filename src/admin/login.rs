@@ -1,0 +1,190 @@
+//! Log in and out. The login form carries a CSRF token that is also in a
+//! short-lived cookie (double submit), since there is no session yet.
+//! Failures are rate-limited per account and per address, logged in the
+//! audit log, and answered with one plain sentence that does not say
+//! whether the account exists.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::Response;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::App;
+use super::auth::{SESSION_COOKIE, same_token};
+use super::listen::Peer;
+use super::view::{self, Chrome, cookie};
+use crate::audit::Event;
+use crate::quarantine::token::random_bytes;
+use crate::quarantine::users::{dummy_hash, verify_password};
+
+const LOGIN_CSRF_COOKIE: &str = "mugai_login";
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    c: &'a Chrome,
+    token: &'a str,
+    next: &'a str,
+    problem: Option<&'a str>,
+}
+
+/// Where to go after logging in: a local path only.
+fn safe_next(next: Option<&String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
+        _ => "/".into(),
+    }
+}
+
+fn login_page(app: &App, c: &Chrome, status: StatusCode, next: &str, problem: Option<&str>) -> Response {
+    let token = URL_SAFE_NO_PAD.encode(random_bytes::<24>().unwrap_or_default());
+    let mut response = view::page(
+        status,
+        c,
+        &LoginPage {
+            c,
+            token: &token,
+            next,
+            problem,
+        },
+    );
+    let secure = if app.tls { "; Secure" } else { "" };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+pub async fn form(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let c = Chrome::anonymous(&headers, query.get("lang").map(String::as_str));
+    login_page(&app, &c, StatusCode::OK, &safe_next(query.get("next")), None)
+}
+
+pub async fn submit(
+    State(app): State<Arc<App>>,
+    ConnectInfo(Peer(peer)): ConnectInfo<Peer>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let c = Chrome::anonymous(&headers, None);
+    let ja = c.t.lang == "ja";
+    let sent = form.get("csrf").map(String::as_str).unwrap_or("");
+    let expected = cookie(&headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !same_token(sent, &expected) {
+        return view::error(
+            StatusCode::FORBIDDEN,
+            &c,
+            if ja {
+                "フォームの有効期限が切れました。ログイン画面を開き直してください。"
+            } else {
+                "The form has expired. Open the login page again."
+            },
+        );
+    }
+    let name = form.get("user").map(|s| s.trim()).unwrap_or("");
+    let password = form.get("password").map(String::as_str).unwrap_or("");
+    let next = safe_next(form.get("next"));
+    let ip = peer.ip();
+    if !app.limiter.allowed(name, ip) {
+        app.q.note(
+            Event::new("login-failed", name)
+                .with("address", ip.to_string())
+                .with("why", "rate limited"),
+        );
+        return login_page(
+            &app,
+            &c,
+            StatusCode::TOO_MANY_REQUESTS,
+            &next,
+            Some(if ja {
+                "ログインの失敗が続いたため、しばらくログインできません。時間をおいてやり直してください。"
+            } else {
+                "Too many failed logins. Wait a while and try again."
+            }),
+        );
+    }
+    let user = app.q.index.user(name).await.ok().flatten();
+    let hash = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
+    let password = password.to_string();
+    let matches = tokio::task::spawn_blocking(move || verify_password(&hash, &password))
+        .await
+        .unwrap_or(false);
+    let user = match user {
+        Some(user) if matches && !user.disabled => user,
+        _ => {
+            app.limiter.failed(name, ip);
+            app.q.note(
+                Event::new("login-failed", name).with("address", ip.to_string()),
+            );
+            return login_page(
+                &app,
+                &c,
+                StatusCode::UNAUTHORIZED,
+                &next,
+                Some(if ja {
+                    "ユーザー名またはパスワードが違います。"
+                } else {
+                    "Wrong user name or password."
+                }),
+            );
+        }
+    };
+    app.limiter.succeeded(name);
+    let Some(session) = app.sessions.create(&user.name, user.role) else {
+        return view::error(StatusCode::SERVICE_UNAVAILABLE, &c, "no session");
+    };
+    app.q.note(
+        Event::new("login", &user.name)
+            .with("address", ip.to_string())
+            .with("role", user.role.as_str()),
+    );
+    let mut response = view::redirect(&next);
+    let secure = if app.tls { "; Secure" } else { "" };
+    let lifetime = app.config.admin.session_lifetime.0;
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={lifetime}{secure}",
+        session.id
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
+pub async fn logout(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(id) = cookie(&headers, SESSION_COOKIE) else {
+        return view::redirect("/login");
+    };
+    if let Some(session) = app.sessions.get(&id) {
+        if !same_token(form.get("csrf").map(String::as_str).unwrap_or(""), &session.csrf) {
+            let c = Chrome::anonymous(&headers, None);
+            return view::error(StatusCode::FORBIDDEN, &c, "CSRF");
+        }
+        app.sessions.remove(&id);
+        app.q.note(Event::new("logout", &session.user));
+    }
+    let mut response = view::redirect("/login");
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}

@@ -1,0 +1,122 @@
+//! The web page for approvers, auditors and admins, and the request page
+//! that recipients reach from the link in a notice. Server-rendered HTML
+//! (askama, escaped by default), Japanese by default with an English
+//! switch, no JavaScript at all, a strict Content-Security-Policy.
+//!
+//! It reaches mail only through `quarantine` (the workflow, index and
+//! store); releases go to the relay's delivery queue as index rows.
+
+mod auth;
+mod i18n;
+mod listen;
+mod login;
+mod pages;
+mod public;
+mod view;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post};
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::quarantine::Quarantine;
+use auth::{LoginLimiter, Sessions};
+
+/// Shared by every request.
+pub struct App {
+    pub config: Arc<Config>,
+    pub q: Arc<Quarantine>,
+    pub sessions: Sessions,
+    pub limiter: LoginLimiter,
+    /// Served over TLS: cookies get `Secure`.
+    pub tls: bool,
+}
+
+/// Where the page listens.
+pub struct Page {
+    pub local: SocketAddr,
+    pub public_url: String,
+}
+
+/// Binds the page's address and serves it until `stop` turns true.
+pub async fn start(
+    config: Arc<Config>,
+    q: Arc<Quarantine>,
+    stop: watch::Receiver<bool>,
+) -> Result<Page, String> {
+    let admin = &config.admin;
+    let tls = match (&admin.tls_cert, &admin.tls_key) {
+        (Some(cert), Some(key)) => Some(Arc::new(crate::ingress::tls::acceptor(cert, key)?)),
+        _ => None,
+    };
+    let listener = tokio::net::TcpListener::bind(&admin.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {} for the web page: {e}", admin.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let public_url = admin
+        .public_url
+        .clone()
+        .unwrap_or_else(|| {
+            format!("{}://{local}", if tls.is_some() { "https" } else { "http" })
+        })
+        .trim_end_matches('/')
+        .to_string();
+    let app = Arc::new(App {
+        sessions: Sessions::new(
+            admin.session_lifetime.duration(),
+            admin.session_idle.duration(),
+        ),
+        limiter: LoginLimiter::new(admin.login_max_failures, admin.login_window.duration()),
+        tls: tls.is_some(),
+        config: Arc::clone(&config),
+        q,
+    });
+    let router = router(app);
+    listen::spawn(listener, tls, router, stop);
+    Ok(Page { local, public_url })
+}
+
+/// The routes.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(pages::list))
+        .route("/m/{id}", get(pages::detail))
+        .route("/m/{id}/release", post(pages::release))
+        .route("/requests", get(pages::requests))
+        .route("/requests/{id}", post(pages::decide))
+        .route("/audit", get(pages::audit))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/r/{token}", get(public::form).post(public::submit))
+        .route("/static/mugai.css", get(view::stylesheet))
+        .fallback(view::not_found)
+        .layer(middleware::from_fn(security_headers))
+        .with_state(app)
+}
+
+/// Headers on every answer: no script, no framing, no caching of data,
+/// no referrer (request links carry their token in the path).
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::CACHE_CONTROL, "no-store"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    response
+}

@@ -1,0 +1,593 @@
+//! The logged-in pages: originals (list with search, filters and paging;
+//! detail with envelope, headers, the report as a table and the sanitized
+//! text), requests to decide, direct release, and the audit log. Every
+//! page checks the session and the role; every POST checks the CSRF
+//! token. The original's own HTML or attachments are never shown.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+
+use super::App;
+use super::auth::{SESSION_COOKIE, Session, same_token};
+use super::view::{self, Chrome, cookie, jst, parse_date};
+use crate::audit::{self, Entry};
+use crate::quarantine::{Filter, MessageRow, ReleaseRow, RequestRow, Role, WorkflowError};
+use crate::sanitize::{PartReport, Report};
+
+const PAGE_SIZE: i64 = 50;
+
+type Params = Query<HashMap<String, String>>;
+
+/// The session of a logged-in, still enabled account, or the answer to
+/// give instead (to the login page, or 403 for a role that may not see).
+async fn require(
+    app: &App,
+    headers: &HeaderMap,
+    uri: &Uri,
+    allowed: fn(Role) -> bool,
+) -> Result<Session, Response> {
+    let to_login = || {
+        let next: String = url_escape(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+        view::redirect(&format!("/login?next={next}"))
+    };
+    let Some(session) = cookie(headers, SESSION_COOKIE).and_then(|id| app.sessions.get(&id)) else {
+        return Err(to_login());
+    };
+    match app.q.index.user(&session.user).await {
+        Ok(Some(user)) if !user.disabled && user.role == session.role => {}
+        _ => {
+            app.sessions.remove(&session.id);
+            return Err(to_login());
+        }
+    }
+    if !allowed(session.role) {
+        let c = Chrome::for_session(headers, None, &session);
+        let text = if c.t.lang == "ja" {
+            "この操作を行う権限がありません。"
+        } else {
+            "Your role may not do this."
+        };
+        return Err(view::error(StatusCode::FORBIDDEN, &c, text));
+    }
+    Ok(session)
+}
+
+fn any_role(_: Role) -> bool {
+    true
+}
+
+/// The form's CSRF token matches the session's.
+fn csrf_ok(session: &Session, form: &HashMap<String, String>) -> bool {
+    same_token(form.get("csrf").map(String::as_str).unwrap_or(""), &session.csrf)
+}
+
+fn forbidden_csrf(c: &Chrome) -> Response {
+    let text = if c.t.lang == "ja" {
+        "フォームの確認用トークンが正しくありません。ページを開き直してください。"
+    } else {
+        "The form's security token is missing or wrong. Reload the page."
+    };
+    view::error(StatusCode::FORBIDDEN, c, text)
+}
+
+fn server_error(c: &Chrome, e: impl std::fmt::Display) -> Response {
+    tracing::error!("web page: {e}");
+    let text = if c.t.lang == "ja" {
+        "内部エラーが発生しました。管理者に連絡してください。"
+    } else {
+        "Something went wrong on the server. Tell the administrator."
+    };
+    view::error(StatusCode::INTERNAL_SERVER_ERROR, c, text)
+}
+
+fn url_escape(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One row of the list as shown.
+struct ListRow {
+    id: String,
+    received: String,
+    from: String,
+    subject: String,
+    rcpt: String,
+    size: String,
+    state: &'static str,
+    outcome: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage<'a> {
+    c: &'a Chrome,
+    rows: Vec<ListRow>,
+    total: i64,
+    q: &'a str,
+    state: &'a str,
+    rcpt: &'a str,
+    since: &'a str,
+    prev: Option<String>,
+    next: Option<String>,
+    states: Vec<(&'static str, &'static str)>,
+}
+
+pub async fn list(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(p): Params,
+) -> Response {
+    let session = match require(&app, &headers, &uri, any_role).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let (q, state, rcpt, since) = (get("q"), get("state"), get("rcpt"), get("since"));
+    let page: i64 = get("page").parse().unwrap_or(1).max(1);
+    let filter = Filter {
+        since: parse_date(&since),
+        rcpt: Some(rcpt.clone()),
+        subject: None,
+        state: Some(state.clone()),
+        text: Some(q.clone()),
+        limit: PAGE_SIZE,
+        offset: (page - 1) * PAGE_SIZE,
+    };
+    let (messages, total) = match app.q.index.list(&filter).await {
+        Ok(found) => found,
+        Err(e) => return server_error(&c, e),
+    };
+    let rows = messages
+        .iter()
+        .map(|m| ListRow {
+            id: m.id.clone(),
+            received: jst(m.received_at),
+            from: m.from.clone(),
+            subject: m.subject.clone(),
+            rcpt: m.recipients.join(", "),
+            size: crate::sanitize::human_size(m.size.max(0) as u64),
+            state: c.state(&m.state),
+            outcome: c.state(&m.outcome),
+        })
+        .collect();
+    let link = |n: i64| {
+        format!(
+            "/?q={}&state={}&rcpt={}&since={}&page={n}",
+            url_escape(&q),
+            url_escape(&state),
+            url_escape(&rcpt),
+            url_escape(&since)
+        )
+    };
+    let states = ["kept", "requested", "released", "purged"]
+        .into_iter()
+        .map(|s| (s, c.state(s)))
+        .collect();
+    view::page(
+        StatusCode::OK,
+        &c,
+        &ListPage {
+            c: &c,
+            rows,
+            total,
+            q: &q,
+            state: &state,
+            rcpt: &rcpt,
+            since: &since,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page * PAGE_SIZE < total).then(|| link(page + 1)),
+            states,
+        },
+    )
+}
+
+/// One part of the report as a table row.
+pub struct PartRow {
+    pub path: String,
+    pub name: String,
+    pub kind: String,
+    pub action: String,
+    pub reason: String,
+}
+
+pub fn part_rows(report: &Report) -> Vec<PartRow> {
+    report.parts.iter().map(part_row).collect()
+}
+
+fn part_row(p: &PartReport) -> PartRow {
+    let value = |v: serde_json::Value| match v {
+        serde_json::Value::String(s) => s,
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let json = serde_json::to_value(p).unwrap_or_default();
+    let field = |k: &str| value(json.get(k).cloned().unwrap_or_default());
+    let name = match (&p.container, &p.filename) {
+        (Some(c), Some(f)) => format!("{c}/{f}"),
+        (None, Some(f)) => f.clone(),
+        _ => String::new(),
+    };
+    let mut reason = field("reason");
+    if let Some(detail) = &p.detail {
+        reason = if reason.is_empty() {
+            detail.clone()
+        } else {
+            format!("{reason}: {detail}")
+        };
+    }
+    PartRow {
+        path: field("path"),
+        name,
+        kind: if p.detected_type.is_empty() || p.detected_type == p.declared_type { p.declared_type.clone() } else { format!("{} ({})", p.declared_type, p.detected_type) },
+        action: field("action"),
+        reason,
+    }
+}
+
+struct RequestView {
+    id: String,
+    message_id: String,
+    recipient: String,
+    reason: String,
+    requested: String,
+    state: &'static str,
+    decided_by: String,
+    decision_reason: String,
+    subject: String,
+}
+
+fn request_view(c: &Chrome, r: &RequestRow, subject: String) -> RequestView {
+    RequestView {
+        id: r.id.clone(),
+        message_id: r.message_id.clone(),
+        recipient: r.recipient.clone(),
+        reason: r.reason.clone(),
+        requested: jst(r.requested_at),
+        state: c.state(&r.state),
+        decided_by: r
+            .decided_by
+            .clone()
+            .map(|by| format!("{by} {}", r.decided_at.map(jst).unwrap_or_default()))
+            .unwrap_or_default(),
+        decision_reason: r.decision_reason.clone().unwrap_or_default(),
+        subject,
+    }
+}
+
+struct ReleaseView {
+    id: String,
+    recipient: String,
+    by: String,
+    at: String,
+    state: String,
+}
+
+fn release_view(r: &ReleaseRow) -> ReleaseView {
+    ReleaseView {
+        id: r.id.clone(),
+        recipient: r.recipient.clone(),
+        by: r.released_by.clone(),
+        at: jst(r.released_at),
+        state: r.state.clone(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct DetailPage<'a> {
+    c: &'a Chrome,
+    m: &'a MessageRow,
+    received: String,
+    size: String,
+    state: &'static str,
+    outcome: &'static str,
+    actions: String,
+    refusal: String,
+    parts: Vec<PartRow>,
+    requests: Vec<RequestView>,
+    releases: Vec<ReleaseView>,
+}
+
+pub async fn detail(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Query(p): Params,
+) -> Response {
+    let session = match require(&app, &headers, &uri, any_role).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let m = match app.q.index.get(&id).await {
+        Ok(Some(m)) => m,
+        Ok(None) => return view::not_found(headers).await,
+        Err(e) => return server_error(&c, e),
+    };
+    let report = m.report();
+    let requests = match app.q.index.requests(Some(&m.id), None, 1000).await {
+        Ok(r) => r,
+        Err(e) => return server_error(&c, e),
+    };
+    let releases = match app.q.index.releases(Some(&m.id), None).await {
+        Ok(r) => r,
+        Err(e) => return server_error(&c, e),
+    };
+    view::page(
+        StatusCode::OK,
+        &c,
+        &DetailPage {
+            c: &c,
+            received: jst(m.received_at),
+            size: crate::sanitize::human_size(m.size.max(0) as u64),
+            state: c.state(&m.state),
+            outcome: c.state(&m.outcome),
+            actions: report
+                .as_ref()
+                .map(|r| r.actions_header())
+                .unwrap_or_default(),
+            refusal: report
+                .as_ref()
+                .and_then(|r| {
+                    r.reason
+                        .map(|code| format!("{}: {}", code.as_str(), r.detail.clone().unwrap_or_default()))
+                })
+                .unwrap_or_default(),
+            parts: report.as_ref().map(part_rows).unwrap_or_default(),
+            requests: requests
+                .iter()
+                .map(|r| request_view(&c, r, String::new()))
+                .collect(),
+            releases: releases.iter().map(release_view).collect(),
+            m: &m,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct RequestsPage<'a> {
+    c: &'a Chrome,
+    pending: Vec<RequestView>,
+    decided: Vec<RequestView>,
+}
+
+pub async fn requests(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(p): Params,
+) -> Response {
+    let session = match require(&app, &headers, &uri, any_role).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let views = |rows: Vec<RequestRow>| async {
+        let mut out = Vec::new();
+        for r in rows {
+            let subject = match app.q.index.get(&r.message_id).await {
+                Ok(Some(m)) => m.subject,
+                _ => String::new(),
+            };
+            out.push(request_view(&c, &r, subject));
+        }
+        out
+    };
+    let (pending, all) = match (
+        app.q.index.requests(None, Some("pending"), 500).await,
+        app.q.index.requests(None, None, 10_000).await,
+    ) {
+        (Ok(p), Ok(a)) => (p, a),
+        (Err(e), _) | (_, Err(e)) => return server_error(&c, e),
+    };
+    let decided: Vec<RequestRow> = all
+        .into_iter()
+        .rev()
+        .filter(|r| r.state != "pending")
+        .take(50)
+        .collect();
+    let pending = views(pending).await;
+    let decided = views(decided).await;
+    view::page(
+        StatusCode::OK,
+        &c,
+        &RequestsPage {
+            c: &c,
+            pending,
+            decided,
+        },
+    )
+}
+
+/// Words for a refused action.
+fn workflow_text(e: &WorkflowError, ja: bool) -> String {
+    if !ja {
+        return e.to_string();
+    }
+    match e {
+        WorkflowError::SamePerson { .. } => {
+            "原本を依頼した本人は、その依頼を承認できません（二人の確認が必要です）。".into()
+        }
+        WorkflowError::AlreadyDecided { .. } => {
+            "この依頼はすでに判断済みです。原本は重ねて配信されません。".into()
+        }
+        WorkflowError::Purged(_) => "原本は保存期間を過ぎて削除されたため、配信できません。".into(),
+        WorkflowError::NotAllowed(_) => "この操作を行う権限がありません。".into(),
+        WorkflowError::NoSuchRequest(_) | WorkflowError::NoSuchMessage(_) => {
+            "対象が見つかりません。".into()
+        }
+        other => format!("処理できませんでした: {other}"),
+    }
+}
+
+fn refused(c: &Chrome, e: &WorkflowError) -> Response {
+    let status = match e {
+        WorkflowError::SamePerson { .. } | WorkflowError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        WorkflowError::AlreadyDecided { .. } | WorkflowError::Purged(_) => StatusCode::CONFLICT,
+        WorkflowError::NoSuchRequest(_) | WorkflowError::NoSuchMessage(_) => StatusCode::NOT_FOUND,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    view::error(status, c, &workflow_text(e, c.t.lang == "ja"))
+}
+
+pub async fn decide(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match require(&app, &headers, &uri, Role::may_decide).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = Chrome::for_session(&headers, None, &session);
+    if !csrf_ok(&session, &form) {
+        return forbidden_csrf(&c);
+    }
+    let approve = match form.get("decision").map(String::as_str) {
+        Some("approve") => true,
+        Some("reject") => false,
+        _ => return view::error(StatusCode::BAD_REQUEST, &c, "decision?"),
+    };
+    let user = match app.q.index.user(&session.user).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return view::redirect("/login"),
+        Err(e) => return server_error(&c, e),
+    };
+    let reason = form.get("reason").map(String::as_str).unwrap_or("");
+    match app.q.decide(&id, approve, &user, reason).await {
+        Ok(()) => match app.q.index.request(&id).await {
+            Ok(Some(r)) => view::redirect(&format!("/m/{}", url_escape(&r.message_id))),
+            _ => view::redirect("/requests"),
+        },
+        Err(e) => refused(&c, &e),
+    }
+}
+
+pub async fn release(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let session = match require(&app, &headers, &uri, |r| r == Role::Admin).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = Chrome::for_session(&headers, None, &session);
+    if !csrf_ok(&session, &form) {
+        return forbidden_csrf(&c);
+    }
+    let to = form
+        .get("to")
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty());
+    match app.q.release(&id, to, &session.user, session.role).await {
+        Ok(_) => view::redirect(&format!("/m/{}", url_escape(&id))),
+        Err(e) => refused(&c, &e),
+    }
+}
+
+struct AuditRow {
+    seq: u64,
+    time: String,
+    event: String,
+    actor: String,
+    id: String,
+    detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage<'a> {
+    c: &'a Chrome,
+    rows: Vec<AuditRow>,
+    actor: &'a str,
+    since: &'a str,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+pub async fn audit(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    uri: Uri,
+    Query(p): Params,
+) -> Response {
+    let session = match require(&app, &headers, &uri, Role::may_audit).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
+    let (actor, since) = (get("actor"), get("since"));
+    let page: usize = get("page").parse().unwrap_or(1).max(1);
+    let since_t = parse_date(&since);
+    let path = app.q.audit_path().to_path_buf();
+    let actor2 = actor.clone();
+    let entries = tokio::task::spawn_blocking(move || {
+        audit::read(&path, |e: &Entry| {
+            (actor2.is_empty() || e.actor.contains(actor2.as_str()))
+                && since_t.is_none_or(|s| e.time >= audit::rfc3339(s))
+        })
+    })
+    .await;
+    let entries = match entries {
+        Ok(Ok(e)) => e,
+        Ok(Err(e)) => return server_error(&c, e),
+        Err(e) => return server_error(&c, e),
+    };
+    let size = PAGE_SIZE as usize;
+    let total = entries.len();
+    let rows = entries
+        .iter()
+        .rev()
+        .skip((page - 1) * size)
+        .take(size)
+        .map(|e| AuditRow {
+            seq: e.seq,
+            time: e.time.clone(),
+            event: e.event.clone(),
+            actor: e.actor.clone(),
+            id: e.id.clone().unwrap_or_default(),
+            detail: serde_json::Value::Object(e.detail.clone()).to_string(),
+        })
+        .collect();
+    let link = |n: usize| {
+        format!(
+            "/audit?actor={}&since={}&page={n}",
+            url_escape(&actor),
+            url_escape(&since)
+        )
+    };
+    view::page(
+        StatusCode::OK,
+        &c,
+        &AuditPage {
+            c: &c,
+            rows,
+            actor: &actor,
+            since: &since,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page * size < total).then(|| link(page + 1)),
+        },
+    )
+}

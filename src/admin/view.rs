@@ -1,0 +1,200 @@
+//! What every page shares: the language, the frame around the content
+//! (askama templates under `templates/`), plain error pages, redirects,
+//! cookies, times shown in JST, and the stylesheet.
+
+use askama::Template;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::auth::Session;
+use super::i18n::{self, Texts};
+
+/// The frame's facts: language, who is logged in, the CSRF token.
+pub struct Chrome {
+    pub t: &'static Texts,
+    pub user: Option<String>,
+    pub csrf: String,
+    pub may_audit: bool,
+    pub may_decide: bool,
+    pub is_admin: bool,
+    /// `lang=xx` was asked for: remember it in a cookie.
+    pub set_lang: Option<&'static str>,
+}
+
+impl Chrome {
+    /// For a page with no login (login form, request page, errors).
+    pub fn anonymous(headers: &HeaderMap, query_lang: Option<&str>) -> Chrome {
+        let (t, set_lang) = language(headers, query_lang);
+        Chrome {
+            t,
+            user: None,
+            csrf: String::new(),
+            may_audit: false,
+            may_decide: false,
+            is_admin: false,
+            set_lang,
+        }
+    }
+
+    pub fn for_session(headers: &HeaderMap, query_lang: Option<&str>, s: &Session) -> Chrome {
+        let mut c = Chrome::anonymous(headers, query_lang);
+        c.user = Some(s.user.clone());
+        c.csrf = s.csrf.clone();
+        c.may_audit = s.role.may_audit();
+        c.may_decide = s.role.may_decide();
+        c.is_admin = s.role == crate::quarantine::Role::Admin;
+        c
+    }
+
+    pub fn state(&self, state: &str) -> &'static str {
+        i18n::state_name(state, self.t)
+    }
+}
+
+/// The language of a request: `?lang=` first, then the cookie, then ja.
+fn language(headers: &HeaderMap, query_lang: Option<&str>) -> (&'static Texts, Option<&'static str>) {
+    if let Some(lang) = query_lang {
+        let t = i18n::texts(lang);
+        return (t, Some(t.lang));
+    }
+    let lang = cookie(headers, "mugai_lang").unwrap_or_default();
+    (i18n::texts(&lang), None)
+}
+
+/// A cookie's value.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Renders a template into an HTML answer.
+pub fn page<T: Template>(status: StatusCode, chrome: &Chrome, template: &T) -> Response {
+    match template.render() {
+        Ok(body) => {
+            let mut response = (
+                status,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                body,
+            )
+                .into_response();
+            if let Some(lang) = chrome.set_lang
+                && let Ok(v) = HeaderValue::from_str(&format!(
+                    "mugai_lang={lang}; Path=/; SameSite=Strict; Max-Age=31536000"
+                ))
+            {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            response
+        }
+        Err(e) => {
+            tracing::error!("web page: template failed: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub struct MessagePage<'a> {
+    pub c: &'a Chrome,
+    pub heading: &'a str,
+    pub text: &'a str,
+    pub back: Option<&'a str>,
+}
+
+/// A plain page with one message (errors, confirmations).
+pub fn message(status: StatusCode, c: &Chrome, heading: &str, text: &str, back: Option<&str>) -> Response {
+    page(
+        status,
+        c,
+        &MessagePage {
+            c,
+            heading,
+            text,
+            back,
+        },
+    )
+}
+
+/// An error page in the page's language.
+pub fn error(status: StatusCode, c: &Chrome, text: &str) -> Response {
+    message(status, c, c.t.error, text, Some("/"))
+}
+
+/// 303 See Other to `to`.
+pub fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, v);
+    }
+    response
+}
+
+pub async fn not_found(headers: HeaderMap) -> Response {
+    let c = Chrome::anonymous(&headers, None);
+    let text = if c.t.lang == "ja" {
+        "ページが見つかりません。"
+    } else {
+        "There is no such page."
+    };
+    error(StatusCode::NOT_FOUND, &c, text)
+}
+
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("templates/mugai.css"),
+    )
+        .into_response()
+}
+
+/// Unix time → `2026-11-23 10:04` in JST (UTC+9, no daylight saving).
+pub fn jst(unix: i64) -> String {
+    let t = mail_parser::DateTime::from_timestamp(unix + 9 * 3600);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year, t.month, t.day, t.hour, t.minute
+    )
+}
+
+/// `2026-11-23` (JST) → Unix time of that day's start, JST.
+pub fn parse_date(text: &str) -> Option<i64> {
+    let mut it = text.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86400 - 9 * 3600)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_jst() {
+        let t = parse_date("2026-11-23").unwrap();
+        assert_eq!(jst(t), "2026-11-23 00:00");
+        assert_eq!(parse_date("2026-13-01"), None);
+        assert_eq!(parse_date("x"), None);
+    }
+}

@@ -1,0 +1,321 @@
+//! The audit log: append-only, one JSON object per line, each line
+//! carrying the SHA-256 of the line before it (`prev`) and its number
+//! (`seq`), so editing, inserting or deleting a line anywhere but at the
+//! very end breaks the chain at the next line. `mugai audit verify` walks
+//! the chain; it also prints the last line's hash, which an auditor can
+//! note down to detect a later truncation.
+//!
+//! Several processes append (the relay, the web page, the CLI): each
+//! append takes an exclusive `flock` on the file and reads the previous
+//! line from disk when another process wrote since, so the chain stays
+//! one chain. Mail events are written without fsync (the spool and the
+//! index are their durable record); people's actions are fsynced.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// The hash before the first line.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub seq: u64,
+    /// UTC, RFC 3339.
+    pub time: String,
+    /// received, sanitized, refused, delivered, request, approve, reject,
+    /// release, export, purge, login, login-failed, logout, user-add,
+    /// user-passwd, user-disable.
+    pub event: String,
+    /// Who did it: a user name, `recipient:ADDR`, `cli:USER`, or `mugai`.
+    pub actor: String,
+    /// The quarantine id concerned, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(default, skip_serializing_if = "Map::is_empty")]
+    pub detail: Map<String, Value>,
+    pub prev: String,
+}
+
+/// An event to append (the log fills in seq, time and prev).
+#[derive(Debug, Clone, Default)]
+pub struct Event {
+    pub event: &'static str,
+    pub actor: String,
+    pub id: Option<String>,
+    pub detail: Map<String, Value>,
+}
+
+impl Event {
+    pub fn new(event: &'static str, actor: impl Into<String>) -> Event {
+        Event {
+            event,
+            actor: actor.into(),
+            ..Event::default()
+        }
+    }
+
+    pub fn id(mut self, id: impl Into<String>) -> Event {
+        self.id = Some(id.into());
+        self
+    }
+
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Event {
+        self.detail.insert(key.to_string(), value.into());
+        self
+    }
+
+    /// Events of people (not of mail flow) are fsynced.
+    fn is_action(&self) -> bool {
+        !matches!(
+            self.event,
+            "received" | "sanitized" | "refused" | "delivered"
+        )
+    }
+}
+
+/// The open log.
+pub struct AuditLog {
+    path: PathBuf,
+    tail: Mutex<Tail>,
+}
+
+/// What this process knows of the end of the file.
+struct Tail {
+    file: File,
+    len: u64,
+    seq: u64,
+    hash: String,
+}
+
+impl AuditLog {
+    /// Opens (creating) `data_dir/audit.log`.
+    pub fn open(data_dir: &Path) -> io::Result<AuditLog> {
+        let path = data_dir.join("audit.log");
+        let file = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)?;
+        Ok(AuditLog {
+            path,
+            tail: Mutex::new(Tail {
+                file,
+                len: u64::MAX,
+                seq: 0,
+                hash: GENESIS.to_string(),
+            }),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one event. Errors are returned (callers log them); a
+    /// person's action that cannot be recorded is refused by its caller.
+    pub fn append(&self, event: Event) -> io::Result<Entry> {
+        let mut tail = self
+            .tail
+            .lock()
+            .map_err(|_| io::Error::other("audit log lock poisoned"))?;
+        tail.file.lock()?;
+        let result = append_locked(&mut tail, event);
+        let _ = tail.file.unlock();
+        result
+    }
+}
+
+fn append_locked(tail: &mut Tail, event: Event) -> io::Result<Entry> {
+    let len = tail.file.metadata()?.len();
+    if len != tail.len {
+        // Someone else appended (or this is the first append): read the
+        // last line again.
+        let (seq, hash) = last_line(&mut tail.file, len)?;
+        tail.seq = seq;
+        tail.hash = hash;
+    }
+    let action = event.is_action();
+    let entry = Entry {
+        seq: tail.seq + 1,
+        time: rfc3339(crate::units::unix_now()),
+        event: event.event.to_string(),
+        actor: event.actor,
+        id: event.id,
+        detail: event.detail,
+        prev: tail.hash.clone(),
+    };
+    let mut line = serde_json::to_vec(&entry).map_err(io::Error::other)?;
+    let hash = hex(&Sha256::digest(&line));
+    line.push(b'\n');
+    tail.file.write_all(&line)?;
+    if action {
+        tail.file.sync_data()?;
+    }
+    tail.len = len + line.len() as u64;
+    tail.seq = entry.seq;
+    tail.hash = hash;
+    Ok(entry)
+}
+
+/// The seq and hash of the last line of a file `len` bytes long.
+fn last_line(file: &mut File, len: u64) -> io::Result<(u64, String)> {
+    if len == 0 {
+        return Ok((0, GENESIS.to_string()));
+    }
+    // Lines are short; read back far enough to hold the last one whole.
+    let mut back = 4096u64;
+    loop {
+        let start = len.saturating_sub(back);
+        file.seek(SeekFrom::Start(start))?;
+        let mut buf = Vec::new();
+        Read::by_ref(file).take(len - start).read_to_end(&mut buf)?;
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        match memchr::memrchr(b'\n', body) {
+            Some(p) => return Ok(seq_and_hash(&body[p + 1..])),
+            None if start == 0 => return Ok(seq_and_hash(body)),
+            None => back = back.saturating_mul(4),
+        }
+    }
+}
+
+fn seq_and_hash(line: &[u8]) -> (u64, String) {
+    let seq = serde_json::from_slice::<Entry>(line)
+        .map(|e| e.seq)
+        .unwrap_or(0);
+    (seq, hex(&Sha256::digest(line)))
+}
+
+/// What `audit verify` found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verification {
+    /// The whole chain holds: number of lines and the last line's hash.
+    Intact { lines: u64, head: String },
+    /// The first line that does not follow from the one before it.
+    Broken { line: u64, problem: String },
+}
+
+/// Checks the chain of the log at `path`.
+pub fn verify(path: &Path) -> io::Result<Verification> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut prev = GENESIS.to_string();
+    let mut n = 0u64;
+    for line in reader.split(b'\n') {
+        let line = line?;
+        n += 1;
+        let entry: Entry = match serde_json::from_slice(&line) {
+            Ok(entry) => entry,
+            Err(e) => {
+                return Ok(Verification::Broken {
+                    line: n,
+                    problem: format!("not an audit entry ({e})"),
+                });
+            }
+        };
+        if entry.prev != prev {
+            let problem = if n == 1 {
+                "the first line does not start the chain (lines before it were removed)".into()
+            } else {
+                format!(
+                    "its prev hash does not match line {}: line {} was changed, or lines between them were removed",
+                    n - 1,
+                    n - 1
+                )
+            };
+            return Ok(Verification::Broken { line: n, problem });
+        }
+        if entry.seq != n {
+            return Ok(Verification::Broken {
+                line: n,
+                problem: format!("seq {} where {n} was expected", entry.seq),
+            });
+        }
+        prev = hex(&Sha256::digest(&line));
+    }
+    Ok(Verification::Intact {
+        lines: n,
+        head: prev,
+    })
+}
+
+/// Reads entries (in file order) that pass `keep`; lines that do not
+/// parse are skipped (verify reports them).
+pub fn read(path: &Path, mut keep: impl FnMut(&Entry) -> bool) -> io::Result<Vec<Entry>> {
+    let reader = BufReader::new(File::open(path)?);
+    let mut out = Vec::new();
+    for line in reader.split(b'\n') {
+        if let Ok(entry) = serde_json::from_slice::<Entry>(&line?)
+            && keep(&entry)
+        {
+            out.push(entry);
+        }
+    }
+    Ok(out)
+}
+
+/// Lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Unix seconds → `2026-11-23T01:02:03Z`.
+pub fn rfc3339(unix: i64) -> String {
+    mail_parser::DateTime::from_timestamp(unix).to_rfc3339()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_chain_detects_an_edited_line_and_names_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        for n in 0..5 {
+            log.append(Event::new("login", format!("user{n}"))).unwrap();
+        }
+        let path = dir.path().join("audit.log");
+        let Verification::Intact { lines, .. } = verify(&path).unwrap() else {
+            panic!("intact log reported broken");
+        };
+        assert_eq!(lines, 5);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.replacen("user2", "userX", 1)).unwrap();
+        assert!(matches!(
+            verify(&path).unwrap(),
+            Verification::Broken { line: 4, .. }
+        ));
+    }
+
+    #[test]
+    fn a_second_writer_continues_the_same_chain() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = AuditLog::open(dir.path()).unwrap();
+        let b = AuditLog::open(dir.path()).unwrap();
+        a.append(Event::new("login", "a")).unwrap();
+        b.append(Event::new("login", "b")).unwrap();
+        let e = a.append(Event::new("logout", "a").id("q1")).unwrap();
+        assert_eq!(e.seq, 3);
+        assert!(matches!(
+            verify(a.path()).unwrap(),
+            Verification::Intact { lines: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn times_are_utc_rfc3339() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_795_392_000), "2026-11-23T00:00:00Z");
+    }
+}

@@ -1,0 +1,135 @@
+//! `[admin]` (the approvers' web page) and `[quarantine]` (how long
+//! originals are kept and where their index lives).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::units::Seconds;
+
+/// `[admin]`: the web page for approvers, auditors and admins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// Serve the page from `mugai serve`.
+    pub enabled: bool,
+    /// Address the page listens on; loopback by default (put a reverse
+    /// proxy or `tls_cert` in front before opening it to the LAN).
+    pub listen: String,
+    /// The page's address as staff reach it, used in the request links of
+    /// notices (e.g. "https://mugai.example.lg.jp"). Default: built from
+    /// the address the page listens on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// PEM certificate chain and key: serve the page over TLS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_key: Option<PathBuf>,
+    /// A login lasts at most this long.
+    pub session_lifetime: Seconds,
+    /// A login unused for this long ends.
+    pub session_idle: Seconds,
+    /// Failed logins allowed per account, and per client address, within
+    /// `login_window`; more are refused until the window passes.
+    pub login_max_failures: u32,
+    pub login_window: Seconds,
+    /// How long the request link in a notice works (at most as long as
+    /// the original is kept).
+    pub request_link_lifetime: Seconds,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        AdminConfig {
+            enabled: true,
+            listen: "127.0.0.1:8025".into(),
+            public_url: None,
+            tls_cert: None,
+            tls_key: None,
+            session_lifetime: Seconds(8 * 3600),
+            session_idle: Seconds(30 * 60),
+            login_max_failures: 5,
+            login_window: Seconds(15 * 60),
+            request_link_lifetime: Seconds(30 * 86400),
+        }
+    }
+}
+
+impl AdminConfig {
+    pub(crate) fn problems(&self, out: &mut Vec<String>) {
+        if self.enabled && self.listen.parse::<std::net::SocketAddr>().is_err() {
+            out.push(format!(
+                "admin.listen = \"{}\" is not an address with a port (e.g. \"127.0.0.1:8025\")",
+                self.listen
+            ));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            out.push(format!(
+                "admin.public_url = \"{url}\" must start with https:// or http://"
+            ));
+        }
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            out.push("admin.tls_cert and admin.tls_key must be set together".into());
+        }
+        if self.login_max_failures == 0 {
+            out.push("admin.login_max_failures must be at least 1".into());
+        }
+        for (name, value) in [
+            ("session_lifetime", self.session_lifetime),
+            ("session_idle", self.session_idle),
+            ("login_window", self.login_window),
+            ("request_link_lifetime", self.request_link_lifetime),
+        ] {
+            if value.0 == 0 {
+                out.push(format!("admin.{name} must be longer than 0"));
+            }
+        }
+    }
+}
+
+/// `[quarantine]`: the originals' retention and index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuarantineConfig {
+    /// Days an original is kept; a daily purge removes older ones unless
+    /// a request for them is pending.
+    pub retention_days: u32,
+    /// The index database. Default: SQLite at `data_dir/quarantine.db`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
+}
+
+impl Default for QuarantineConfig {
+    fn default() -> Self {
+        QuarantineConfig {
+            retention_days: 30,
+            database: None,
+        }
+    }
+}
+
+impl QuarantineConfig {
+    pub(crate) fn problems(&self, out: &mut Vec<String>) {
+        if self.retention_days == 0 {
+            out.push("quarantine.retention_days must be at least 1".into());
+        }
+        if let Some(url) = &self.database
+            && !url.starts_with("sqlite:")
+        {
+            out.push(format!(
+                "quarantine.database = \"{url}\": only sqlite: databases are built in so far"
+            ));
+        }
+    }
+
+    /// The database URL for a data directory.
+    pub fn database_url(&self, data_dir: &Path) -> String {
+        match &self.database {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", data_dir.join("quarantine.db").display()),
+        }
+    }
+}

@@ -1,0 +1,402 @@
+//! The quarantine index: one row per kept original (who sent it to whom,
+//! its decoded From/To/Subject, size, hash, the `Report` as JSON, the
+//! sanitized text and its state), plus the request, release and user
+//! tables of the other files of this module.
+//!
+//! Through sqlx's `Any` driver with portable SQL only (`$n` parameters,
+//! TEXT and BIGINT columns, no AUTOINCREMENT, `ON CONFLICT DO NOTHING`),
+//! so the same statements run on the embedded SQLite default (WAL,
+//! synchronous=FULL: a commit is on disk) and on PostgreSQL.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+use crate::sanitize::Report;
+
+/// A database failure, in one line.
+#[derive(Debug, thiserror::Error)]
+#[error("quarantine index: {0}")]
+pub struct IndexError(String);
+
+impl From<sqlx::Error> for IndexError {
+    fn from(e: sqlx::Error) -> Self {
+        IndexError(e.to_string())
+    }
+}
+
+impl IndexError {
+    pub fn new(text: impl Into<String>) -> IndexError {
+        IndexError(text.into())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, IndexError>;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS messages (
+    id TEXT PRIMARY KEY,
+    received_at BIGINT NOT NULL,
+    sender TEXT NOT NULL,
+    recipients TEXT NOT NULL,
+    from_text TEXT NOT NULL,
+    to_text TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    report TEXT NOT NULL,
+    sanitized_text TEXT NOT NULL,
+    state TEXT NOT NULL,
+    purged_at BIGINT
+);
+CREATE INDEX IF NOT EXISTS messages_received ON messages (received_at);
+CREATE INDEX IF NOT EXISTS messages_sha256 ON messages (sha256);
+CREATE TABLE IF NOT EXISTS requests (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    requested_at BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at BIGINT,
+    decision_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS requests_message ON requests (message_id);
+CREATE TABLE IF NOT EXISTS releases (
+    id TEXT PRIMARY KEY,
+    message_id TEXT NOT NULL,
+    recipient TEXT NOT NULL,
+    released_by TEXT NOT NULL,
+    released_at BIGINT NOT NULL,
+    request_id TEXT,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    email TEXT NOT NULL,
+    password TEXT NOT NULL,
+    disabled BIGINT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+";
+
+/// The sanitized text kept for the detail page is cut here.
+pub const MAX_TEXT: usize = 256 * 1024;
+
+/// The open index.
+#[derive(Clone)]
+pub struct Index {
+    pub(crate) pool: AnyPool,
+}
+
+/// What the pipeline records for a newly kept original.
+pub struct NewMessage<'a> {
+    pub id: &'a str,
+    pub received_at: i64,
+    pub sender: &'a str,
+    pub recipients: &'a [String],
+    pub to: &'a str,
+    pub sha256: &'a str,
+    pub report: &'a Report,
+    pub sanitized_text: &'a str,
+}
+
+/// One kept original as the index describes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MessageRow {
+    pub id: String,
+    pub received_at: i64,
+    pub sender: String,
+    pub recipients: Vec<String>,
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub size: i64,
+    pub sha256: String,
+    /// `sanitized` or `refused`.
+    pub outcome: String,
+    /// kept, requested, released or purged.
+    pub state: String,
+    pub purged_at: Option<i64>,
+    #[serde(skip)]
+    pub report_json: String,
+    #[serde(skip)]
+    pub sanitized_text: String,
+}
+
+impl MessageRow {
+    /// The stored `Report` (None if the row holds something unreadable).
+    pub fn report(&self) -> Option<Report> {
+        serde_json::from_str(&self.report_json).ok()
+    }
+}
+
+/// Search criteria for lists (all optional).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub since: Option<i64>,
+    pub rcpt: Option<String>,
+    pub subject: Option<String>,
+    pub state: Option<String>,
+    /// Matches sender, recipients, From, To or Subject.
+    pub text: Option<String>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+const MESSAGE_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state, purged_at";
+
+impl Index {
+    /// Opens (creating) the database at `url` and makes sure the tables
+    /// exist.
+    pub async fn open(url: &str) -> Result<Index> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let pool = AnyPoolOptions::new()
+            .max_connections(if sqlite { 4 } else { 8 })
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if sqlite {
+                        use sqlx::Executor;
+                        // Wait for a writer in another process instead of
+                        // failing; FULL: a commit survives power loss.
+                        conn.execute("PRAGMA busy_timeout = 10000").await?;
+                        conn.execute("PRAGMA synchronous = FULL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|e| IndexError(format!("cannot open {}: {e}", redact(url))))?;
+        if sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .fetch_optional(&pool)
+                .await?;
+        }
+        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        Ok(Index { pool })
+    }
+
+    /// Records a kept original; a row that already exists (the same
+    /// message retried) is left as it is. True when the row is new.
+    pub async fn insert(&self, m: &NewMessage<'_>) -> Result<bool> {
+        let report = serde_json::to_string(m.report).map_err(|e| IndexError(e.to_string()))?;
+        let recipients =
+            serde_json::to_string(m.recipients).map_err(|e| IndexError(e.to_string()))?;
+        let text = cut(m.sanitized_text, MAX_TEXT);
+        let outcome = match m.report.outcome {
+            crate::sanitize::Outcome::Refused => "refused",
+            _ => "sanitized",
+        };
+        let done = sqlx::query(
+            "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'kept') ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(m.id)
+        .bind(m.received_at)
+        .bind(m.sender)
+        .bind(recipients)
+        .bind(m.report.from.as_deref().unwrap_or(""))
+        .bind(m.to)
+        .bind(m.report.subject.as_deref().unwrap_or(""))
+        .bind(m.report.original_size as i64)
+        .bind(m.sha256)
+        .bind(outcome)
+        .bind(report)
+        .bind(text)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// One original by quarantine id.
+    pub async fn get(&self, id: &str) -> Result<Option<MessageRow>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| message_row(&r)).transpose()
+    }
+
+    /// Originals matching `filter`, newest first, and how many match in all.
+    pub async fn list(&self, filter: &Filter) -> Result<(Vec<MessageRow>, i64)> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut values: Vec<Value> = Vec::new();
+        let param = |values: &mut Vec<Value>, v: Value| {
+            values.push(v);
+            format!("${}", values.len())
+        };
+        if let Some(since) = filter.since {
+            let p = param(&mut values, Value::Int(since));
+            clauses.push(format!("received_at >= {p}"));
+        }
+        if let Some(rcpt) = filter.rcpt.as_deref().filter(|s| !s.is_empty()) {
+            let p = param(&mut values, Value::Text(like(rcpt)));
+            clauses.push(format!("LOWER(recipients) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(subject) = filter.subject.as_deref().filter(|s| !s.is_empty()) {
+            let p = param(&mut values, Value::Text(like(subject)));
+            clauses.push(format!("LOWER(subject) LIKE {p} ESCAPE '\\'"));
+        }
+        if let Some(state) = filter.state.as_deref().filter(|s| !s.is_empty()) {
+            let p = param(&mut values, Value::Text(state.to_string()));
+            clauses.push(format!("state = {p}"));
+        }
+        if let Some(text) = filter.text.as_deref().filter(|s| !s.is_empty()) {
+            let pattern = like(text);
+            let mut ors = Vec::new();
+            for column in ["sender", "recipients", "from_text", "to_text", "subject", "id"] {
+                let p = param(&mut values, Value::Text(pattern.clone()));
+                ors.push(format!("LOWER({column}) LIKE {p} ESCAPE '\\'"));
+            }
+            clauses.push(format!("({})", ors.join(" OR ")));
+        }
+        let where_ = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", clauses.join(" AND "))
+        };
+        let count_sql = format!("SELECT COUNT(*) AS n FROM messages{where_}");
+        let mut count = sqlx::query(AssertSqlSafe(count_sql));
+        for v in &values {
+            count = v.bind(count);
+        }
+        let total: i64 = count.fetch_one(&self.pool).await?.try_get("n")?;
+        let limit = param(&mut values, Value::Int(filter.limit.clamp(1, 10_000)));
+        let offset = param(&mut values, Value::Int(filter.offset.max(0)));
+        let sql = format!(
+            "SELECT {MESSAGE_COLUMNS} FROM messages{where_} ORDER BY received_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+        );
+        let mut query = sqlx::query(AssertSqlSafe(sql));
+        for v in &values {
+            query = v.bind(query);
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let rows = rows.iter().map(message_row).collect::<Result<Vec<_>>>()?;
+        Ok((rows, total))
+    }
+
+    /// Sets a message's state (kept, requested, released, purged).
+    pub async fn set_state(&self, id: &str, state: &str) -> Result<()> {
+        sqlx::query("UPDATE messages SET state = $1 WHERE id = $2 AND state <> 'purged'")
+            .bind(state)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Originals received before `before` that may go: not purged yet and
+    /// without a pending request. (id, sha256) pairs.
+    pub async fn purgeable(&self, before: i64) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT id, sha256 FROM messages WHERE received_at < $1 AND state <> 'purged' \
+             AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.message_id = messages.id AND r.state = 'pending') \
+             ORDER BY received_at",
+        )
+        .bind(before)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("sha256")?)))
+            .collect()
+    }
+
+    /// Marks an original purged (its row stays, for the audit trail).
+    pub async fn mark_purged(&self, id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE messages SET state = 'purged', purged_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// True when some original not yet purged still uses these bytes.
+    pub async fn bytes_in_use(&self, sha256: &str) -> Result<bool> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM messages WHERE sha256 = $1 AND state <> 'purged'",
+        )
+        .bind(sha256)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(row.try_get::<i64, _>("n")? > 0)
+    }
+}
+
+/// A parameter of a dynamically built query.
+enum Value {
+    Int(i64),
+    Text(String),
+}
+
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
+impl Value {
+    fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        match self {
+            Value::Int(v) => query.bind(*v),
+            Value::Text(v) => query.bind(v.clone()),
+        }
+    }
+}
+
+/// `%text%`, lower case, with LIKE's wildcards escaped.
+fn like(text: &str) -> String {
+    let mut out = String::from("%");
+    for c in text.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn message_row(r: &AnyRow) -> Result<MessageRow> {
+    let recipients: String = r.try_get("recipients")?;
+    Ok(MessageRow {
+        id: r.try_get("id")?,
+        received_at: r.try_get("received_at")?,
+        sender: r.try_get("sender")?,
+        recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+        from: r.try_get("from_text")?,
+        to: r.try_get("to_text")?,
+        subject: r.try_get("subject")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        outcome: r.try_get("outcome")?,
+        state: r.try_get("state")?,
+        purged_at: r.try_get("purged_at")?,
+        report_json: r.try_get("report")?,
+        sanitized_text: r.try_get("sanitized_text")?,
+    })
+}
+
+/// `text` cut to at most `max` bytes on a character boundary.
+pub fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
+        _ => url.to_string(),
+    }
+}

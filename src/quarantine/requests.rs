@@ -1,0 +1,264 @@
+//! Requests for originals and the releases that deliver them, in the
+//! index. A decision is a conditional update (`WHERE state = 'pending'`)
+//! inside one transaction with the release row it creates, so two
+//! approvals at once still release once.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::index::{Index, IndexError, Result};
+
+/// One request for an original.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RequestRow {
+    pub id: String,
+    pub message_id: String,
+    /// The recipient who asked (proved by the link's token).
+    pub recipient: String,
+    pub reason: String,
+    pub requested_at: i64,
+    /// pending, approved or rejected.
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+    pub decision_reason: Option<String>,
+}
+
+/// One delivery of an original to one recipient.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReleaseRow {
+    /// Also the spool queue id of the released copy.
+    pub id: String,
+    pub message_id: String,
+    pub recipient: String,
+    pub released_by: String,
+    pub released_at: i64,
+    pub request_id: Option<String>,
+    /// queued (waiting for the relay) or spooled (in its delivery queue).
+    pub state: String,
+}
+
+/// The result of trying to decide a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decided {
+    Done,
+    /// Someone decided it already (state and who).
+    AlreadyDecided { state: String, by: String },
+    /// The original is gone: nothing can be released.
+    Purged,
+    NoSuchRequest,
+}
+
+const REQUEST_COLUMNS: &str = "id, message_id, recipient, reason, requested_at, state, decided_by, decided_at, decision_reason";
+const RELEASE_COLUMNS: &str =
+    "id, message_id, recipient, released_by, released_at, request_id, state";
+
+impl Index {
+    pub async fn add_request(&self, r: &RequestRow) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO requests (id, message_id, recipient, reason, requested_at, state) VALUES ($1, $2, $3, $4, $5, 'pending')",
+        )
+        .bind(&r.id)
+        .bind(&r.message_id)
+        .bind(&r.recipient)
+        .bind(&r.reason)
+        .bind(r.requested_at)
+        .execute(&self.pool)
+        .await?;
+        sqlx::query("UPDATE messages SET state = 'requested' WHERE id = $1 AND state = 'kept'")
+            .bind(&r.message_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn request(&self, id: &str) -> Result<Option<RequestRow>> {
+        let sql = format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| request_row(&r)).transpose()
+    }
+
+    /// Requests of one message, or all with a given state; oldest first.
+    pub async fn requests(
+        &self,
+        message_id: Option<&str>,
+        state: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<RequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE ($1 = '' OR message_id = $2) AND ($3 = '' OR state = $4) ORDER BY requested_at, id LIMIT $5"
+        );
+        let m = message_id.unwrap_or("");
+        let s = state.unwrap_or("");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(m)
+            .bind(m)
+            .bind(s)
+            .bind(s)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(request_row).collect()
+    }
+
+    /// Approves (creating `release`) or rejects a pending request, at once.
+    pub async fn decide(
+        &self,
+        request_id: &str,
+        approve: bool,
+        by: &str,
+        reason: &str,
+        now: i64,
+        release: Option<&ReleaseRow>,
+    ) -> Result<Decided> {
+        let mut tx = self.pool.begin().await?;
+        let Some(request) = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"
+        )))
+        .bind(request_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        else {
+            return Ok(Decided::NoSuchRequest);
+        };
+        let request = request_row(&request)?;
+        if request.state != "pending" {
+            return Ok(Decided::AlreadyDecided {
+                state: request.state,
+                by: request.decided_by.unwrap_or_default(),
+            });
+        }
+        let state: Option<String> = sqlx::query("SELECT state FROM messages WHERE id = $1")
+            .bind(&request.message_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.try_get("state"))
+            .transpose()?;
+        if approve && state.as_deref().is_none_or(|s| s == "purged") {
+            return Ok(Decided::Purged);
+        }
+        let new_state = if approve { "approved" } else { "rejected" };
+        let done = sqlx::query(
+            "UPDATE requests SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4 WHERE id = $5 AND state = 'pending'",
+        )
+        .bind(new_state)
+        .bind(by)
+        .bind(now)
+        .bind(reason)
+        .bind(request_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(Decided::AlreadyDecided {
+                state: "decided".into(),
+                by: String::new(),
+            });
+        }
+        if approve {
+            let release = release.ok_or_else(|| IndexError::new("approval without a release"))?;
+            insert_release(&mut tx, release).await?;
+            sqlx::query("UPDATE messages SET state = 'released' WHERE id = $1")
+                .bind(&request.message_id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            // Back to kept unless another request is still pending.
+            sqlx::query(
+                "UPDATE messages SET state = 'kept' WHERE id = $1 AND state = 'requested' \
+                 AND NOT EXISTS (SELECT 1 FROM requests r WHERE r.message_id = $2 AND r.state = 'pending')",
+            )
+            .bind(&request.message_id)
+            .bind(&request.message_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Decided::Done)
+    }
+
+    /// An admin's direct release (no request).
+    pub async fn add_release(&self, release: &ReleaseRow) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        insert_release(&mut tx, release).await?;
+        sqlx::query("UPDATE messages SET state = 'released' WHERE id = $1 AND state <> 'purged'")
+            .bind(&release.message_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Releases with the given state, oldest first.
+    pub async fn releases(&self, message_id: Option<&str>, state: Option<&str>) -> Result<Vec<ReleaseRow>> {
+        let sql = format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE ($1 = '' OR message_id = $2) AND ($3 = '' OR state = $4) ORDER BY released_at, id"
+        );
+        let m = message_id.unwrap_or("");
+        let s = state.unwrap_or("");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(m)
+            .bind(m)
+            .bind(s)
+            .bind(s)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(release_row).collect()
+    }
+
+    /// Sets a release's state: spooled, or failed (original unreadable).
+    pub async fn mark_release(&self, id: &str, state: &str) -> Result<()> {
+        sqlx::query("UPDATE releases SET state = $1 WHERE id = $2")
+            .bind(state)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+async fn insert_release(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    r: &ReleaseRow,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO releases (id, message_id, recipient, released_by, released_at, request_id, state) VALUES ($1, $2, $3, $4, $5, $6, 'queued')",
+    )
+    .bind(&r.id)
+    .bind(&r.message_id)
+    .bind(&r.recipient)
+    .bind(&r.released_by)
+    .bind(r.released_at)
+    .bind(r.request_id.clone())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn request_row(r: &AnyRow) -> Result<RequestRow> {
+    Ok(RequestRow {
+        id: r.try_get("id")?,
+        message_id: r.try_get("message_id")?,
+        recipient: r.try_get("recipient")?,
+        reason: r.try_get("reason")?,
+        requested_at: r.try_get("requested_at")?,
+        state: r.try_get("state")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        decision_reason: r.try_get("decision_reason")?,
+    })
+}
+
+fn release_row(r: &AnyRow) -> Result<ReleaseRow> {
+    Ok(ReleaseRow {
+        id: r.try_get("id")?,
+        message_id: r.try_get("message_id")?,
+        recipient: r.try_get("recipient")?,
+        released_by: r.try_get("released_by")?,
+        released_at: r.try_get("released_at")?,
+        request_id: r.try_get("request_id")?,
+        state: r.try_get("state")?,
+    })
+}

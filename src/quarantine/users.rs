@@ -1,0 +1,172 @@
+//! Local accounts of the web page: name, role, mail address (for the
+//! four-eyes check), an argon2id password hash, and whether the account
+//! is disabled. Accounts are disabled, never deleted, so the audit log's
+//! names always refer to someone.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::index::{Index, IndexError, Result};
+
+/// What an account may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Everything: decide requests, release directly, see the audit log.
+    Admin,
+    /// See originals' reports, approve or reject requests.
+    Approver,
+    /// Read only: reports, requests, the audit log.
+    Auditor,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Approver => "approver",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        match text {
+            "admin" => Some(Role::Admin),
+            "approver" => Some(Role::Approver),
+            "auditor" => Some(Role::Auditor),
+            _ => None,
+        }
+    }
+
+    pub fn may_decide(self) -> bool {
+        matches!(self, Role::Admin | Role::Approver)
+    }
+
+    pub fn may_audit(self) -> bool {
+        matches!(self, Role::Admin | Role::Auditor)
+    }
+}
+
+/// One account.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    /// The person's own mail address ("" if none): a request from this
+    /// address is never theirs to approve.
+    pub email: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub disabled: bool,
+    pub created_at: i64,
+}
+
+impl User {
+    /// The same person as the recipient `address`?
+    pub fn is_person(&self, address: &str) -> bool {
+        let address = address.trim();
+        (!self.email.is_empty() && self.email.eq_ignore_ascii_case(address))
+            || self.name.eq_ignore_ascii_case(address)
+    }
+}
+
+/// An argon2id hash (PHC string) of a password, with a random salt.
+pub fn hash_password(password: &str) -> Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| IndexError::new(format!("cannot hash the password: {e}")))
+}
+
+/// Checks a password against a stored hash; false for a damaged hash.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A hash to check against when the account does not exist, so that a
+/// wrong name takes as long as a wrong password.
+pub fn dummy_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| hash_password("mugai-dummy-password").unwrap_or_default())
+}
+
+impl Index {
+    /// Adds an account; an existing name is an error.
+    pub async fn add_user(&self, user: &User) -> Result<()> {
+        if self.user(&user.name).await?.is_some() {
+            return Err(IndexError::new(format!("user {} exists already", user.name)));
+        }
+        sqlx::query(
+            "INSERT INTO users (name, role, email, password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&user.name)
+        .bind(user.role.as_str())
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(i64::from(user.disabled))
+        .bind(user.created_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn user(&self, name: &str) -> Result<Option<User>> {
+        let row = sqlx::query(
+            "SELECT name, role, email, password, disabled, created_at FROM users WHERE name = $1",
+        )
+        .bind(name)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let rows = sqlx::query(
+            "SELECT name, role, email, password, disabled, created_at FROM users ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(user_row).collect()
+    }
+
+    /// Sets a new password hash; false if there is no such user.
+    pub async fn set_password(&self, name: &str, hash: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET password = $1 WHERE name = $2")
+            .bind(hash)
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Disables (or enables again) an account; false if there is no such user.
+    pub async fn set_disabled(&self, name: &str, disabled: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET disabled = $1 WHERE name = $2")
+            .bind(i64::from(disabled))
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+}
+
+fn user_row(r: &AnyRow) -> Result<User> {
+    let role: String = r.try_get("role")?;
+    Ok(User {
+        name: r.try_get("name")?,
+        role: Role::parse(&role).ok_or_else(|| IndexError::new(format!("unknown role {role}")))?,
+        email: r.try_get("email")?,
+        password_hash: r.try_get("password")?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}

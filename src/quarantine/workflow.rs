@@ -1,0 +1,307 @@
+//! The request → approve → release workflow and the other actions on
+//! kept originals (export, purge), each recorded in the audit log. The
+//! web page and the CLI both call these; neither touches the index or
+//! the store on its own for an action.
+//!
+//! Rules: a request comes from a recipient holding a valid link; an
+//! approver or admin decides it, never the person who asked (four-eyes);
+//! approval queues the original for that recipient only; an admin may
+//! release directly. A release is a row the relay turns into a delivery
+//! (`pipeline/release.rs`), so a CLI release works while the relay runs
+//! in another process.
+
+use std::io;
+use std::path::Path;
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use super::index::{Index, IndexError, MessageRow};
+use super::requests::{Decided, ReleaseRow, RequestRow};
+use super::token::{Claim, Signer, new_id};
+use super::users::{Role, User};
+use super::OriginalStore;
+use crate::audit::{AuditLog, Event};
+use crate::config::Config;
+use crate::spool::DirSync;
+use crate::units::unix_now;
+
+/// An action that could not be taken, in words for the person who tried.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Index(#[from] IndexError),
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    #[error("no such original: {0}")]
+    NoSuchMessage(String),
+    #[error("no such request: {0}")]
+    NoSuchRequest(String),
+    #[error("the original {0} was purged; nothing can be released")]
+    Purged(String),
+    #[error("{0} is not a recipient of this message")]
+    NotRecipient(String),
+    #[error("{user} asked for this original and cannot also approve it (four-eyes)")]
+    SamePerson { user: String },
+    #[error("this request was {state} already{by}")]
+    AlreadyDecided { state: String, by: String },
+    #[error("role {0} may not do this")]
+    NotAllowed(&'static str),
+    #[error("the audit log cannot be written ({0}); nothing was done")]
+    Audit(io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, WorkflowError>;
+
+/// What happened to a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Requested {
+    New(String),
+    /// This recipient's earlier request is still pending.
+    AlreadyPending(String),
+}
+
+/// Everything the actions need: index, bytes, audit log, signing key.
+pub struct Quarantine {
+    pub index: Index,
+    pub store: OriginalStore,
+    pub audit: AuditLog,
+    pub signer: Signer,
+    pub retention_days: u32,
+    /// Woken when a release is queued in this process.
+    pub releases_queued: Notify,
+}
+
+impl Quarantine {
+    /// Opens the quarantine of `config` (creating what is missing).
+    pub async fn open(config: &Config, dirsync: Arc<DirSync>) -> Result<Quarantine> {
+        let data_dir = &config.storage.data_dir;
+        crate::spool::create_dir_durably(data_dir)?;
+        let index = Index::open(&config.quarantine.database_url(data_dir)).await?;
+        Ok(Quarantine {
+            index,
+            store: OriginalStore::open(data_dir, dirsync)?,
+            audit: AuditLog::open(data_dir)?,
+            signer: Signer::load_or_create(data_dir)?,
+            retention_days: config.quarantine.retention_days,
+            releases_queued: Notify::new(),
+        })
+    }
+
+    pub fn audit_path(&self) -> &Path {
+        self.audit.path()
+    }
+
+    /// Records a person's action; if it cannot be recorded the caller
+    /// must not go on.
+    pub fn record(&self, event: Event) -> Result<()> {
+        self.audit.append(event).map(|_| ()).map_err(WorkflowError::Audit)
+    }
+
+    /// Records a mail event; a failure is logged only (mail keeps flowing).
+    pub fn note(&self, event: Event) {
+        if let Err(e) = self.audit.append(event) {
+            tracing::error!("cannot write the audit log: {e}");
+        }
+    }
+
+    async fn message(&self, id: &str) -> Result<MessageRow> {
+        self.index
+            .get(id)
+            .await?
+            .ok_or_else(|| WorkflowError::NoSuchMessage(id.to_string()))
+    }
+
+    /// A recipient (proved by `claim`) asks for the original.
+    pub async fn request(&self, claim: &Claim, reason: &str) -> Result<Requested> {
+        let message = self.message(&claim.message_id).await?;
+        if message.state == "purged" {
+            return Err(WorkflowError::Purged(message.id));
+        }
+        if !message
+            .recipients
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(&claim.recipient))
+        {
+            return Err(WorkflowError::NotRecipient(claim.recipient.clone()));
+        }
+        let pending = self
+            .index
+            .requests(Some(&message.id), Some("pending"), 100)
+            .await?;
+        if let Some(r) = pending
+            .iter()
+            .find(|r| r.recipient.eq_ignore_ascii_case(&claim.recipient))
+        {
+            return Ok(Requested::AlreadyPending(r.id.clone()));
+        }
+        let request = RequestRow {
+            id: new_id('Q'),
+            message_id: message.id.clone(),
+            recipient: claim.recipient.clone(),
+            reason: crate::quarantine::index::cut(reason.trim(), 2000).to_string(),
+            requested_at: unix_now(),
+            state: "pending".into(),
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+        };
+        self.record(
+            Event::new("request", format!("recipient:{}", request.recipient))
+                .id(&message.id)
+                .with("request", request.id.as_str())
+                .with("reason", request.reason.as_str()),
+        )?;
+        self.index.add_request(&request).await?;
+        Ok(Requested::New(request.id))
+    }
+
+    /// Approves or rejects a pending request as `user`.
+    pub async fn decide(
+        &self,
+        request_id: &str,
+        approve: bool,
+        user: &User,
+        reason: &str,
+    ) -> Result<()> {
+        if !user.role.may_decide() {
+            return Err(WorkflowError::NotAllowed(user.role.as_str()));
+        }
+        let request = self
+            .index
+            .request(request_id)
+            .await?
+            .ok_or_else(|| WorkflowError::NoSuchRequest(request_id.to_string()))?;
+        if user.is_person(&request.recipient) {
+            return Err(WorkflowError::SamePerson {
+                user: user.name.clone(),
+            });
+        }
+        let now = unix_now();
+        let release = approve.then(|| ReleaseRow {
+            id: new_id('R'),
+            message_id: request.message_id.clone(),
+            recipient: request.recipient.clone(),
+            released_by: user.name.clone(),
+            released_at: now,
+            request_id: Some(request.id.clone()),
+            state: "queued".into(),
+        });
+        let reason = crate::quarantine::index::cut(reason.trim(), 2000);
+        match self
+            .index
+            .decide(request_id, approve, &user.name, reason, now, release.as_ref())
+            .await?
+        {
+            Decided::Done => {}
+            Decided::AlreadyDecided { state, by } => {
+                return Err(WorkflowError::AlreadyDecided {
+                    state,
+                    by: if by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" by {by}")
+                    },
+                });
+            }
+            Decided::Purged => return Err(WorkflowError::Purged(request.message_id)),
+            Decided::NoSuchRequest => {
+                return Err(WorkflowError::NoSuchRequest(request_id.to_string()));
+            }
+        }
+        let mut event = Event::new(if approve { "approve" } else { "reject" }, &user.name)
+            .id(&request.message_id)
+            .with("request", request.id.as_str())
+            .with("recipient", request.recipient.as_str())
+            .with("reason", reason);
+        if let Some(release) = &release {
+            event = event.with("release", release.id.as_str());
+            self.releases_queued.notify_one();
+        }
+        // The decision is committed; a failing audit write is reported
+        // to the operator but cannot undo it.
+        self.note(event);
+        Ok(())
+    }
+
+    /// An admin releases an original directly to `to` (default: every
+    /// original recipient). `actor` is the admin's name (or `cli:USER`).
+    pub async fn release(
+        &self,
+        message_id: &str,
+        to: Option<&str>,
+        actor: &str,
+        role: Role,
+    ) -> Result<Vec<ReleaseRow>> {
+        if role != Role::Admin {
+            return Err(WorkflowError::NotAllowed(role.as_str()));
+        }
+        let message = self.message(message_id).await?;
+        if message.state == "purged" {
+            return Err(WorkflowError::Purged(message.id));
+        }
+        let recipients: Vec<String> = match to {
+            Some(to) => vec![to.trim().to_string()],
+            None => message.recipients.clone(),
+        };
+        let now = unix_now();
+        let mut out = Vec::new();
+        for recipient in recipients {
+            let release = ReleaseRow {
+                id: new_id('R'),
+                message_id: message.id.clone(),
+                recipient,
+                released_by: actor.to_string(),
+                released_at: now,
+                request_id: None,
+                state: "queued".into(),
+            };
+            self.record(
+                Event::new("release", actor)
+                    .id(&message.id)
+                    .with("release", release.id.as_str())
+                    .with("recipient", release.recipient.as_str()),
+            )?;
+            self.index.add_release(&release).await?;
+            out.push(release);
+        }
+        self.releases_queued.notify_one();
+        Ok(out)
+    }
+
+    /// The original bytes, exactly as received, recorded as an export.
+    pub async fn export(&self, message_id: &str, actor: &str) -> Result<Vec<u8>> {
+        let message = self.message(message_id).await?;
+        if message.state == "purged" {
+            return Err(WorkflowError::Purged(message.id));
+        }
+        let bytes = self.store.message(&message.sha256)?;
+        self.record(
+            Event::new("export", actor)
+                .id(&message.id)
+                .with("sha256", message.sha256.as_str()),
+        )?;
+        Ok(bytes)
+    }
+
+    /// Removes what retention allows: originals older than
+    /// `retention_days` without a pending request. Returns how many.
+    pub async fn purge(&self, now: i64, actor: &str) -> Result<usize> {
+        let before = now - i64::from(self.retention_days) * 86400;
+        let mut purged = 0;
+        for (id, sha256) in self.index.purgeable(before).await? {
+            self.index.mark_purged(&id, now).await?;
+            if !self.index.bytes_in_use(&sha256).await? {
+                self.store.remove(&sha256)?;
+            }
+            self.note(
+                Event::new("purge", actor)
+                    .id(&id)
+                    .with("sha256", sha256.as_str())
+                    .with("retention_days", self.retention_days),
+            );
+            purged += 1;
+        }
+        Ok(purged)
+    }
+}
