@@ -21,7 +21,7 @@ fn stamp() -> Stamp {
         hostname: "bench.test".into(),
         received_at: 1_795_000_000,
         queue_id: None,
-    request_link: None,
+        request_link: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! The command line: `mugai serve`, `mugai sanitize`, `mugai check-config`,
-//! `mugai send`.
+//! `mugai send`, and the quarantine's `mugai quarantine|user|audit …`
+//! (in `cli/admin.rs`).
 //!
 //! Exit status: 0 success; 3 message refused as a whole; 2 usage or I/O
 //! error, always with one plain line on stderr.
@@ -9,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+mod admin;
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, ConfigError, LogConfig, LogFormat};
@@ -40,6 +43,27 @@ enum Command {
     CheckConfig(CheckConfigArgs),
     /// Send one message over SMTP (to try the relay out).
     Send(SendArgs),
+    /// Kept originals: list, show, export, release, purge.
+    Quarantine {
+        #[command(flatten)]
+        config: admin::ConfigArg,
+        #[command(subcommand)]
+        command: admin::QuarantineCommand,
+    },
+    /// Accounts of the web page: add, passwd, list, disable.
+    User {
+        #[command(flatten)]
+        config: admin::ConfigArg,
+        #[command(subcommand)]
+        command: admin::UserCommand,
+    },
+    /// The audit log: verify its chain, show it.
+    Audit {
+        #[command(flatten)]
+        config: admin::ConfigArg,
+        #[command(subcommand)]
+        command: admin::AuditCommand,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +180,18 @@ pub fn main() -> ExitCode {
         Command::Send(args) => {
             init_logging(None);
             run_send(args)
+        }
+        Command::Quarantine { config, command } => {
+            init_logging(None);
+            admin::quarantine(config.path(), command)
+        }
+        Command::User { config, command } => {
+            init_logging(None);
+            admin::user(config.path(), command)
+        }
+        Command::Audit { config, command } => {
+            init_logging(None);
+            admin::audit(config.path(), command)
         }
     };
     match result {
@@ -294,7 +330,7 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
         hostname: args.hostname.clone().unwrap_or_else(local_hostname),
         received_at: stamp_time(),
         queue_id: None,
-    request_link: None,
+        request_link: None,
     };
     let outcome = sanitize::sanitize_with_id(&bytes, id, size, policy, &stamp);
     let report = match &outcome {

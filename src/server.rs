@@ -73,8 +73,12 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
     .map_err(|e| format!("cannot start the sanitizer threads: {e}"))?;
     let (stop, shutdown) = watch::channel(false);
     if config.admin.enabled {
-        let page = crate::admin::start(Arc::clone(&config), Arc::clone(&quarantine), shutdown.clone())
-            .await?;
+        let page = crate::admin::start(
+            Arc::clone(&config),
+            Arc::clone(&quarantine),
+            shutdown.clone(),
+        )
+        .await?;
         pipeline.enable_request_links(&page.public_url);
         tracing::info!("web page on {} (links: {})", page.local, page.public_url);
         eprintln!("mugai: web page on {}", page.public_url);

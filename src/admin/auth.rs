@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::quarantine::token::random_bytes;
 use crate::quarantine::Role;
+use crate::quarantine::token::random_bytes;
 
 pub const SESSION_COOKIE: &str = "mugai_session";
 
@@ -114,7 +114,10 @@ impl LoginLimiter {
     }
 
     fn keys(account: &str, ip: IpAddr) -> [String; 2] {
-        [format!("user:{}", account.to_lowercase()), format!("ip:{ip}")]
+        [
+            format!("user:{}", account.to_lowercase()),
+            format!("ip:{ip}"),
+        ]
     }
 
     /// False when the account or the address used up its failures.
@@ -141,7 +144,10 @@ impl LoginLimiter {
         if let Ok(mut map) = self.failures.lock() {
             if map.len() > 10_000 {
                 let now = Instant::now();
-                map.retain(|_, t| t.back().is_some_and(|t| now.duration_since(*t) <= self.window));
+                map.retain(|_, t| {
+                    t.back()
+                        .is_some_and(|t| now.duration_since(*t) <= self.window)
+                });
             }
             for key in Self::keys(account, ip) {
                 map.entry(key).or_default().push_back(Instant::now());
@@ -160,8 +166,7 @@ impl LoginLimiter {
 /// Constant-time comparison of two tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0

@@ -41,7 +41,13 @@ fn safe_next(next: Option<&String>) -> String {
     }
 }
 
-fn login_page(app: &App, c: &Chrome, status: StatusCode, next: &str, problem: Option<&str>) -> Response {
+fn login_page(
+    app: &App,
+    c: &Chrome,
+    status: StatusCode,
+    next: &str,
+    problem: Option<&str>,
+) -> Response {
     let token = URL_SAFE_NO_PAD.encode(random_bytes::<24>().unwrap_or_default());
     let mut response = view::page(
         status,
@@ -68,7 +74,13 @@ pub async fn form(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let c = Chrome::anonymous(&headers, query.get("lang").map(String::as_str));
-    login_page(&app, &c, StatusCode::OK, &safe_next(query.get("next")), None)
+    login_page(
+        &app,
+        &c,
+        StatusCode::OK,
+        &safe_next(query.get("next")),
+        None,
+    )
 }
 
 pub async fn submit(
@@ -127,9 +139,8 @@ pub async fn submit(
         Some(user) if matches && !user.disabled => user,
         _ => {
             app.limiter.failed(name, ip);
-            app.q.note(
-                Event::new("login-failed", name).with("address", ip.to_string()),
-            );
+            app.q
+                .note(Event::new("login-failed", name).with("address", ip.to_string()));
             return login_page(
                 &app,
                 &c,
@@ -173,7 +184,10 @@ pub async fn logout(
         return view::redirect("/login");
     };
     if let Some(session) = app.sessions.get(&id) {
-        if !same_token(form.get("csrf").map(String::as_str).unwrap_or(""), &session.csrf) {
+        if !same_token(
+            form.get("csrf").map(String::as_str).unwrap_or(""),
+            &session.csrf,
+        ) {
             let c = Chrome::anonymous(&headers, None);
             return view::error(StatusCode::FORBIDDEN, &c, "CSRF");
         }

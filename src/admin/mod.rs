@@ -28,6 +28,8 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::quarantine::Quarantine;
 use auth::{LoginLimiter, Sessions};
+pub use pages::{PartRow, part_rows};
+pub use view::{jst, parse_date};
 
 /// Shared by every request.
 pub struct App {
@@ -63,9 +65,7 @@ pub async fn start(
     let public_url = admin
         .public_url
         .clone()
-        .unwrap_or_else(|| {
-            format!("{}://{local}", if tls.is_some() { "https" } else { "http" })
-        })
+        .unwrap_or_else(|| format!("{}://{local}", if tls.is_some() { "https" } else { "http" }))
         .trim_end_matches('/')
         .to_string();
     let app = Arc::new(App {

@@ -63,7 +63,10 @@ fn any_role(_: Role) -> bool {
 
 /// The form's CSRF token matches the session's.
 fn csrf_ok(session: &Session, form: &HashMap<String, String>) -> bool {
-    same_token(form.get("csrf").map(String::as_str).unwrap_or(""), &session.csrf)
+    same_token(
+        form.get("csrf").map(String::as_str).unwrap_or(""),
+        &session.csrf,
+    )
 }
 
 fn forbidden_csrf(c: &Chrome) -> Response {
@@ -232,7 +235,11 @@ fn part_row(p: &PartReport) -> PartRow {
     PartRow {
         path: field("path"),
         name,
-        kind: if p.detected_type.is_empty() || p.detected_type == p.declared_type { p.declared_type.clone() } else { format!("{} ({})", p.declared_type, p.detected_type) },
+        kind: if p.detected_type.is_empty() || p.detected_type == p.declared_type {
+            p.declared_type.clone()
+        } else {
+            format!("{} ({})", p.declared_type, p.detected_type)
+        },
         action: field("action"),
         reason,
     }
@@ -344,8 +351,13 @@ pub async fn detail(
             refusal: report
                 .as_ref()
                 .and_then(|r| {
-                    r.reason
-                        .map(|code| format!("{}: {}", code.as_str(), r.detail.clone().unwrap_or_default()))
+                    r.reason.map(|code| {
+                        format!(
+                            "{}: {}",
+                            code.as_str(),
+                            r.detail.clone().unwrap_or_default()
+                        )
+                    })
                 })
                 .unwrap_or_default(),
             parts: report.as_ref().map(part_rows).unwrap_or_default(),
@@ -496,10 +508,7 @@ pub async fn release(
     if !csrf_ok(&session, &form) {
         return forbidden_csrf(&c);
     }
-    let to = form
-        .get("to")
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty());
+    let to = form.get("to").map(|s| s.trim()).filter(|s| !s.is_empty());
     match app.q.release(&id, to, &session.user, session.role).await {
         Ok(_) => view::redirect(&format!("/m/{}", url_escape(&id))),
         Err(e) => refused(&c, &e),

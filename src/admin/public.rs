@@ -65,7 +65,14 @@ async fn open(app: &App, c: &Chrome, token: &str) -> Result<(Claim, MessageRow),
     }
 }
 
-fn render(app: &App, c: &Chrome, token: &str, claim: &Claim, m: &MessageRow, notice: Option<String>) -> Response {
+fn render(
+    app: &App,
+    c: &Chrome,
+    token: &str,
+    claim: &Claim,
+    m: &MessageRow,
+    notice: Option<String>,
+) -> Response {
     let notice = notice.or_else(|| {
         (m.state == "purged").then(|| {
             if c.t.lang == "ja" {

@@ -52,7 +52,10 @@ impl Chrome {
 }
 
 /// The language of a request: `?lang=` first, then the cookie, then ja.
-fn language(headers: &HeaderMap, query_lang: Option<&str>) -> (&'static Texts, Option<&'static str>) {
+fn language(
+    headers: &HeaderMap,
+    query_lang: Option<&str>,
+) -> (&'static Texts, Option<&'static str>) {
     if let Some(lang) = query_lang {
         let t = i18n::texts(lang);
         return (t, Some(t.lang));
@@ -109,7 +112,13 @@ pub struct MessagePage<'a> {
 }
 
 /// A plain page with one message (errors, confirmations).
-pub fn message(status: StatusCode, c: &Chrome, heading: &str, text: &str, back: Option<&str>) -> Response {
+pub fn message(
+    status: StatusCode,
+    c: &Chrome,
+    heading: &str,
+    text: &str,
+    back: Option<&str>,
+) -> Response {
     page(
         status,
         c,

@@ -129,7 +129,10 @@ impl QuarantineConfig {
     pub fn database_url(&self, data_dir: &Path) -> String {
         match &self.database {
             Some(url) => url.clone(),
-            None => format!("sqlite://{}?mode=rwc", data_dir.join("quarantine.db").display()),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("quarantine.db").display()
+            ),
         }
     }
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use super::{Pipeline, arrival, seconds_since, unix_now};
 use crate::audit::Event;
-use crate::sanitize::Sanitized;
 use crate::delivery::report::{self, PostmasterReport};
 use crate::delivery::{Outcome, retry_wait};
+use crate::sanitize::Sanitized;
 use crate::spool::{DeliveryState, Envelope, RecipientStatus};
 
 /// A sanitized message on its way out.

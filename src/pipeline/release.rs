@@ -73,7 +73,12 @@ async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<&'sta
         return Ok("spooled");
     }
     let q = &pipeline.quarantine;
-    let Some(message) = q.index.get(&r.message_id).await.map_err(|e| e.to_string())? else {
+    let Some(message) = q
+        .index
+        .get(&r.message_id)
+        .await
+        .map_err(|e| e.to_string())?
+    else {
         tracing::error!("{}: original {} is not in the index", r.id, r.message_id);
         return Ok("failed");
     };
@@ -125,7 +130,13 @@ pub fn released_field(r: &ReleaseRow) -> String {
     let by: String = r
         .released_by
         .chars()
-        .map(|c| if c.is_ascii_graphic() && c != ';' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_graphic() && c != ';' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!(
         "X-Mugai-Released: id={}; by={by}; at={};\r\n release={}\r\n",

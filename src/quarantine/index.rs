@@ -252,7 +252,14 @@ impl Index {
         if let Some(text) = filter.text.as_deref().filter(|s| !s.is_empty()) {
             let pattern = like(text);
             let mut ors = Vec::new();
-            for column in ["sender", "recipients", "from_text", "to_text", "subject", "id"] {
+            for column in [
+                "sender",
+                "recipients",
+                "from_text",
+                "to_text",
+                "subject",
+                "id",
+            ] {
                 let p = param(&mut values, Value::Text(pattern.clone()));
                 ors.push(format!("LOWER({column}) LIKE {p} ESCAPE '\\'"));
             }

@@ -43,7 +43,10 @@ pub struct ReleaseRow {
 pub enum Decided {
     Done,
     /// Someone decided it already (state and who).
-    AlreadyDecided { state: String, by: String },
+    AlreadyDecided {
+        state: String,
+        by: String,
+    },
     /// The original is gone: nothing can be released.
     Purged,
     NoSuchRequest,
@@ -192,7 +195,11 @@ impl Index {
     }
 
     /// Releases with the given state, oldest first.
-    pub async fn releases(&self, message_id: Option<&str>, state: Option<&str>) -> Result<Vec<ReleaseRow>> {
+    pub async fn releases(
+        &self,
+        message_id: Option<&str>,
+        state: Option<&str>,
+    ) -> Result<Vec<ReleaseRow>> {
         let sql = format!(
             "SELECT {RELEASE_COLUMNS} FROM releases WHERE ($1 = '' OR message_id = $2) AND ($3 = '' OR state = $4) ORDER BY released_at, id"
         );
@@ -219,10 +226,7 @@ impl Index {
     }
 }
 
-async fn insert_release(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    r: &ReleaseRow,
-) -> Result<()> {
+async fn insert_release(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ReleaseRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO releases (id, message_id, recipient, released_by, released_at, request_id, state) VALUES ($1, $2, $3, $4, $5, $6, 'queued')",
     )

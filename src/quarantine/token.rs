@@ -154,10 +154,7 @@ pub fn new_id(kind: char) -> String {
         .map(|d| d.as_micros() as u64)
         .unwrap_or(0);
     let random = random_bytes::<4>().unwrap_or_default();
-    format!(
-        "{micros:013X}{kind}{:08X}",
-        u32::from_be_bytes(random)
-    )
+    format!("{micros:013X}{kind}{:08X}", u32::from_be_bytes(random))
 }
 
 #[cfg(test)]

@@ -103,7 +103,10 @@ impl Index {
     /// Adds an account; an existing name is an error.
     pub async fn add_user(&self, user: &User) -> Result<()> {
         if self.user(&user.name).await?.is_some() {
-            return Err(IndexError::new(format!("user {} exists already", user.name)));
+            return Err(IndexError::new(format!(
+                "user {} exists already",
+                user.name
+            )));
         }
         sqlx::query(
             "INSERT INTO users (name, role, email, password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)",

@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
+use super::OriginalStore;
 use super::index::{Index, IndexError, MessageRow};
 use super::requests::{Decided, ReleaseRow, RequestRow};
 use super::token::{Claim, Signer, new_id};
 use super::users::{Role, User};
-use super::OriginalStore;
 use crate::audit::{AuditLog, Event};
 use crate::config::Config;
 use crate::spool::DirSync;
@@ -95,7 +95,10 @@ impl Quarantine {
     /// Records a person's action; if it cannot be recorded the caller
     /// must not go on.
     pub fn record(&self, event: Event) -> Result<()> {
-        self.audit.append(event).map(|_| ()).map_err(WorkflowError::Audit)
+        self.audit
+            .append(event)
+            .map(|_| ())
+            .map_err(WorkflowError::Audit)
     }
 
     /// Records a mail event; a failure is logged only (mail keeps flowing).
@@ -190,7 +193,14 @@ impl Quarantine {
         let reason = crate::quarantine::index::cut(reason.trim(), 2000);
         match self
             .index
-            .decide(request_id, approve, &user.name, reason, now, release.as_ref())
+            .decide(
+                request_id,
+                approve,
+                &user.name,
+                reason,
+                now,
+                release.as_ref(),
+            )
             .await?
         {
             Decided::Done => {}

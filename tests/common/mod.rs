@@ -11,7 +11,7 @@ pub fn stamp() -> Stamp {
         hostname: "mugai.test".to_string(),
         received_at: 1_795_000_000,
         queue_id: None,
-    request_link: None,
+        request_link: None,
     }
 }
 
@@ -101,6 +101,7 @@ pub fn assert_wire_format(bytes: &[u8]) {
     }
 }
 
+pub mod http;
 pub mod relay;
 pub mod sink;
 pub mod smtp;

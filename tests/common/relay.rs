@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 pub struct Relay {
     pub addr: SocketAddr,
+    /// The web page's address.
+    pub web: Option<SocketAddr>,
+    pub config_path: PathBuf,
     pub data_dir: PathBuf,
     child: Child,
     logs: Arc<Mutex<Vec<String>>>,
@@ -29,7 +32,7 @@ pub fn config(
     format!(
         "[smtp]\nlisten = \"127.0.0.1:0\"\nhostname = \"mugai.test\"\naccept_domains = [\"example.lg.jp\"]\n{smtp_extra}\n\
          [delivery]\nmode = \"smtp\"\nnext_hop = \"{next_hop}\"\npostmaster = \"postmaster@example.lg.jp\"\n{delivery_extra}\n\
-         [storage]\ndata_dir = \"{}\"\n[log]\nlevel = \"info\"\n{extra}",
+         [storage]\ndata_dir = \"{}\"\n[log]\nlevel = \"info\"\n[admin]\nlisten = \"127.0.0.1:0\"\n{extra}",
         dir.join("data").display()
     )
 }
@@ -53,10 +56,14 @@ impl Relay {
         let logs = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
+        let (web_tx, web_rx) = std::sync::mpsc::channel();
         let l = Arc::clone(&logs);
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
+                if let Some(url) = line.strip_prefix("mugai: web page on http://") {
+                    let _ = web_tx.send(url.trim_end_matches('/').to_string());
+                }
                 if let Some(rest) = line.strip_prefix("mugai: listening on ") {
                     let addr = rest.split(',').next().unwrap_or("").to_string();
                     let _ = tx.send(addr);
@@ -71,8 +78,11 @@ impl Relay {
                 panic!("relay did not start: {:?}", logs.lock().unwrap());
             }
         };
+        let web = web_rx.try_recv().ok().and_then(|a| a.parse().ok());
         Relay {
             addr,
+            web,
+            config_path: path,
             data_dir: dir.join("data"),
             child,
             logs,

@@ -1,0 +1,467 @@
+//! The operator's commands over the quarantine: `mugai quarantine …`,
+//! `mugai user …`, `mugai audit …`. Each takes the same `--config` as
+//! `mugai serve` and works while the relay runs (SQLite WAL, locked
+//! audit appends; releases are picked up by the running relay).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, Subcommand};
+
+use super::{Failure, usage};
+use crate::admin::{jst, parse_date};
+use crate::audit::{self, Event, Verification};
+use crate::config::Config;
+use crate::quarantine::users::hash_password;
+use crate::quarantine::{Filter, Quarantine, Role, User};
+use crate::spool::DirSync;
+use crate::units::unix_now;
+
+#[derive(Debug, Args)]
+pub struct ConfigArg {
+    /// Configuration file (the same as `mugai serve --config`).
+    #[arg(long, value_name = "FILE", global = true)]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    pub fn path(&self) -> &Option<PathBuf> {
+        &self.config
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuarantineCommand {
+    /// List kept originals, newest first.
+    List {
+        /// Received on or after this day (YYYY-MM-DD, JST).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Envelope recipient contains ADDR.
+        #[arg(long, value_name = "ADDR")]
+        rcpt: Option<String>,
+        /// Subject contains TEXT.
+        #[arg(long, value_name = "TEXT")]
+        subject: Option<String>,
+        /// kept, requested, released or purged.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one original's envelope, headers, report and requests.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the original, byte for byte, to standard output.
+    Export { id: String },
+    /// Deliver the original (admin release) to its recipients or --to.
+    Release {
+        id: String,
+        #[arg(long, value_name = "ADDR")]
+        to: Option<String>,
+    },
+    /// Remove originals past retention_days (not those with a pending request).
+    Purge,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account; the password is asked for (or read from standard input).
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: Role,
+        /// The person's mail address: their own requests are never theirs to approve.
+        #[arg(long, value_name = "ADDR", default_value = "")]
+        email: String,
+    },
+    /// Set a new password (ends the account's sessions on the next page load).
+    Passwd { name: String },
+    /// List accounts.
+    List,
+    /// Disable an account (or enable it again with --enable).
+    Disable {
+        name: String,
+        #[arg(long)]
+        enable: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain; names the first broken line.
+    Verify,
+    /// Print the log readably.
+    Show {
+        /// On or after this day (YYYY-MM-DD, JST).
+        #[arg(long, value_name = "DATE")]
+        since: Option<String>,
+        /// Only this actor's events.
+        #[arg(long, value_name = "NAME")]
+        actor: Option<String>,
+    },
+}
+
+fn load(config: &Option<PathBuf>) -> Result<Config, Failure> {
+    match config {
+        Some(path) => Config::load(path).map_err(|e| usage(e.to_string())),
+        None => Ok(Config::embedded()),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| usage(format!("cannot start the runtime: {e}")))
+}
+
+async fn open(config: &Config) -> Result<Quarantine, Failure> {
+    let dirsync = Arc::new(
+        DirSync::start().map_err(|e| usage(format!("cannot start the sync thread: {e}")))?,
+    );
+    Quarantine::open(config, dirsync)
+        .await
+        .map_err(|e| usage(format!("cannot open the quarantine: {e}")))
+}
+
+/// Who runs the command, for the audit log.
+fn actor() -> String {
+    let user = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+fn date(text: &Option<String>) -> Result<Option<i64>, Failure> {
+    match text {
+        None => Ok(None),
+        Some(t) => parse_date(t)
+            .map(Some)
+            .ok_or_else(|| usage(format!("`{t}` is not a date (YYYY-MM-DD)"))),
+    }
+}
+
+fn fail(e: impl std::fmt::Display) -> Failure {
+    usage(e.to_string())
+}
+
+pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Result<(), Failure> {
+    let config = load(config)?;
+    runtime()?.block_on(async {
+        let q = open(&config).await?;
+        let mut out = std::io::stdout().lock();
+        match command {
+            QuarantineCommand::List {
+                since,
+                rcpt,
+                subject,
+                state,
+                limit,
+                json,
+            } => {
+                let filter = Filter {
+                    since: date(&since)?,
+                    rcpt,
+                    subject,
+                    state,
+                    text: None,
+                    limit,
+                    offset: 0,
+                };
+                let (rows, total) = q.index.list(&filter).await.map_err(fail)?;
+                if json {
+                    serde_json::to_writer_pretty(&mut out, &rows).map_err(fail)?;
+                    writeln!(out).map_err(fail)?;
+                } else {
+                    for m in &rows {
+                        writeln!(
+                            out,
+                            "{}  {}  {:<9}  {:<30}  {}",
+                            m.id,
+                            jst(m.received_at),
+                            m.state,
+                            m.from,
+                            m.subject
+                        )
+                        .map_err(fail)?;
+                    }
+                    if (rows.len() as i64) < total {
+                        eprintln!("({} of {total} shown; use --limit)", rows.len());
+                    }
+                }
+            }
+            QuarantineCommand::Show { id, json } => {
+                let m = q
+                    .index
+                    .get(&id)
+                    .await
+                    .map_err(fail)?
+                    .ok_or_else(|| usage(format!("no such original: {id}")))?;
+                let requests = q.index.requests(Some(&id), None, 1000).await.map_err(fail)?;
+                let releases = q.index.releases(Some(&id), None).await.map_err(fail)?;
+                if json {
+                    let value = serde_json::json!({
+                        "message": m,
+                        "report": m.report(),
+                        "requests": requests,
+                        "releases": releases,
+                    });
+                    serde_json::to_writer_pretty(&mut out, &value).map_err(fail)?;
+                    writeln!(out).map_err(fail)?;
+                } else {
+                    let mut text = format!(
+                        "id:         {}\nreceived:   {}\nstate:      {}\noutcome:    {}\nsender:     <{}>\nrecipients: {}\nfrom:       {}\nto:         {}\nsubject:    {}\nsize:       {}\nsha256:     {}\n",
+                        m.id,
+                        jst(m.received_at),
+                        m.state,
+                        m.outcome,
+                        m.sender,
+                        m.recipients.join(", "),
+                        m.from,
+                        m.to,
+                        m.subject,
+                        m.size,
+                        m.sha256
+                    );
+                    if let Some(report) = m.report() {
+                        text.push_str(&format!("actions:    {}\n", report.actions_header()));
+                        for p in crate::admin::part_rows(&report) {
+                            text.push_str(&format!(
+                                "  part {} {} [{}] {} {}\n",
+                                p.path, p.name, p.kind, p.action, p.reason
+                            ));
+                        }
+                    }
+                    for r in &requests {
+                        text.push_str(&format!(
+                            "request {} by {} at {}: {} ({}{})\n",
+                            r.id,
+                            r.recipient,
+                            jst(r.requested_at),
+                            r.state,
+                            r.reason,
+                            r.decided_by
+                                .as_ref()
+                                .map(|b| format!("; decided by {b}"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                    for r in &releases {
+                        text.push_str(&format!(
+                            "release {} to {} by {} at {}: {}\n",
+                            r.id,
+                            r.recipient,
+                            r.released_by,
+                            jst(r.released_at),
+                            r.state
+                        ));
+                    }
+                    out.write_all(text.as_bytes()).map_err(fail)?;
+                }
+            }
+            QuarantineCommand::Export { id } => {
+                let bytes = q.export(&id, &actor()).await.map_err(fail)?;
+                out.write_all(&bytes).map_err(fail)?;
+                out.flush().map_err(fail)?;
+            }
+            QuarantineCommand::Release { id, to } => {
+                let releases = q
+                    .release(&id, to.as_deref(), &actor(), Role::Admin)
+                    .await
+                    .map_err(fail)?;
+                for r in releases {
+                    writeln!(
+                        out,
+                        "{}: original {} queued for <{}>; the running relay delivers it",
+                        r.id, r.message_id, r.recipient
+                    )
+                    .map_err(fail)?;
+                }
+            }
+            QuarantineCommand::Purge => {
+                let n = q.purge(unix_now(), &actor()).await.map_err(fail)?;
+                writeln!(
+                    out,
+                    "purged {n} originals older than {} days",
+                    q.retention_days
+                )
+                .map_err(fail)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// A password from the terminal (asked twice) or one line of stdin.
+fn read_password() -> Result<String, Failure> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(fail)?;
+        let again = rpassword::prompt_password("Again: ").map_err(fail)?;
+        if first != again {
+            return Err(usage("the two passwords differ"));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(fail)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.chars().count() < 10 {
+        return Err(usage("the password must have at least 10 characters"));
+    }
+    Ok(password)
+}
+
+/// Login names: ASCII letters, digits and . _ @ -, 1–64 long.
+fn valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._@-".contains(&b))
+}
+
+pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failure> {
+    let config = load(config)?;
+    runtime()?.block_on(async {
+        let q = open(&config).await?;
+        let mut out = std::io::stdout().lock();
+        match command {
+            UserCommand::Add { name, role, email } => {
+                if !valid_name(&name) {
+                    return Err(usage(
+                        "a user name is 1-64 ASCII letters, digits, '.', '_', '@' or '-'",
+                    ));
+                }
+                if q.index.user(&name).await.map_err(fail)?.is_some() {
+                    return Err(usage(format!("user {name} exists already")));
+                }
+                let password = read_password()?;
+                let user = User {
+                    name: name.clone(),
+                    role,
+                    email: email.trim().to_string(),
+                    password_hash: hash_password(&password).map_err(fail)?,
+                    disabled: false,
+                    created_at: unix_now(),
+                };
+                q.record(
+                    Event::new("user-add", actor())
+                        .with("user", name.as_str())
+                        .with("role", role.as_str()),
+                )
+                .map_err(fail)?;
+                q.index.add_user(&user).await.map_err(fail)?;
+                writeln!(out, "added {name} ({})", role.as_str()).map_err(fail)?;
+            }
+            UserCommand::Passwd { name } => {
+                if q.index.user(&name).await.map_err(fail)?.is_none() {
+                    return Err(usage(format!("no such user: {name}")));
+                }
+                let password = read_password()?;
+                q.record(Event::new("user-passwd", actor()).with("user", name.as_str()))
+                    .map_err(fail)?;
+                q.index
+                    .set_password(&name, &hash_password(&password).map_err(fail)?)
+                    .await
+                    .map_err(fail)?;
+                writeln!(out, "password of {name} changed").map_err(fail)?;
+            }
+            UserCommand::List => {
+                for u in q.index.users().await.map_err(fail)? {
+                    writeln!(
+                        out,
+                        "{:<20} {:<9} {:<30} {}",
+                        u.name,
+                        u.role.as_str(),
+                        u.email,
+                        if u.disabled { "disabled" } else { "active" }
+                    )
+                    .map_err(fail)?;
+                }
+            }
+            UserCommand::Disable { name, enable } => {
+                q.record(
+                    Event::new(
+                        if enable {
+                            "user-enable"
+                        } else {
+                            "user-disable"
+                        },
+                        actor(),
+                    )
+                    .with("user", name.as_str()),
+                )
+                .map_err(fail)?;
+                if !q.index.set_disabled(&name, !enable).await.map_err(fail)? {
+                    return Err(usage(format!("no such user: {name}")));
+                }
+                writeln!(
+                    out,
+                    "{name} {}",
+                    if enable { "enabled" } else { "disabled" }
+                )
+                .map_err(fail)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub fn audit(config: &Option<PathBuf>, command: AuditCommand) -> Result<(), Failure> {
+    let config = load(config)?;
+    let path = config.storage.data_dir.join("audit.log");
+    let mut out = std::io::stdout().lock();
+    match command {
+        AuditCommand::Verify => match audit::verify(&path)
+            .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?
+        {
+            Verification::Intact { lines, head } => {
+                writeln!(
+                    out,
+                    "{}: {lines} lines, chain intact; last line's hash {head}",
+                    path.display()
+                )
+                .map_err(fail)?;
+                Ok(())
+            }
+            Verification::Broken { line, problem } => Err(Failure {
+                code: 1,
+                message: format!("{}: chain broken at line {line}: {problem}", path.display()),
+            }),
+        },
+        AuditCommand::Show { since, actor } => {
+            let since = date(&since)?.map(audit::rfc3339);
+            let entries = audit::read(&path, |e| {
+                since.as_ref().is_none_or(|s| &e.time >= s)
+                    && actor.as_ref().is_none_or(|a| &e.actor == a)
+            })
+            .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+            for e in entries {
+                let detail = if e.detail.is_empty() {
+                    String::new()
+                } else {
+                    serde_json::Value::Object(e.detail).to_string()
+                };
+                writeln!(
+                    out,
+                    "{:>6}  {}  {:<13} {:<24} {} {detail}",
+                    e.seq,
+                    e.time,
+                    e.event,
+                    e.actor,
+                    e.id.unwrap_or_default()
+                )
+                .map_err(fail)?;
+            }
+            Ok(())
+        }
+    }
+}

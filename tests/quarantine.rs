@@ -1,0 +1,435 @@
+//! The quarantine over real HTTP and SMTP: the `mugai serve` binary with
+//! its web page, accounts made with `mugai user add`, a mail with an
+//! executable sent to it, the request link from its notice, the request
+//! → approve → release workflow ending at the test's SMTP sink, and the
+//! audit log checked with `mugai audit verify`.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use common::http::Browser;
+use common::relay::{Relay, config};
+use common::sink::Sink;
+use common::smtp::Client;
+
+const LIMIT: Duration = Duration::from_secs(30);
+const PASSWORD: &str = "correct horse battery";
+
+/// A mail to `to` with a Japanese text and an executable attachment.
+fn mail_with_executable(to: &str, subject: &str) -> Vec<u8> {
+    format!(
+        "From: Sender <sender@example.com>\r\nTo: {to}\r\nSubject: {subject}\r\n\
+         Message-ID: <{subject}@example.com>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n請求書を送ります。\r\n\
+         --b\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\n\
+         Content-Disposition: attachment; filename=\"setup.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+         --b--\r\n"
+    )
+    .into_bytes()
+}
+
+fn mugai(relay: &Relay, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
+        .args(args)
+        .arg("--config")
+        .arg(&relay.config_path)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn add_user(relay: &Relay, name: &str, role: &str, email: &str) {
+    let out = mugai(
+        relay,
+        &["user", "add", name, "--role", role, "--email", email],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    sink: Sink,
+    relay: Relay,
+}
+
+impl Setup {
+    fn start(extra: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = Sink::start();
+        let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", extra));
+        assert!(relay.web.is_some(), "the web page address is announced");
+        add_user(&relay, "admin", "admin", "admin@example.lg.jp");
+        add_user(&relay, "sato", "approver", "sato@example.lg.jp");
+        add_user(&relay, "taro", "approver", "taro@example.lg.jp");
+        add_user(&relay, "kansa", "auditor", "kansa@example.lg.jp");
+        Setup {
+            _dir: dir,
+            sink,
+            relay,
+        }
+    }
+
+    fn web(&self) -> Browser {
+        Browser::new(self.relay.web.unwrap())
+    }
+
+    /// Sends a mail and returns (original, the sanitized copy's link path).
+    fn send(&self, to: &str, subject: &str, delivered_before: usize) -> (Vec<u8>, String) {
+        let original = mail_with_executable(to, subject);
+        let (mut c, _) = Client::connect(self.relay.addr);
+        c.command("EHLO client.example.com");
+        let r = c.send_message("sender@example.com", &[to], &original);
+        assert!(r.starts_with("250"), "{r}");
+        c.command("QUIT");
+        let got = self.sink.wait_for(delivered_before + 1, LIMIT);
+        let text = common::read_output(&got[delivered_before].data).body;
+        let link = text
+            .lines()
+            .find(|l| l.contains("/r/"))
+            .unwrap_or_else(|| panic!("no request link in the notice:\n{text}"));
+        let path = link
+            .trim()
+            .split_once("/r/")
+            .map(|(_, token)| format!("/r/{token}"))
+            .unwrap();
+        (original, path)
+    }
+
+    fn login(&self, user: &str) -> Browser {
+        let mut b = self.web();
+        let form = b.get("/login");
+        let csrf = form.input("csrf").expect("login form has a CSRF token");
+        let r = b.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("user", user),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ],
+        );
+        assert_eq!(r.status, 303, "login of {user}: {}", r.body);
+        b
+    }
+}
+
+/// Requests the original through the link page; returns the request id.
+fn request(b: &mut Browser, link: &str) {
+    let page = b.get(link);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("setup.exe"), "the report is shown");
+    let csrf = page.input("csrf").unwrap();
+    let r = b.post(
+        link,
+        &[("csrf", &csrf), ("reason", "申請書に記入が必要なため")],
+    );
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("依頼を受け付けました"), "{}", r.body);
+}
+
+/// The id of the first pending request on the requests page.
+fn pending_request_id(b: &mut Browser) -> String {
+    let page = b.get("/requests");
+    let start = page
+        .body
+        .find("action=\"/requests/")
+        .expect("a pending request")
+        + "action=\"/requests/".len();
+    page.body[start..start + page.body[start..].find('"').unwrap()].to_string()
+}
+
+fn decide(b: &mut Browser, request: &str, decision: &str) -> common::http::Response {
+    let page = b.get("/requests");
+    let csrf = page.input("csrf").expect("CSRF token on the page");
+    b.post(
+        &format!("/requests/{request}"),
+        &[
+            ("csrf", &csrf),
+            ("decision", decision),
+            ("reason", "確認済み"),
+        ],
+    )
+}
+
+#[test]
+fn request_approve_release_delivers_the_original_once_to_the_requester() {
+    let s = Setup::start("");
+    let (original, link) = s.send("taro@example.lg.jp", "invoice", 0);
+
+    // No account is needed for the request: the link is the proof.
+    let mut recipient = s.web();
+    request(&mut recipient, &link);
+
+    // The requester (taro is also an approver) cannot approve his own request.
+    let mut taro = s.login("taro");
+    let id = pending_request_id(&mut taro);
+    let r = decide(&mut taro, &id, "approve");
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("本人"), "{}", r.body);
+
+    // An auditor cannot approve.
+    let mut kansa = s.login("kansa");
+    let r = kansa.get("/requests");
+    assert!(
+        !r.body.contains("value=\"approve\""),
+        "no buttons for auditors"
+    );
+    let csrf = r.input("csrf").unwrap();
+    let r = kansa.post(
+        &format!("/requests/{id}"),
+        &[("csrf", &csrf), ("decision", "approve"), ("reason", "")],
+    );
+    assert_eq!(r.status, 403);
+
+    // A POST without the CSRF token is refused.
+    let mut sato = s.login("sato");
+    let r = sato.post(&format!("/requests/{id}"), &[("decision", "approve")]);
+    assert_eq!(r.status, 403);
+    assert_eq!(s.sink.count(), 1, "nothing released yet");
+
+    // The approver approves: the original arrives, byte-identical under
+    // one added X-Mugai-Released field, at the requester only.
+    let r = decide(&mut sato, &id, "approve");
+    assert_eq!(r.status, 303, "{}", r.body);
+    let got = s.sink.wait_for(2, LIMIT);
+    let released = &got[1];
+    assert_eq!(released.to, ["taro@example.lg.jp"]);
+    let text = String::from_utf8_lossy(&released.data).to_string();
+    assert!(text.starts_with("X-Mugai-Released: id="), "{text}");
+    assert!(text.contains("by=sato"), "{text}");
+    let body_start = text.find("\r\nFrom: ").unwrap() + 2;
+    assert_eq!(
+        &released.data[body_start..],
+        &original[..],
+        "the original bytes, unchanged"
+    );
+
+    // A second approval delivers nothing more and says so.
+    let r = decide(&mut sato, &id, "approve");
+    assert_eq!(r.status, 409, "{}", r.body);
+    assert!(r.body.contains("判断済み"), "{}", r.body);
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(s.sink.count(), 2, "released once only");
+
+    // The page shows the new state.
+    let detail = sato.get(r#"/?state=released"#);
+    assert!(detail.body.contains("invoice"), "{}", detail.body);
+
+    // The audit log holds the whole story and its chain is intact.
+    let out = mugai(&s.relay, &["audit", "show"], None);
+    let log = String::from_utf8_lossy(&out.stdout);
+    for event in [
+        "received",
+        "sanitized",
+        "request",
+        "approve",
+        "delivered",
+        "login",
+    ] {
+        assert!(log.contains(event), "{event} missing from:\n{log}");
+    }
+    let out = mugai(&s.relay, &["audit", "verify"], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Editing any line breaks the chain at the next line.
+    let path = s.relay.data_dir.join("audit.log");
+    let log = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, log.replacen("\"sato\"", "\"suzuki\"", 1)).unwrap();
+    let out = mugai(&s.relay, &["audit", "verify"], None);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("chain broken at line"), "{err}");
+}
+
+#[test]
+fn logins_are_required_limited_and_tokens_checked() {
+    // Keys after the helper's `[admin]` table land in it.
+    let s = Setup::start("login_max_failures = 3\n");
+    let mut b = s.web();
+
+    // No session: every data page sends to the login page.
+    for page in ["/", "/requests", "/audit", "/m/x"] {
+        let r = b.get(page);
+        assert_eq!(r.status, 303, "{page}");
+        assert!(
+            r.header("location").unwrap().starts_with("/login"),
+            "{page}"
+        );
+    }
+    let r = b.get("/login");
+    assert!(
+        r.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+
+    // Session cookies are HttpOnly and SameSite=Strict.
+    let mut admin = s.web();
+    let form = admin.get("/login");
+    let csrf = form.input("csrf").unwrap();
+    let r = admin.post(
+        "/login",
+        &[("csrf", &csrf), ("user", "admin"), ("password", PASSWORD)],
+    );
+    let cookie = r.header("set-cookie").unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert_eq!(admin.get("/audit").status, 200);
+
+    // Wrong password: refused; after the limit, refused before checking.
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        let form = b.get("/login");
+        let csrf = form.input("csrf").unwrap();
+        let r = b.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("user", "sato"),
+                ("password", "wrong password!"),
+            ],
+        );
+        statuses.push(r.status);
+        assert!(!r.body.contains("panicked"), "{}", r.body);
+    }
+    assert_eq!(statuses, [401, 401, 401, 429]);
+    // The correct password too is refused while the account is limited.
+    let form = b.get("/login");
+    let csrf = form.input("csrf").unwrap();
+    let r = b.post(
+        "/login",
+        &[("csrf", &csrf), ("user", "sato"), ("password", PASSWORD)],
+    );
+    assert_eq!(r.status, 429);
+    // The address is limited too: another account from it is refused.
+    let form = b.get("/login");
+    let csrf = form.input("csrf").unwrap();
+    let r = b.post(
+        "/login",
+        &[("csrf", &csrf), ("user", "kansa"), ("password", PASSWORD)],
+    );
+    assert_eq!(r.status, 429);
+    // A login form posted without its token is refused.
+    let r = s
+        .web()
+        .post("/login", &[("user", "admin"), ("password", PASSWORD)]);
+    assert_eq!(r.status, 403);
+
+    // Tampered and expired link tokens are refused.
+    let (_, link) = s.send("hanako@example.lg.jp", "tokens", 0);
+    let mut tampered: Vec<char> = link.chars().collect();
+    tampered[6] = if tampered[6] == 'A' { 'B' } else { 'A' };
+    let tampered: String = tampered.into_iter().collect();
+    assert_eq!(s.web().get(&tampered).status, 403);
+    let signer = mugai::quarantine::Signer::load_or_create(&s.relay.data_dir).unwrap();
+    let token = link.trim_start_matches("/r/");
+    let claim = signer.verify(token, 0).unwrap();
+    let expired = signer.token(&claim.message_id, &claim.recipient, 1000);
+    let r = s.web().get(&format!("/r/{expired}"));
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("有効期限"), "{}", r.body);
+    // The same message for another recipient: another token, not this one.
+    let other = signer.token(&claim.message_id, "jiro@example.lg.jp", claim.expires);
+    assert_ne!(other, token);
+    let page = s.web().get(&format!("/r/{other}"));
+    let csrf = page.input("csrf").unwrap();
+    let r = s
+        .web()
+        .post(&format!("/r/{other}"), &[("csrf", &csrf), ("reason", "x")]);
+    assert!(r.body.contains("not a recipient"), "{}", r.body);
+
+    // An admin may release directly; the release is recorded the same way.
+    let list = mugai(&s.relay, &["quarantine", "list", "--json"], None);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let id = rows[0]["id"].as_str().unwrap().to_string();
+    let page = admin.get(&format!("/m/{id}"));
+    assert!(page.body.contains("setup.exe"), "the report table");
+    assert!(!page.body.contains("TVqQ"), "the original is never shown");
+    let csrf = page.input("csrf").unwrap();
+    let r = admin.post(&format!("/m/{id}/release"), &[("csrf", &csrf), ("to", "")]);
+    assert_eq!(r.status, 303, "{}", r.body);
+    let got = s.sink.wait_for(2, LIMIT);
+    assert!(String::from_utf8_lossy(&got[1].data).contains("by=admin"));
+    // Export is byte-identical to what was sent.
+    let out = mugai(&s.relay, &["quarantine", "export", &id], None);
+    assert_eq!(
+        out.stdout,
+        mail_with_executable("hanako@example.lg.jp", "tokens")
+    );
+}
+
+#[test]
+fn purge_removes_only_what_retention_allows() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let original = mail_with_executable("taro@example.lg.jp", "old");
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    assert!(
+        c.send_message("s@example.com", &["taro@example.lg.jp"], &original)
+            .starts_with("250")
+    );
+    sink.wait_for(1, LIMIT);
+    drop(relay);
+    let data = dir.path().join("data");
+    let originals = std::fs::read_dir(data.join("originals")).unwrap().count();
+    assert_eq!(originals, 1);
+    // Purge as if 31 days had passed, with the library (the CLI uses the clock).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut cfg = mugai::config::Config::default();
+        cfg.storage.data_dir = data.clone();
+        let q = mugai::quarantine::Quarantine::open(
+            &cfg,
+            std::sync::Arc::new(mugai::spool::DirSync::start().unwrap()),
+        )
+        .await
+        .unwrap();
+        let now = mugai::units::unix_now();
+        assert_eq!(q.purge(now, "test").await.unwrap(), 0, "kept for 30 days");
+        assert_eq!(q.purge(now + 31 * 86400, "test").await.unwrap(), 1);
+        let (rows, _) = q
+            .index
+            .list(&mugai::quarantine::Filter {
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(rows[0].state, "purged");
+    });
+    assert_eq!(
+        std::fs::read_dir(data.join("originals")).unwrap().count(),
+        0
+    );
+    let log = std::fs::read_to_string(data.join("audit.log")).unwrap();
+    assert!(log.contains("\"event\":\"purge\""));
+}
