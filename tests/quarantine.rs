@@ -433,3 +433,95 @@ fn purge_removes_only_what_retention_allows() {
     let log = std::fs::read_to_string(data.join("audit.log")).unwrap();
     assert!(log.contains("\"event\":\"purge\""));
 }
+
+/// Debian's chromium and chromedriver (installed by `.ci/run`), headless,
+/// driven over WebDriver by fantoccini: an approver logs in, opens the
+/// pending request, approves it and sees the state change on the page.
+#[test]
+fn an_approver_approves_in_a_real_browser() {
+    let s = Setup::start("");
+    let (_, link) = s.send("taro@example.lg.jp", "browser", 0);
+    request(&mut s.web(), &link);
+
+    let port = common::sink::free_port().port();
+    let mut driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver (Debian package chromium-driver; .ci/run installs it)");
+    let deadline = std::time::Instant::now() + LIMIT;
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "chromedriver did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let web = format!("http://{}", s.relay.web.unwrap());
+    let result = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(approve_in_browser(port, &web));
+    let _ = driver.kill();
+    let _ = driver.wait();
+    let (state, request_state) = result.unwrap();
+    assert_eq!(state, "配信済み");
+    assert_eq!(request_state, "承認");
+    s.sink.wait_for(2, LIMIT);
+}
+
+async fn approve_in_browser(
+    port: u16,
+    web: &str,
+) -> Result<(String, String), Box<dyn std::error::Error>> {
+    use fantoccini::{ClientBuilder, Locator};
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--disable-quic", "--no-first-run", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync"],
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    let browser = ClientBuilder::new(connector)
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await?;
+    let outcome = async {
+        browser.goto(&format!("{web}/requests")).await?;
+        // Not logged in: the login page, then back to the requests.
+        browser
+            .find(Locator::Id("user"))
+            .await?
+            .send_keys("sato")
+            .await?;
+        browser
+            .find(Locator::Id("password"))
+            .await?
+            .send_keys(PASSWORD)
+            .await?;
+        browser.find(Locator::Id("login")).await?.click().await?;
+        let form = browser.find(Locator::Css("form.decide")).await?;
+        form.find(Locator::Css("input[name=reason]"))
+            .await?
+            .send_keys("記入用の様式のため")
+            .await?;
+        form.find(Locator::Css("button.approve"))
+            .await?
+            .click()
+            .await?;
+        let state = browser.find(Locator::Id("state")).await?.text().await?;
+        let request_state = browser
+            .find(Locator::Css("#requests td.state"))
+            .await?
+            .text()
+            .await?;
+        Ok::<_, Box<dyn std::error::Error>>((state, request_state))
+    }
+    .await;
+    let _ = browser.close().await;
+    outcome
+}

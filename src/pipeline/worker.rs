@@ -79,17 +79,18 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
     let message = if envelope.generated {
         spooled.message
     } else {
-        if !state.original_stored {
-            if let Err(e) = pipeline.quarantine.store.store(&sha256, &spool.path(&id)) {
-                tracing::error!("{id}: cannot store the original: {e}");
-                deliver::defer_whole(
-                    pipeline,
-                    &id,
-                    state,
-                    &format!("cannot store the original: {e}"),
-                );
-                return;
-            }
+        // `original_stored` is set once the original is stored and indexed.
+        if !state.original_stored
+            && let Err(e) = pipeline.quarantine.store.store(&sha256, &spool.path(&id))
+        {
+            tracing::error!("{id}: cannot store the original: {e}");
+            deliver::defer_whole(
+                pipeline,
+                &id,
+                state,
+                &format!("cannot store the original: {e}"),
+            );
+            return;
         }
         // Derived from the original's hash: the sender cannot write it.
         let placeholder = pipeline
