@@ -46,7 +46,7 @@ fn main() {
         hostname: "bench.test".into(),
         received_at: 1_795_000_000,
         queue_id: None,
-    request_link: None,
+        request_link: None,
     };
 
     let plain = corpus::plain_mail(64 * 1024);
