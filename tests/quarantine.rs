@@ -525,3 +525,52 @@ async fn approve_in_browser(
     let _ = browser.close().await;
     outcome
 }
+
+/// With `tls_cert`/`tls_key` the page is served over HTTPS (rustls) and
+/// its cookies are marked Secure.
+#[test]
+fn the_page_can_be_served_over_tls() {
+    use std::io::Read;
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert_path, key_path) = (dir.path().join("web.crt"), dir.path().join("web.key"));
+    std::fs::write(&cert_path, cert.cert.pem()).unwrap();
+    std::fs::write(&key_path, cert.signing_key.serialize_pem()).unwrap();
+    let sink = Sink::start();
+    let extra = format!(
+        "tls_cert = \"{}\"\ntls_key = \"{}\"\n",
+        cert_path.display(),
+        key_path.display()
+    );
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", &extra));
+    assert!(
+        relay
+            .logs()
+            .iter()
+            .any(|l| l.contains("web page on https://")),
+        "{:?}",
+        relay.logs()
+    );
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(cert.cert.der().clone()).unwrap();
+    let client = rustls::ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(client), name).unwrap();
+    let mut tcp = std::net::TcpStream::connect(relay.web.unwrap()).unwrap();
+    tcp.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut tls = rustls::Stream::new(&mut conn, &mut tcp);
+    tls.write_all(b"GET /login HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    let cookie = text
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("set-cookie:"))
+        .unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}

@@ -61,8 +61,9 @@ impl Relay {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if let Some(url) = line.strip_prefix("mugai: web page on http://") {
-                    let _ = web_tx.send(url.trim_end_matches('/').to_string());
+                if let Some(url) = line.strip_prefix("mugai: web page on ") {
+                    let address = url.split("://").nth(1).unwrap_or("");
+                    let _ = web_tx.send(address.trim_end_matches('/').to_string());
                 }
                 if let Some(rest) = line.strip_prefix("mugai: listening on ") {
                     let addr = rest.split(',').next().unwrap_or("").to_string();
