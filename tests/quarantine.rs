@@ -504,7 +504,12 @@ async fn approve_in_browser(
             .send_keys(PASSWORD)
             .await?;
         browser.find(Locator::Id("login")).await?.click().await?;
-        let form = browser.find(Locator::Css("form.decide")).await?;
+        // Clicks return before the next page loads: wait for its elements.
+        let form = browser
+            .wait()
+            .at_most(LIMIT)
+            .for_element(Locator::Css("form.decide"))
+            .await?;
         form.find(Locator::Css("input[name=reason]"))
             .await?
             .send_keys("記入用の様式のため")
@@ -513,7 +518,13 @@ async fn approve_in_browser(
             .await?
             .click()
             .await?;
-        let state = browser.find(Locator::Id("state")).await?.text().await?;
+        let state = browser
+            .wait()
+            .at_most(LIMIT)
+            .for_element(Locator::Id("state"))
+            .await?
+            .text()
+            .await?;
         let request_state = browser
             .find(Locator::Css("#requests td.state"))
             .await?

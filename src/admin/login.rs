@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{ConnectInfo, Form, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -59,12 +59,14 @@ fn login_page(
             problem,
         },
     );
-    let secure = if app.tls { "; Secure" } else { "" };
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    )) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    view::set_cookie(
+        &mut response,
+        LOGIN_CSRF_COOKIE,
+        &token,
+        "/login",
+        3600,
+        app.tls,
+    );
     response
 }
 
@@ -164,14 +166,15 @@ pub async fn submit(
             .with("role", user.role.as_str()),
     );
     let mut response = view::redirect(&next);
-    let secure = if app.tls { "; Secure" } else { "" };
     let lifetime = app.config.admin.session_lifetime.0;
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={lifetime}{secure}",
-        session.id
-    )) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    view::set_cookie(
+        &mut response,
+        SESSION_COOKIE,
+        &session.id,
+        "/",
+        lifetime,
+        app.tls,
+    );
     response
 }
 
@@ -195,10 +198,6 @@ pub async fn logout(
         app.q.note(Event::new("logout", &session.user));
     }
     let mut response = view::redirect("/login");
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
-    )) {
-        response.headers_mut().append(header::SET_COOKIE, v);
-    }
+    view::set_cookie(&mut response, SESSION_COOKIE, "", "/", 0, app.tls);
     response
 }

@@ -16,21 +16,45 @@ use super::App;
 use super::auth::{SESSION_COOKIE, Session, same_token};
 use super::view::{self, Chrome, cookie, jst, parse_date};
 use crate::audit::{self, Entry};
-use crate::quarantine::{Filter, MessageRow, ReleaseRow, RequestRow, Role, WorkflowError};
+use crate::quarantine::{Filter, MessageRow, ReleaseRow, RequestRow, Role, User, WorkflowError};
 use crate::sanitize::{PartReport, Report};
 
 const PAGE_SIZE: i64 = 50;
 
 type Params = Query<HashMap<String, String>>;
 
-/// The session of a logged-in, still enabled account, or the answer to
-/// give instead (to the login page, or 403 for a role that may not see).
+/// The value of `Ok`, or return the `Err` answer from the handler.
+macro_rules! or_return {
+    ($result:expr) => {
+        match $result {
+            Ok(value) => value,
+            Err(response) => return response,
+        }
+    };
+}
+
+/// The `?lang=` of a request.
+fn lang(p: &HashMap<String, String>) -> Option<&str> {
+    p.get("lang").map(String::as_str)
+}
+
+/// Who is asking: their session, their account as it is now, and the
+/// page frame.
+struct SignedIn {
+    session: Session,
+    user: User,
+    c: Chrome,
+}
+
+/// A logged-in, still enabled account whose role `allowed` accepts, or
+/// the answer to give instead (to the login page, or 403).
 async fn require(
     app: &App,
     headers: &HeaderMap,
     uri: &Uri,
+    lang: Option<&str>,
     allowed: fn(Role) -> bool,
-) -> Result<Session, Response> {
+) -> Result<SignedIn, Response> {
     let to_login = || {
         let next: String = url_escape(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
         view::redirect(&format!("/login?next={next}"))
@@ -38,15 +62,15 @@ async fn require(
     let Some(session) = cookie(headers, SESSION_COOKIE).and_then(|id| app.sessions.get(&id)) else {
         return Err(to_login());
     };
-    match app.q.index.user(&session.user).await {
-        Ok(Some(user)) if !user.disabled && user.role == session.role => {}
+    let user = match app.q.index.user(&session.user).await {
+        Ok(Some(user)) if !user.disabled && user.role == session.role => user,
         _ => {
             app.sessions.remove(&session.id);
             return Err(to_login());
         }
-    }
+    };
+    let c = Chrome::for_session(headers, lang, &session);
     if !allowed(session.role) {
-        let c = Chrome::for_session(headers, None, &session);
         let text = if c.t.lang == "ja" {
             "この操作を行う権限がありません。"
         } else {
@@ -54,28 +78,32 @@ async fn require(
         };
         return Err(view::error(StatusCode::FORBIDDEN, &c, text));
     }
-    Ok(session)
+    Ok(SignedIn { session, user, c })
+}
+
+/// As [`require`], for a form post: its CSRF token must match the session's.
+async fn require_post(
+    app: &App,
+    headers: &HeaderMap,
+    uri: &Uri,
+    allowed: fn(Role) -> bool,
+    form: &HashMap<String, String>,
+) -> Result<SignedIn, Response> {
+    let signed_in = require(app, headers, uri, None, allowed).await?;
+    let sent = form.get("csrf").map(String::as_str).unwrap_or("");
+    if !same_token(sent, &signed_in.session.csrf) {
+        let text = if signed_in.c.t.lang == "ja" {
+            "フォームの確認用トークンが正しくありません。ページを開き直してください。"
+        } else {
+            "The form's security token is missing or wrong. Reload the page."
+        };
+        return Err(view::error(StatusCode::FORBIDDEN, &signed_in.c, text));
+    }
+    Ok(signed_in)
 }
 
 fn any_role(_: Role) -> bool {
     true
-}
-
-/// The form's CSRF token matches the session's.
-fn csrf_ok(session: &Session, form: &HashMap<String, String>) -> bool {
-    same_token(
-        form.get("csrf").map(String::as_str).unwrap_or(""),
-        &session.csrf,
-    )
-}
-
-fn forbidden_csrf(c: &Chrome) -> Response {
-    let text = if c.t.lang == "ja" {
-        "フォームの確認用トークンが正しくありません。ページを開き直してください。"
-    } else {
-        "The form's security token is missing or wrong. Reload the page."
-    };
-    view::error(StatusCode::FORBIDDEN, c, text)
 }
 
 fn server_error(c: &Chrome, e: impl std::fmt::Display) -> Response {
@@ -133,11 +161,7 @@ pub async fn list(
     uri: Uri,
     Query(p): Params,
 ) -> Response {
-    let session = match require(&app, &headers, &uri, any_role).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (q, state, rcpt, since) = (get("q"), get("state"), get("rcpt"), get("since"));
     let page: i64 = get("page").parse().unwrap_or(1).max(1);
@@ -150,10 +174,13 @@ pub async fn list(
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
     };
-    let (messages, total) = match app.q.index.list(&filter).await {
-        Ok(found) => found,
-        Err(e) => return server_error(&c, e),
-    };
+    let (messages, total) = or_return!(
+        app.q
+            .index
+            .list(&filter)
+            .await
+            .map_err(|e| server_error(&c, e))
+    );
     let rows = messages
         .iter()
         .map(|m| ListRow {
@@ -257,7 +284,7 @@ struct RequestView {
     subject: String,
 }
 
-fn request_view(c: &Chrome, r: &RequestRow, subject: String) -> RequestView {
+fn request_view(c: &Chrome, r: &RequestRow) -> RequestView {
     RequestView {
         id: r.id.clone(),
         message_id: r.message_id.clone(),
@@ -271,7 +298,7 @@ fn request_view(c: &Chrome, r: &RequestRow, subject: String) -> RequestView {
             .map(|by| format!("{by} {}", r.decided_at.map(jst).unwrap_or_default()))
             .unwrap_or_default(),
         decision_reason: r.decision_reason.clone().unwrap_or_default(),
-        subject,
+        subject: r.subject.clone(),
     }
 }
 
@@ -316,25 +343,27 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(p): Params,
 ) -> Response {
-    let session = match require(&app, &headers, &uri, any_role).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let m = match app.q.index.get(&id).await {
         Ok(Some(m)) => m,
         Ok(None) => return view::not_found(headers).await,
         Err(e) => return server_error(&c, e),
     };
     let report = m.report();
-    let requests = match app.q.index.requests(Some(&m.id), None, 1000).await {
-        Ok(r) => r,
-        Err(e) => return server_error(&c, e),
-    };
-    let releases = match app.q.index.releases(Some(&m.id), None).await {
-        Ok(r) => r,
-        Err(e) => return server_error(&c, e),
-    };
+    let requests = or_return!(
+        app.q
+            .index
+            .requests(Some(&m.id), None, 1000)
+            .await
+            .map_err(|e| server_error(&c, e))
+    );
+    let releases = or_return!(
+        app.q
+            .index
+            .releases(Some(&m.id), None)
+            .await
+            .map_err(|e| server_error(&c, e))
+    );
     view::page(
         StatusCode::OK,
         &c,
@@ -361,10 +390,7 @@ pub async fn detail(
                 })
                 .unwrap_or_default(),
             parts: report.as_ref().map(part_rows).unwrap_or_default(),
-            requests: requests
-                .iter()
-                .map(|r| request_view(&c, r, String::new()))
-                .collect(),
+            requests: requests.iter().map(|r| request_view(&c, r)).collect(),
             releases: releases.iter().map(release_view).collect(),
             m: &m,
         },
@@ -385,37 +411,16 @@ pub async fn requests(
     uri: Uri,
     Query(p): Params,
 ) -> Response {
-    let session = match require(&app, &headers, &uri, any_role).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
-    let views = |rows: Vec<RequestRow>| async {
-        let mut out = Vec::new();
-        for r in rows {
-            let subject = match app.q.index.get(&r.message_id).await {
-                Ok(Some(m)) => m.subject,
-                _ => String::new(),
-            };
-            out.push(request_view(&c, &r, subject));
-        }
-        out
-    };
-    let (pending, all) = match (
+    let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
+    let (pending, decided) = match (
         app.q.index.requests(None, Some("pending"), 500).await,
-        app.q.index.requests(None, None, 10_000).await,
+        app.q.index.recent_decisions(50).await,
     ) {
-        (Ok(p), Ok(a)) => (p, a),
+        (Ok(p), Ok(d)) => (p, d),
         (Err(e), _) | (_, Err(e)) => return server_error(&c, e),
     };
-    let decided: Vec<RequestRow> = all
-        .into_iter()
-        .rev()
-        .filter(|r| r.state != "pending")
-        .take(50)
-        .collect();
-    let pending = views(pending).await;
-    let decided = views(decided).await;
+    let pending = pending.iter().map(|r| request_view(&c, r)).collect();
+    let decided = decided.iter().map(|r| request_view(&c, r)).collect();
     view::page(
         StatusCode::OK,
         &c,
@@ -465,30 +470,16 @@ pub async fn decide(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match require(&app, &headers, &uri, Role::may_decide).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let c = Chrome::for_session(&headers, None, &session);
-    if !csrf_ok(&session, &form) {
-        return forbidden_csrf(&c);
-    }
+    let SignedIn { user, c, .. } =
+        or_return!(require_post(&app, &headers, &uri, Role::may_decide, &form).await);
     let approve = match form.get("decision").map(String::as_str) {
         Some("approve") => true,
         Some("reject") => false,
         _ => return view::error(StatusCode::BAD_REQUEST, &c, "decision?"),
     };
-    let user = match app.q.index.user(&session.user).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return view::redirect("/login"),
-        Err(e) => return server_error(&c, e),
-    };
     let reason = form.get("reason").map(String::as_str).unwrap_or("");
     match app.q.decide(&id, approve, &user, reason).await {
-        Ok(()) => match app.q.index.request(&id).await {
-            Ok(Some(r)) => view::redirect(&format!("/m/{}", url_escape(&r.message_id))),
-            _ => view::redirect("/requests"),
-        },
+        Ok(message_id) => view::redirect(&format!("/m/{}", url_escape(&message_id))),
         Err(e) => refused(&c, &e),
     }
 }
@@ -500,16 +491,10 @@ pub async fn release(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let session = match require(&app, &headers, &uri, |r| r == Role::Admin).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let c = Chrome::for_session(&headers, None, &session);
-    if !csrf_ok(&session, &form) {
-        return forbidden_csrf(&c);
-    }
+    let SignedIn { user, c, .. } =
+        or_return!(require_post(&app, &headers, &uri, |r| r == Role::Admin, &form).await);
     let to = form.get("to").map(|s| s.trim()).filter(|s| !s.is_empty());
-    match app.q.release(&id, to, &session.user, session.role).await {
+    match app.q.release(&id, to, &user.name, user.role).await {
         Ok(_) => view::redirect(&format!("/m/{}", url_escape(&id))),
         Err(e) => refused(&c, &e),
     }
@@ -541,11 +526,8 @@ pub async fn audit(
     uri: Uri,
     Query(p): Params,
 ) -> Response {
-    let session = match require(&app, &headers, &uri, Role::may_audit).await {
-        Ok(s) => s,
-        Err(r) => return r,
-    };
-    let c = Chrome::for_session(&headers, p.get("lang").map(String::as_str), &session);
+    let SignedIn { c, .. } =
+        or_return!(require(&app, &headers, &uri, lang(&p), Role::may_audit).await);
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (actor, since) = (get("actor"), get("since"));
     let page: usize = get("page").parse().unwrap_or(1).max(1);

@@ -86,12 +86,8 @@ pub fn page<T: Template>(status: StatusCode, chrome: &Chrome, template: &T) -> R
                 body,
             )
                 .into_response();
-            if let Some(lang) = chrome.set_lang
-                && let Ok(v) = HeaderValue::from_str(&format!(
-                    "mugai_lang={lang}; Path=/; SameSite=Strict; Max-Age=31536000"
-                ))
-            {
-                response.headers_mut().append(header::SET_COOKIE, v);
+            if let Some(lang) = chrome.set_lang {
+                set_cookie(&mut response, "mugai_lang", lang, "/", 365 * 86400, false);
             }
             response
         }
@@ -136,6 +132,24 @@ pub fn error(status: StatusCode, c: &Chrome, text: &str) -> Response {
     message(status, c, c.t.error, text, Some("/"))
 }
 
+/// Adds a cookie: HttpOnly, SameSite=Strict, and Secure when served over
+/// TLS; `max_age` 0 deletes it.
+pub fn set_cookie(
+    response: &mut Response,
+    name: &str,
+    value: &str,
+    path: &str,
+    max_age: u64,
+    secure: bool,
+) {
+    let secure = if secure { "; Secure" } else { "" };
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{name}={value}; Path={path}; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    )) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
 /// 303 See Other to `to`.
 pub fn redirect(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
@@ -178,21 +192,18 @@ pub fn jst(unix: i64) -> String {
 /// `2026-11-23` (JST) → Unix time of that day's start, JST.
 pub fn parse_date(text: &str) -> Option<i64> {
     let mut it = text.trim().splitn(3, '-');
-    let y: i64 = it.next()?.parse().ok()?;
-    let m: i64 = it.next()?.parse().ok()?;
-    let d: i64 = it.next()?.parse().ok()?;
-    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86400 - 9 * 3600)
+    let date = mail_parser::DateTime {
+        year: it.next()?.parse().ok()?,
+        month: it.next()?.parse().ok()?,
+        day: it.next()?.parse().ok()?,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        tz_before_gmt: false,
+        tz_hour: 9,
+        tz_minute: 0,
+    };
+    (date.is_valid() && date.year >= 1970).then(|| date.to_timestamp())
 }
 
 #[cfg(test)]

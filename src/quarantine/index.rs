@@ -149,6 +149,8 @@ pub struct Filter {
 }
 
 const MESSAGE_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state, purged_at";
+/// Lists leave out the report and the text (up to 256 KiB a row).
+const LIST_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, '' AS report, '' AS sanitized_text, state, purged_at";
 
 impl Index {
     /// Opens (creating) the database at `url` and makes sure the tables
@@ -279,7 +281,7 @@ impl Index {
         let limit = param(&mut values, Value::Int(filter.limit.clamp(1, 10_000)));
         let offset = param(&mut values, Value::Int(filter.offset.max(0)));
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages{where_} ORDER BY received_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+            "SELECT {LIST_COLUMNS} FROM messages{where_} ORDER BY received_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
         );
         let mut query = sqlx::query(AssertSqlSafe(sql));
         for v in &values {
@@ -344,7 +346,7 @@ enum Value {
     Text(String),
 }
 
-type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+pub(crate) type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
 
 impl Value {
     fn bind<'q>(&self, query: AnyQuery<'q>) -> AnyQuery<'q> {

@@ -22,6 +22,8 @@ pub struct RequestRow {
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub decision_reason: Option<String>,
+    /// The decoded Subject of the message asked for (read, not stored).
+    pub subject: String,
 }
 
 /// One delivery of an original to one recipient.
@@ -52,7 +54,8 @@ pub enum Decided {
     NoSuchRequest,
 }
 
-const REQUEST_COLUMNS: &str = "id, message_id, recipient, reason, requested_at, state, decided_by, decided_at, decision_reason";
+const REQUEST_COLUMNS: &str = "id, message_id, recipient, reason, requested_at, state, decided_by, decided_at, decision_reason, \
+     COALESCE((SELECT subject FROM messages m WHERE m.id = requests.message_id), '') AS subject";
 const RELEASE_COLUMNS: &str =
     "id, message_id, recipient, released_by, released_at, request_id, state";
 
@@ -92,15 +95,21 @@ impl Index {
         limit: i64,
     ) -> Result<Vec<RequestRow>> {
         let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests WHERE ($1 = '' OR message_id = $2) AND ($3 = '' OR state = $4) ORDER BY requested_at, id LIMIT $5"
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE {BY_MESSAGE_AND_STATE} ORDER BY requested_at, id LIMIT $5"
         );
-        let m = message_id.unwrap_or("");
-        let s = state.unwrap_or("");
+        let rows = by_message_and_state(sql, message_id, state)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(request_row).collect()
+    }
+
+    /// The latest decisions, newest first.
+    pub async fn recent_decisions(&self, limit: i64) -> Result<Vec<RequestRow>> {
+        let sql = format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE state <> 'pending' ORDER BY decided_at DESC, id DESC LIMIT $1"
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(m)
-            .bind(m)
-            .bind(s)
-            .bind(s)
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
@@ -194,22 +203,16 @@ impl Index {
         Ok(())
     }
 
-    /// Releases with the given state, oldest first.
+    /// Releases of one message, or all with a given state; oldest first.
     pub async fn releases(
         &self,
         message_id: Option<&str>,
         state: Option<&str>,
     ) -> Result<Vec<ReleaseRow>> {
         let sql = format!(
-            "SELECT {RELEASE_COLUMNS} FROM releases WHERE ($1 = '' OR message_id = $2) AND ($3 = '' OR state = $4) ORDER BY released_at, id"
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE {BY_MESSAGE_AND_STATE} ORDER BY released_at, id"
         );
-        let m = message_id.unwrap_or("");
-        let s = state.unwrap_or("");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(m)
-            .bind(m)
-            .bind(s)
-            .bind(s)
+        let rows = by_message_and_state(sql, message_id, state)
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(release_row).collect()
@@ -224,6 +227,24 @@ impl Index {
             .await?;
         Ok(())
     }
+}
+
+/// Optional filters: an empty parameter matches everything.
+const BY_MESSAGE_AND_STATE: &str = "($1 = '' OR message_id = $2) AND ($3 = '' OR state = $4)";
+
+/// A query with [`BY_MESSAGE_AND_STATE`] bound as $1..$4.
+fn by_message_and_state<'q>(
+    sql: String,
+    message_id: Option<&str>,
+    state: Option<&str>,
+) -> super::index::AnyQuery<'q> {
+    let m = message_id.unwrap_or("").to_string();
+    let s = state.unwrap_or("").to_string();
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(m.clone())
+        .bind(m)
+        .bind(s.clone())
+        .bind(s)
 }
 
 async fn insert_release(tx: &mut sqlx::Transaction<'_, sqlx::Any>, r: &ReleaseRow) -> Result<()> {
@@ -252,6 +273,7 @@ fn request_row(r: &AnyRow) -> Result<RequestRow> {
         decided_by: r.try_get("decided_by")?,
         decided_at: r.try_get("decided_at")?,
         decision_reason: r.try_get("decision_reason")?,
+        subject: r.try_get("subject")?,
     })
 }
 

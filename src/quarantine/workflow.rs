@@ -148,6 +148,7 @@ impl Quarantine {
             decided_by: None,
             decided_at: None,
             decision_reason: None,
+            subject: message.subject.clone(),
         };
         self.record(
             Event::new("request", format!("recipient:{}", request.recipient))
@@ -159,14 +160,15 @@ impl Quarantine {
         Ok(Requested::New(request.id))
     }
 
-    /// Approves or rejects a pending request as `user`.
+    /// Approves or rejects a pending request as `user`; returns the id of
+    /// the original it was about.
     pub async fn decide(
         &self,
         request_id: &str,
         approve: bool,
         user: &User,
         reason: &str,
-    ) -> Result<()> {
+    ) -> Result<String> {
         if !user.role.may_decide() {
             return Err(WorkflowError::NotAllowed(user.role.as_str()));
         }
@@ -231,7 +233,7 @@ impl Quarantine {
         // The decision is committed; a failing audit write is reported
         // to the operator but cannot undo it.
         self.note(event);
-        Ok(())
+        Ok(request.message_id)
     }
 
     /// An admin releases an original directly to `to` (default: every

@@ -77,10 +77,9 @@ pub fn render(
             lines.push(format!("{indent}{}", describe(part, ja)));
         }
     }
-    let something_removed =
-        report.notable_parts().next().is_some() || report.has(Action::TextConverted);
+    let worth_a_link = report.notable_parts().next().is_some() || report.has(Action::TextConverted);
     match request_link {
-        Some(link) if something_removed => lines.push(if ja {
+        Some(link) if worth_a_link => lines.push(if ja {
             format!(
                 "原本が必要な場合は、次のページから取り出しを依頼できます（承認後に届きます）。\n{link}\n原本ID: {}",
                 report.original_sha256
