@@ -14,7 +14,7 @@ mod admin;
 mod sections;
 pub use admin::{AdminConfig, QuarantineConfig};
 pub use sections::{
-    DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig, SmtpConfig,
+    BareNewline, DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig, SmtpConfig,
     StorageConfig,
 };
 

@@ -20,8 +20,25 @@ pub struct SendRequest {
     pub helo: String,
 }
 
+/// The message with every line end (CR, LF or CRLF) written as CRLF, as
+/// SMTP requires: files saved on Unix end lines with LF, and a server that
+/// refuses bare line ends (mugai's default) would refuse them.
+pub fn crlf_line_ends(message: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(message.len() + message.len() / 32 + 2);
+    let mut i = 0;
+    while let Some(p) = memchr::memchr2(b'\r', b'\n', &message[i..]) {
+        out.extend_from_slice(&message[i..i + p]);
+        out.extend_from_slice(b"\r\n");
+        let crlf = message[i + p] == b'\r' && message.get(i + p + 1) == Some(&b'\n');
+        i += p + if crlf { 2 } else { 1 };
+    }
+    out.extend_from_slice(&message[i..]);
+    out
+}
+
 /// Sends and returns the server's reply, or one line saying what failed.
-pub fn send(request: SendRequest) -> Result<String, String> {
+pub fn send(mut request: SendRequest) -> Result<String, String> {
+    request.message = crlf_line_ends(&request.message);
     let _ = rustls::crypto::ring::default_provider().install_default();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -79,4 +96,15 @@ async fn send_async(request: SendRequest) -> Result<String, String> {
         .map_err(|e| format!("{}: {e}", request.server))?;
     let text: Vec<&str> = response.message().collect();
     Ok(format!("{} {}", response.code(), text.join(" ")))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_line_end_becomes_crlf() {
+        assert_eq!(
+            super::crlf_line_ends(b"a\nb\rc\r\nd\n\re"),
+            b"a\r\nb\r\nc\r\nd\r\n\r\ne".to_vec()
+        );
+    }
 }

@@ -40,6 +40,26 @@ pub struct SmtpConfig {
     pub tls_key: Option<PathBuf>,
     /// Refuse MAIL until the client has used STARTTLS.
     pub require_tls: bool,
+    /// What a bare CR or LF (a line end other than CRLF) in a command or
+    /// in DATA does: `reject` (default) refuses it; `normalize` reads it
+    /// as CRLF. Either way only `<CR><LF>.<CR><LF>` ends DATA.
+    pub bare_newline: BareNewline,
+    /// Accept recipients whose local part has routing syntax
+    /// (`user%host@`, `user!host@`, `@a,@b:user@`). Off: 550 5.1.3, so the
+    /// next hop can never be made to relay.
+    pub allow_routing_localparts: bool,
+}
+
+/// `[smtp] bare_newline`: a line end other than CRLF from the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BareNewline {
+    /// Refuse the command or the whole message (like Postfix's
+    /// `smtpd_forbid_bare_newline = yes`).
+    #[default]
+    Reject,
+    /// Read it as CRLF (it still never ends DATA).
+    Normalize,
 }
 
 impl Default for SmtpConfig {
@@ -58,6 +78,8 @@ impl Default for SmtpConfig {
             tls_cert: None,
             tls_key: None,
             require_tls: false,
+            bare_newline: BareNewline::Reject,
+            allow_routing_localparts: false,
         }
     }
 }

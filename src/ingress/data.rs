@@ -3,7 +3,9 @@
 //!
 //! The message goes from the session's read buffer through the DATA
 //! decoder into a spool writer (64 KiB buffer), never whole in memory.
-//! Past the size limit the rest is read and dropped, then 552.
+//! Past the size limit the rest is read and dropped, then 552. A message
+//! with bare CR or LF line ends is read to its real end and, under
+//! `bare_newline = "reject"`, refused as a whole (nothing is queued).
 
 use std::io;
 
@@ -12,11 +14,24 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::dot::DotDecoder;
 use super::input::{Input, Read};
 use super::session::{Next, Session};
+use crate::config::BareNewline;
 use crate::spool::Envelope;
 use crate::units::unix_now;
 
 /// The checks before `354`.
-pub fn start(session: &mut Session) -> Next {
+/// `pipelined_after_data`: the client sent more bytes after the DATA line
+/// before it could have seen our 354.
+pub fn start(session: &mut Session, pipelined_after_data: bool) -> Next {
+    if pipelined_after_data {
+        // RFC 2920: DATA ends a pipelined group. Bytes sent before our 354
+        // would be read as message content by us and as commands by a
+        // server that answered 354 later: refuse and close, as Postfix does.
+        session.refuse(
+            "554 5.5.0 Error: improper command pipelining after DATA (wait for the 354 reply)",
+        );
+        session.transaction = None;
+        return Next::Close;
+    }
     let Some(transaction) = &session.transaction else {
         session.refuse("503 5.5.1 Error: need MAIL command");
         return Next::Continue;
@@ -27,7 +42,7 @@ pub fn start(session: &mut Session) -> Next {
     }
     if session.ctx.queue.is_full() {
         session.transaction = None;
-        session.reply("451 4.3.2 Too much mail waiting to be processed, try again later");
+        session.defer("451 4.3.2 Too much mail waiting to be processed, try again later");
         return Next::Continue;
     }
     Next::Data
@@ -102,10 +117,22 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
         }
     }
 
+    let bare = decoder.bare_newlines();
+    if bare > 0 && ctx.config.smtp.bare_newline == BareNewline::Reject {
+        // The writer is dropped uncommitted: its temporary file goes.
+        session.refuse_from(
+            &format!(
+                "554 5.5.2 Message refused: {bare} bare CR or LF line ends (SMTP requires CRLF); nothing was queued"
+            ),
+            &envelope.sender,
+        );
+        return Ok(true);
+    }
     if writer.too_big() {
-        session.refuse(&format!(
-            "552 5.3.4 Message size exceeds fixed limit of {max} bytes"
-        ));
+        session.refuse_from(
+            &format!("552 5.3.4 Message size exceeds fixed limit of {max} bytes"),
+            &envelope.sender,
+        );
         return Ok(true);
     }
     if let Some(e) = write_error {

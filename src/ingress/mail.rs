@@ -29,7 +29,7 @@ pub fn mail(session: &mut Session, from: MailFrom<Cow<'_, str>>) -> Next {
         return Next::Continue;
     }
     if session.ctx.queue.is_full() {
-        session.reply("451 4.3.2 Too much mail waiting to be processed, try again later");
+        session.defer("451 4.3.2 Too much mail waiting to be processed, try again later");
         return Next::Continue;
     }
     let smtputf8 = from.flags & MAIL_SMTPUTF8 != 0;

@@ -1,9 +1,29 @@
 //! RCPT TO: only recipients in the accepted domains (never an open
-//! relay), at most `max_recipients` per message.
+//! relay), at most `max_recipients` per message, and no local part with
+//! routing syntax: `user%other.example@`, `user!other.example@`, a quoted
+//! `"user@other.example"@` or a source route `<@a,@b:user@>` could make a
+//! next hop that honours the old routing conventions relay the mail on.
 
 use super::session::{Next, Session};
 
-pub fn rcpt(session: &mut Session, address: &str) -> Next {
+/// True when `line` (a RCPT command) gives a source route (`<@host,…:`),
+/// which the parser drops silently.
+pub fn has_source_route(line: &[u8]) -> bool {
+    let Some(colon) = memchr::memchr(b':', line) else {
+        return false;
+    };
+    let rest = &line[colon + 1..];
+    let start = rest.iter().take_while(|b| **b == b' ').count();
+    rest[start..].starts_with(b"<@")
+}
+
+/// The routing character in a local part, if any.
+fn routing_syntax(address: &str) -> Option<char> {
+    let local = address.rsplit_once('@').map_or(address, |(local, _)| local);
+    local.chars().find(|c| matches!(c, '%' | '!' | '@'))
+}
+
+pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
     let Some(transaction) = &session.transaction else {
         session.refuse("503 5.5.1 Error: need MAIL command");
         return Next::Continue;
@@ -27,13 +47,35 @@ pub fn rcpt(session: &mut Session, address: &str) -> Next {
         ));
         return Next::Continue;
     }
+    if !config.smtp.allow_routing_localparts {
+        let routing = if source_route {
+            Some("a source route")
+        } else {
+            routing_syntax(&address).map(|c| match c {
+                '%' => "'%' routing",
+                '!' => "'!' (UUCP) routing",
+                _ => "an '@' inside the local part",
+            })
+        };
+        if let Some(what) = routing {
+            let shown: String = address
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(256)
+                .collect();
+            session.refuse(&format!(
+                "550 5.1.3 <{shown}>: Recipient address has {what}; this server does not relay"
+            ));
+            return Next::Continue;
+        }
+    }
     if !transaction.smtputf8 && !address.is_ascii() {
         session.refuse("553 5.6.7 Non-ASCII recipient address requires SMTPUTF8");
         return Next::Continue;
     }
     let max = config.smtp.max_recipients;
     if transaction.recipients.len() >= max {
-        session.reply(&format!(
+        session.defer(&format!(
             "452 4.5.3 Too many recipients (at most {max} per message)"
         ));
         return Next::Continue;
@@ -48,4 +90,19 @@ pub fn rcpt(session: &mut Session, address: &str) -> Next {
     }
     session.reply("250 2.1.5 Ok");
     Next::Continue
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routing_syntax_is_found_in_the_local_part_only() {
+        assert_eq!(routing_syntax("user%evil.example@example.lg.jp"), Some('%'));
+        assert_eq!(routing_syntax("evil.example!user@example.lg.jp"), Some('!'));
+        assert_eq!(routing_syntax("user@evil.example@example.lg.jp"), Some('@'));
+        assert_eq!(routing_syntax("taro.yamada+tag@example.lg.jp"), None);
+        assert!(has_source_route(b"RCPT TO: <@a.example,@b.example:u@example.lg.jp>\r\n"));
+        assert!(!has_source_route(b"RCPT TO:<u@example.lg.jp>\r\n"));
+    }
 }

@@ -14,6 +14,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 use super::input::{Input, Line, Read};
 use super::{Context, data, ehlo, mail, rcpt, simple};
+use crate::config::BareNewline;
 
 /// Longest command line accepted (RFC 5321 allows 512; extensions more).
 pub const MAX_COMMAND_LINE: usize = 4096;
@@ -55,6 +56,8 @@ pub struct Session {
     errors: usize,
     replies: Vec<u8>,
     skipping_long_line: bool,
+    /// The verb being answered, for the log of refusals.
+    verb: &'static str,
 }
 
 impl Session {
@@ -68,6 +71,7 @@ impl Session {
             errors: 0,
             replies: Vec::with_capacity(512),
             skipping_long_line: false,
+            verb: "CONNECT",
         }
     }
 
@@ -78,9 +82,39 @@ impl Session {
     }
 
     /// Queues a refusal caused by the client; too many end the session.
+    /// Logged like Postfix's `NOQUEUE: reject:` lines, so an operator can
+    /// grep who tried what.
     pub fn refuse(&mut self, text: &str) {
+        let sender = self.transaction.as_ref().map(|t| t.sender.clone());
+        self.refuse_from(text, sender.as_deref().unwrap_or(""));
+    }
+
+    /// As [`refuse`](Self::refuse), for a transaction already taken (DATA).
+    pub fn refuse_from(&mut self, text: &str, sender: &str) {
         self.errors += 1;
+        self.log_refusal(text, sender);
         self.reply(text);
+    }
+
+    /// Queues a temporary refusal that is not the client's fault (the
+    /// queue is full, too many recipients); logged the same way.
+    pub fn defer(&mut self, text: &str) {
+        let sender = self.transaction.as_ref().map(|t| t.sender.clone());
+        self.log_refusal(text, sender.as_deref().unwrap_or(""));
+        self.reply(text);
+    }
+
+    fn log_refusal(&self, text: &str, sender: &str) {
+        let sender = sender.escape_debug();
+        tracing::info!(
+            client = %self.peer,
+            verb = self.verb,
+            "NOQUEUE: reject: {} from {}: {}; from=<{sender}> helo=<{}>",
+            self.verb,
+            self.peer,
+            text.lines().next().unwrap_or(""),
+            self.helo.as_deref().unwrap_or(""),
+        );
     }
 
     pub fn too_many_errors(&self) -> bool {
@@ -128,7 +162,10 @@ impl Session {
                         ));
                         Next::Continue
                     }
-                    Line::Command(line) => self.command(&line),
+                    Line::Command(line) => {
+                        let pipelined = !input.available().is_empty();
+                        self.command_line(&line, pipelined)
+                    }
                 };
                 match next {
                     Next::Continue => {}
@@ -186,8 +223,43 @@ impl Session {
         }
     }
 
+    /// Checks a command line's end (only CRLF is a line end; see
+    /// `[smtp] bare_newline`) and runs the command(s) in it.
+    fn command_line(&mut self, line: &[u8], pipelined: bool) -> Next {
+        let body = line.strip_suffix(b"\n").unwrap_or(line);
+        let crlf = body.ends_with(b"\r");
+        let body = body.strip_suffix(b"\r").unwrap_or(body);
+        let bare_cr = memchr::memchr(b'\r', body).is_some();
+        if crlf && !bare_cr {
+            return self.command(line, pipelined);
+        }
+        if self.ctx.config.smtp.bare_newline == BareNewline::Reject {
+            self.verb = "command";
+            self.refuse(
+                "500 5.5.2 Syntax error: bare CR or LF in a command line (SMTP requires CRLF)",
+            );
+            return Next::Continue;
+        }
+        // normalize: each CR-separated piece is a command line of its own.
+        let pieces: Vec<&[u8]> = body
+            .split(|&b| b == b'\r')
+            .filter(|p| !p.is_empty())
+            .collect();
+        let last = pieces.len().saturating_sub(1);
+        for (i, piece) in pieces.iter().enumerate() {
+            let mut command = piece.to_vec();
+            command.extend_from_slice(b"\r\n");
+            let next = self.command(&command, pipelined || i < last);
+            if !matches!(next, Next::Continue) || i == last {
+                return next;
+            }
+        }
+        Next::Continue
+    }
+
     /// Parses and runs one command line.
-    fn command(&mut self, line: &[u8]) -> Next {
+    fn command(&mut self, line: &[u8], pipelined: bool) -> Next {
+        self.verb = verb_name(line);
         let request = match Request::parse(&mut line.iter()) {
             Ok(request) => request,
             Err(e) => {
@@ -199,8 +271,8 @@ impl Session {
             Request::Ehlo { host } => ehlo::ehlo(self, &host, true),
             Request::Helo { host } => ehlo::ehlo(self, &host, false),
             Request::Mail { from } => mail::mail(self, from),
-            Request::Rcpt { to } => rcpt::rcpt(self, &to.address),
-            Request::Data => data::start(self),
+            Request::Rcpt { to } => rcpt::rcpt(self, &to.address, rcpt::has_source_route(line)),
+            Request::Data => data::start(self, pipelined),
             Request::Rset => simple::rset(self),
             Request::Noop { .. } => simple::noop(self),
             Request::Quit => simple::quit(self),
@@ -210,6 +282,25 @@ impl Session {
             other => simple::not_implemented(self, other.name()),
         }
     }
+}
+
+/// The command's verb as a static name for the log (never client text).
+fn verb_name(line: &[u8]) -> &'static str {
+    const VERBS: &[&str] = &[
+        "EHLO", "HELO", "MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "VRFY", "HELP", "STARTTLS",
+        "AUTH", "BDAT", "EXPN", "ETRN",
+    ];
+    let word: Vec<u8> = line
+        .iter()
+        .take_while(|b| b.is_ascii_alphabetic())
+        .take(9)
+        .map(u8::to_ascii_uppercase)
+        .collect();
+    VERBS
+        .iter()
+        .find(|v| v.as_bytes() == word.as_slice())
+        .copied()
+        .unwrap_or("unknown command")
 }
 
 /// The reply for a line the parser could not read.

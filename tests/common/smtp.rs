@@ -69,19 +69,18 @@ impl Client {
     }
 }
 
-/// Dot-stuffs a message and makes sure it ends with CRLF.
+/// Dot-stuffs a message with CRLF line ends (as a real client sends it:
+/// every LF written as CRLF) and makes sure it ends with CRLF.
 pub fn dot_stuff(message: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(message.len() + 64);
+    let crlf = dot_unstuffed_crlf(message);
+    let mut out = Vec::with_capacity(crlf.len() + 64);
     let mut at_line_start = true;
-    for &b in message {
+    for &b in &crlf {
         if at_line_start && b == b'.' {
             out.push(b'.');
         }
         out.push(b);
         at_line_start = b == b'\n';
-    }
-    if !out.ends_with(b"\n") {
-        out.extend_from_slice(b"\r\n");
     }
     out
 }
