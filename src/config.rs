@@ -14,8 +14,8 @@ mod admin;
 mod sections;
 pub use admin::{AdminConfig, QuarantineConfig};
 pub use sections::{
-    BareNewline, DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig, SmtpConfig,
-    StorageConfig,
+    BareNewline, DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig,
+    SmtpConfig, StorageConfig,
 };
 
 /// The whole configuration file. With no file at all, the defaults run on

@@ -358,7 +358,7 @@ fn docx_and_xlsx_become_japanese_text_in_order() {
             .find(|a| a.name == name)
             .unwrap_or_else(|| panic!("{name} missing"));
         assert_eq!(file.mime, "text/plain");
-        String::from_utf8(file.bytes.clone()).unwrap()
+        text_lines(&file.bytes)
     };
     assert_eq!(
         text("議事録.docx.txt"),
@@ -399,7 +399,7 @@ fn a_docm_gives_its_text_and_never_its_macro() {
         "ooxml-macro"
     );
     assert_eq!(entry.reason, Some(PartReason::TextExtracted));
-    let text = String::from_utf8(out.attachments[0].bytes.clone()).unwrap();
+    let text = text_lines(&out.attachments[0].bytes);
     assert_eq!(text, "ご確認ください\n");
     assert!(!contains(&message, b"MALICIOUS-MACRO-MARKER"));
     for file in &out.attachments {
@@ -536,8 +536,16 @@ fn winmail_dat_is_unpacked() {
     );
     assert_eq!(out.attachments.len(), 1);
     assert_eq!(out.attachments[0].name, "議事メモ.txt");
-    assert_eq!(
-        String::from_utf8(out.attachments[0].bytes.clone()).unwrap(),
-        "次回は12月です。\n"
+    assert_eq!(text_lines(&out.attachments[0].bytes), "次回は12月です。\n");
+}
+
+/// A converted text file's text with its CRLF line ends (written by the
+/// same writer as the body) read as `\n`.
+fn text_lines(bytes: &[u8]) -> String {
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        !text.replace("\r\n", "").contains(['\r', '\n']),
+        "text files have CRLF line ends: {text:?}"
     );
+    text.replace("\r\n", "\n")
 }

@@ -106,7 +106,7 @@ fn html_becomes_visible_text_only() {
         assert!(!text.contains(hidden), "{hidden} leaked: {text}");
     }
     assert!(
-        text.contains("キャンペーン詳細 <hxxps://example[.]com/campaign?id=1>"),
+        text.contains("キャンペーン詳細 <hxxps[:]//example[.]com/campaign?id=1>"),
         "{text}"
     );
     assert!(text.contains("・対象期間"), "list items kept: {text}");
@@ -240,7 +240,7 @@ fn forwarded_messages_are_quoted_with_their_headers() {
     // Shift_JIS CSV, now UTF-8 text.
     assert_eq!(
         String::from_utf8(out.attachments[0].bytes.clone()).unwrap(),
-        "氏名,所属\n山田 太郎,情報政策課\n鈴木 一郎,総務課\n"
+        "氏名,所属\r\n山田 太郎,情報政策課\r\n鈴木 一郎,総務課\r\n"
     );
 
     let (out, _) = sanitized("forwarded-nested.eml");
@@ -269,6 +269,7 @@ fn links_are_defanged_kept_or_removed() {
         "https://",
         "ftp://",
         "www.example",
+        "://",
         "mailto:",
         "tel:",
         "javascript:",
@@ -276,7 +277,7 @@ fn links_are_defanged_kept_or_removed() {
         assert!(!text.contains(gone), "{gone} still clickable: {text}");
     }
     assert!(
-        text.contains("hxxps://example[.]com/infoをご覧ください"),
+        text.contains("hxxps[:]//example[.]com/infoをご覧ください"),
         "{text}"
     );
     assert!(report.has(Action::LinksDefanged));

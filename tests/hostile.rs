@@ -58,7 +58,10 @@ fn ordinary(relay: &Relay, subject: &str) -> String {
 fn smuggle(relay: &Relay, end: &[u8]) -> (String, String) {
     let (mut c, _) = Client::connect(relay.addr);
     ehlo(&mut c);
-    assert_eq!(c.command("MAIL FROM:<attacker@evil.example>"), "250 2.1.0 Ok");
+    assert_eq!(
+        c.command("MAIL FROM:<attacker@evil.example>"),
+        "250 2.1.0 Ok"
+    );
     assert_eq!(c.command("RCPT TO:<taro@example.lg.jp>"), "250 2.1.5 Ok");
     assert!(c.command("DATA").starts_with("354"));
     let mut data = b"From: attacker@evil.example\r\nSubject: cover\r\n\r\ncover text".to_vec();
@@ -90,7 +93,10 @@ fn smuggled_end_of_data_is_refused_whole_by_default() {
         } else {
             // NUL tricks have only CRLF line ends: one ordinary message
             // whose content holds the would-be commands.
-            assert!(data_reply.starts_with("250 2.0.0 Ok: queued"), "{end:?}: {data_reply}");
+            assert!(
+                data_reply.starts_with("250 2.0.0 Ok: queued"),
+                "{end:?}: {data_reply}"
+            );
             accepted += 1;
         }
         assert_eq!(next, "221 2.0.0 Bye", "{end:?}: smuggled commands ran");
@@ -140,7 +146,11 @@ fn normalized_bare_line_ends_never_end_data() {
     for message in &got {
         assert_ne!(message.from, "mayor@example.lg.jp", "a forged envelope");
         let text = common::read_output(&message.data);
-        assert!(!text.header_block.contains("forged"), "{}", text.header_block);
+        assert!(
+            !text.header_block.contains("forged"),
+            "{}",
+            text.header_block
+        );
     }
     // The smuggled lines are content of the cover message.
     let covers = got
@@ -160,7 +170,10 @@ fn bare_line_ends_in_commands_and_pipelining_after_data_are_refused() {
     c.write(b"NOOP\n");
     assert!(c.reply().starts_with("500 5.5.2"), "bare LF command");
     c.write(b"MAIL FROM:<a@example.com>\rRCPT TO:<taro@example.lg.jp>\r\n");
-    assert!(c.reply().starts_with("500 5.5.2"), "bare CR inside a command");
+    assert!(
+        c.reply().starts_with("500 5.5.2"),
+        "bare CR inside a command"
+    );
     assert_eq!(c.command("NOOP"), "250 2.0.0 Ok", "the session goes on");
     // A client that sends the message before our 354.
     c.write(
@@ -177,7 +190,10 @@ Subject: early\r\n\r\ntoo early\r\n.\r\nMAIL FROM:<mayor@example.lg.jp>\r\n",
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(sink.count(), 1);
     let logs = relay.logs().join("\n");
-    assert!(logs.contains("NOQUEUE: reject: DATA from 127.0.0.1"), "{logs}");
+    assert!(
+        logs.contains("NOQUEUE: reject: DATA from 127.0.0.1"),
+        "{logs}"
+    );
     assert!(logs.contains("improper command pipelining"), "{logs}");
 
     // normalize: the same command lines are read as CRLF.
@@ -208,11 +224,17 @@ fn routing_local_parts_are_refused_and_logged() {
         "<@a.example,@b.example:victim@example.lg.jp>",
     ] {
         let r = c.command(&format!("RCPT TO:{rcpt}"));
-        assert!(r.starts_with("550 5.1.3") && r.contains("does not relay"), "{rcpt}: {r}");
+        assert!(
+            r.starts_with("550 5.1.3") && r.contains("does not relay"),
+            "{rcpt}: {r}"
+        );
     }
     let r = c.command("RCPT TO:<victim@gmail.example>");
     assert!(r.starts_with("550 5.7.1"), "{r}");
-    assert_eq!(c.command("RCPT TO:<taro.yamada+x@example.lg.jp>"), "250 2.1.5 Ok");
+    assert_eq!(
+        c.command("RCPT TO:<taro.yamada+x@example.lg.jp>"),
+        "250 2.1.5 Ok"
+    );
     c.command("QUIT");
     let logs = relay.logs().join("\n");
     assert_eq!(
@@ -220,7 +242,10 @@ fn routing_local_parts_are_refused_and_logged() {
         6,
         "{logs}"
     );
-    assert!(logs.contains("from=<a@example.com> helo=<client.example.com>"), "{logs}");
+    assert!(
+        logs.contains("from=<a@example.com> helo=<client.example.com>"),
+        "{logs}"
+    );
 
     // Allowed by configuration: the next hop decides.
     let dir = tempfile::tempdir().unwrap();

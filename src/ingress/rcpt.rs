@@ -102,7 +102,9 @@ mod tests {
         assert_eq!(routing_syntax("evil.example!user@example.lg.jp"), Some('!'));
         assert_eq!(routing_syntax("user@evil.example@example.lg.jp"), Some('@'));
         assert_eq!(routing_syntax("taro.yamada+tag@example.lg.jp"), None);
-        assert!(has_source_route(b"RCPT TO: <@a.example,@b.example:u@example.lg.jp>\r\n"));
+        assert!(has_source_route(
+            b"RCPT TO: <@a.example,@b.example:u@example.lg.jp>\r\n"
+        ));
         assert!(!has_source_route(b"RCPT TO:<u@example.lg.jp>\r\n"));
     }
 }

@@ -2,7 +2,7 @@
 //! leniently, with display names decoded like any header text (RFC 2047,
 //! raw 8-bit Japanese, words split inside a character).
 
-use super::header_text;
+use super::{clean, header_text};
 
 /// One mailbox: an optional display name and an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,9 +135,7 @@ fn clean_address(raw: &str) -> Option<String> {
     };
     let address: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
     let (local, domain) = address.rsplit_once('@')?;
-    let bad = |c: char| {
-        c.is_control() || "<>()[],;:\\\"".contains(c) || header_text::is_invisible_control(c)
-    };
+    let bad = |c: char| c.is_control() || "<>()[],;:\\\"".contains(c) || clean::is_invisible(c);
     if local.is_empty()
         || domain.is_empty()
         || address.len() > 320

@@ -10,7 +10,7 @@
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 
-use super::charset;
+use super::{charset, clean};
 
 /// Lenient base64 for encoded words: padding optional, trailing bits ignored.
 pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -141,7 +141,7 @@ fn push_plain(out: &mut String, bytes: &[u8]) {
 }
 
 /// Folds a decoded value onto one line: line breaks and tabs become spaces,
-/// runs of spaces collapse, other control and bidi-override characters go.
+/// runs of spaces collapse, and what `clean` removes from all text goes.
 pub fn clean_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = true;
@@ -151,7 +151,7 @@ pub fn clean_line(text: &str) -> String {
                 out.push(' ');
                 last_space = true;
             }
-        } else if !is_invisible_control(c) {
+        } else {
             out.push(c);
             last_space = false;
         }
@@ -159,16 +159,7 @@ pub fn clean_line(text: &str) -> String {
     while out.ends_with(' ') {
         out.pop();
     }
-    out
-}
-
-/// Characters that must never reach a reader: C0/C1 controls, DEL, the
-/// bidi embedding/override/isolate controls (used to disguise `exe` as
-/// `pdf`), and the byte-order mark.
-pub fn is_invisible_control(c: char) -> bool {
-    matches!(c as u32,
-        0x00..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f..=0x9f
-        | 0x202a..=0x202e | 0x2066..=0x2069 | 0xfeff)
+    clean::clean(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -4,8 +4,10 @@
 
 use mail_parser::{HeaderName, HeaderValue, Message, MessagePart};
 
-use super::address::{self, AddressItem};
+use super::address::{self, AddressItem, Mailbox};
 use super::header_text;
+use super::writer::header_text as written;
+use crate::policy::{Language, LinkMode};
 
 /// The kept header fields of one message, decoded.
 #[derive(Debug, Default, Clone)]
@@ -22,6 +24,47 @@ pub struct KeptHeaders {
     pub references: Vec<String>,
     /// How many header fields were not kept.
     pub dropped: usize,
+}
+
+impl KeptHeaders {
+    /// Sends the decoded display text (Subject, display and group names)
+    /// through the one writer, so a link in a Subject or a name is
+    /// defanged (or removed) like one in the body. Returns the links found.
+    pub fn rewrite_display_text(&mut self, links: LinkMode, language: Language) -> usize {
+        let mut found = 0;
+        let mut rewrite = |text: &mut String| {
+            let (new, n) = written(text, links, language);
+            *text = new;
+            found += n;
+        };
+        if let Some(subject) = &mut self.subject {
+            rewrite(subject);
+        }
+        let mailbox = |m: &mut Mailbox, rewrite: &mut dyn FnMut(&mut String)| {
+            if let Some(name) = &mut m.name {
+                rewrite(name);
+            }
+        };
+        for list in [
+            &mut self.from,
+            &mut self.to,
+            &mut self.cc,
+            &mut self.reply_to,
+        ] {
+            for item in list.iter_mut() {
+                match item {
+                    AddressItem::Mailbox(m) => mailbox(m, &mut rewrite),
+                    AddressItem::Group { name, members } => {
+                        rewrite(name);
+                        for m in members {
+                            mailbox(m, &mut rewrite);
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
 }
 
 /// Most message ids kept in References (the newest ones).

@@ -1,35 +1,49 @@
-//! `BodyWriter`: the single pass every piece of output text goes through.
+//! The link policy: finds everything a mail client could turn into a link
+//! in one line of text (read on the detection view, see `clean`), and says
+//! how to render each one: defanged (`https://evil.example/x` →
+//! `hxxps[:]//evil[.]example/x`), removed (`[URL削除]`) or kept.
 //!
-//! In one scan it normalises line ends (CR, LF, CRLF → CRLF), drops control,
-//! bidi-override and BOM characters, makes links unclickable according to
-//! the `links` policy (`https://example.com/a` → `hxxps://example[.]com/a`),
-//! neutralises `<script` so no output text carries a script tag, and adds
-//! quote prefixes for forwarded messages. Runs of ordinary text are copied
-//! in bulk; only the few interesting bytes are looked at closely.
+//! Found: any `scheme:` followed by `//`, `/` or `\` (`https:\\host\x`
+//! too; a one-letter scheme before one slash is a drive, `C:\Users`),
+//! the schemes that need no slashes (`mailto:`, `javascript:`, `file:`,
+//! `http:host` …), `www.` after a word boundary, a bare `host.tld/path`
+//! (or `host.tld:port/`, or an IPv4 address), and UNC paths
+//! (`\\server\share`). Hosts may be IDN (`例え.jp`, with `。` as a dot) or
+//! punycode. A defanged link keeps no `://`, no `www.` and no host dot, and
+//! the scan goes on after its host, so a URL inside another URL's path or
+//! query is found and defanged too. Already defanged text stays as it is.
 
-use crate::policy::{Language, LinkMode};
+use memchr::memchr3;
 
-/// Bytes that need a closer look: ASCII controls, `:` (schemes), `.` (www.),
-/// `<` (script) and the lead bytes of C1 controls, bidi controls and BOM.
-const INTERESTING: [bool; 256] = {
-    let mut table = [false; 256];
-    let mut b = 0;
-    while b < 0x20 {
-        table[b] = b != b'\t' as usize;
-        b += 1;
-    }
-    table[0x7f] = true;
-    table[b':' as usize] = true;
-    table[b'.' as usize] = true;
-    table[b'<' as usize] = true;
-    table[0xc2] = true;
-    table[0xe2] = true;
-    table[0xef] = true;
-    table
-};
+use crate::policy::LinkMode;
 
-/// Schemes that are links without `//` (and so need naming).
+/// What to write instead of a piece of the view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// `[` the original characters `]`.
+    Bracket,
+    /// A fixed replacement (`hxxps` for `https`).
+    Replace(&'static str),
+    /// The removal label, for the whole link.
+    Remove,
+}
+
+/// One edit over the view's bytes `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    pub start: usize,
+    pub end: usize,
+    pub edit: Edit,
+}
+
+/// Schemes that are links without `//`.
 const BARE_SCHEMES: &[&str] = &[
+    "http",
+    "https",
+    "ftp",
+    "ftps",
+    "ws",
+    "wss",
     "mailto",
     "tel",
     "sms",
@@ -43,425 +57,512 @@ const BARE_SCHEMES: &[&str] = &[
     "file",
     "news",
     "nntp",
+    "telnet",
+    "ssh",
+    "ldap",
     "search-ms",
-    "ms-msdt",
-    "ms-word",
-    "ms-excel",
-    "ms-powerpoint",
-    "ms-settings",
     "skype",
     "webcal",
     "itms-services",
 ];
 
-/// Accumulates output text, one block per body part.
-pub struct BodyWriter {
-    out: String,
-    prefix: String,
-    at_line_start: bool,
-    /// The last line written was empty (or only a quote prefix).
-    last_line_blank: bool,
-    links: LinkMode,
-    language: Language,
-    /// Number of links found (and defanged or removed, per the policy).
-    pub links_found: usize,
+/// A link found in the view.
+struct Link {
+    start: usize,
+    /// The scheme name, when there is one.
+    scheme: Option<(usize, usize)>,
+    colon: Option<usize>,
+    /// Where a UNC path's `\\` is.
+    unc: Option<usize>,
+    /// The host part (userinfo and port included): its dots and `@` are
+    /// bracketed.
+    authority: (usize, usize),
+    /// Where the rest of the link (path, query) starts; its end is found
+    /// only when the whole link is removed.
+    rest: usize,
 }
 
-#[derive(Clone, Copy)]
-enum LinkKind {
-    /// `scheme:` followed by `//` when `slashes`.
-    Scheme { colon: usize, slashes: bool },
-    /// A bare `www.` host.
-    Www,
+/// What a look at one interesting byte found.
+enum Found {
+    Link(Link),
+    /// Nothing here; go on from this offset.
+    Next(usize),
+    /// Not this kind; try the next.
+    No,
 }
 
-impl BodyWriter {
-    pub fn new(links: LinkMode, language: Language, capacity: usize) -> BodyWriter {
-        BodyWriter {
-            out: String::with_capacity(capacity),
-            prefix: String::new(),
-            at_line_start: true,
-            last_line_blank: true,
-            links,
-            language,
-            links_found: 0,
-        }
-    }
-
-    pub fn into_string(self) -> String {
-        self.out
-    }
-
-    /// Quotes everything written until the matching [`end_quote`](Self::end_quote).
-    pub fn begin_quote(&mut self) {
-        self.ensure_line_start();
-        self.prefix.push_str("> ");
-    }
-
-    pub fn end_quote(&mut self) {
-        self.ensure_line_start();
-        let len = self.prefix.len().saturating_sub(2);
-        self.prefix.truncate(len);
-    }
-
-    /// Starts a new block: ends the current line and leaves one blank line.
-    pub fn start_block(&mut self) {
-        if self.out.is_empty() {
-            return;
-        }
-        self.ensure_line_start();
-        if !self.last_line_blank {
-            self.newline();
-        }
-    }
-
-    fn ensure_line_start(&mut self) {
-        if !self.at_line_start {
-            self.newline();
-        }
-    }
-
-    fn emit(&mut self, s: &str) {
-        if s.is_empty() {
-            return;
-        }
-        if self.at_line_start && !self.prefix.is_empty() {
-            self.out.push_str(&self.prefix);
-        }
-        self.out.push_str(s);
-        self.at_line_start = false;
-    }
-
-    /// Ends a line. Output uses CRLF, the wire format, so the encoder can
-    /// take the text as it is.
-    fn newline(&mut self) {
-        let blank = self.at_line_start;
-        if blank && !self.prefix.is_empty() {
-            self.out.push_str(self.prefix.trim_end());
-        }
-        self.out.push_str("\r\n");
-        self.at_line_start = true;
-        self.last_line_blank = blank;
-    }
-
-    /// Writes text, trimmed of trailing blank lines, ending its last line.
-    pub fn write_block(&mut self, text: &str) {
-        let text = text.trim_end_matches(['\r', '\n', ' ', '\t', '\u{3000}']);
-        let text = text.trim_start_matches(['\r', '\n']);
-        self.write(text);
-        self.ensure_line_start();
-    }
-
-    /// Writes text through the rewriting pass.
-    pub fn write(&mut self, text: &str) {
-        let bytes = text.as_bytes();
-        let mut start = 0;
-        let mut i = 0;
-        while i < bytes.len() {
-            let b = bytes[i];
-            if !INTERESTING[b as usize] {
-                i += 1;
-                continue;
+/// Finds the links in `view` (one line), adds the edits `mode` asks for
+/// to `marks` in order, and returns how many links there were.
+pub fn find(view: &str, mode: LinkMode, marks: &mut Vec<Mark>) -> usize {
+    let b = view.as_bytes();
+    let (mut i, mut floor, mut found) = (0, 0, 0);
+    while let Some(p) = memchr3(b':', b'.', b'\\', &b[i..]) {
+        let at = i + p;
+        let look = match b[at] {
+            b':' => scheme_link(view, floor, at),
+            b'.' => match www_link(view, floor, at) {
+                Found::No => bare_host(view, floor, at),
+                other => other,
+            },
+            _ => unc_link(view, floor, at),
+        };
+        match look {
+            Found::Link(link) => {
+                found += 1;
+                i = mark(&link, view, mode, marks);
+                floor = i;
             }
-            match b {
-                b'\n' | b'\r' => {
-                    self.emit(&text[start..i]);
-                    self.newline();
-                    i += if b == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
-                        2
-                    } else {
-                        1
-                    };
-                    start = i;
-                }
-                b':' | b'.' => {
-                    let found = if b == b':' {
-                        scheme_link(bytes, start, i)
-                    } else {
-                        www_link(bytes, start, i)
-                    };
-                    match found {
-                        Some((url_start, url_end, kind)) => {
-                            self.emit(&text[start..url_start]);
-                            self.write_link(&text[url_start..url_end], kind);
-                            i = url_end;
-                            start = i;
-                        }
-                        None => i += 1,
-                    }
-                }
-                b'<' => {
-                    let next = bytes.get(i + 1..i + 7);
-                    if next.is_some_and(|n| n.eq_ignore_ascii_case(b"script")) {
-                        self.emit(&text[start..i]);
-                        self.emit("＜");
-                        start = i + 1;
-                    }
-                    i += 1;
-                }
-                0xc2 | 0xe2 | 0xef => {
-                    let drop = match (b, bytes.get(i + 1), bytes.get(i + 2)) {
-                        (0xc2, Some(0x80..=0x9f), _) => 2,          // C1 controls
-                        (0xe2, Some(0x80), Some(0xaa..=0xae)) => 3, // LRE … RLO
-                        (0xe2, Some(0x81), Some(0xa6..=0xa9)) => 3, // LRI … PDI
-                        (0xef, Some(0xbb), Some(0xbf)) => 3,        // BOM
-                        _ => 0,
-                    };
-                    if drop > 0 {
-                        self.emit(&text[start..i]);
-                        i += drop;
-                        start = i;
-                    } else {
-                        i += 1;
-                    }
-                }
-                _ => {
-                    // Other C0 controls (ESC, NUL, …) and DEL are dropped.
-                    self.emit(&text[start..i]);
-                    i += 1;
-                    start = i;
+            Found::Next(next) => i = next.max(at + 1),
+            Found::No => i = at + 1,
+        }
+    }
+    found
+}
+
+/// Adds the edits for one link; returns where the scan goes on.
+fn mark(link: &Link, view: &str, mode: LinkMode, marks: &mut Vec<Mark>) -> usize {
+    match mode {
+        LinkMode::Remove => {
+            let end = url_end(view.as_bytes(), link.rest).max(link.rest);
+            marks.push(Mark {
+                start: link.start,
+                end,
+                edit: Edit::Remove,
+            });
+            end
+        }
+        LinkMode::Keep | LinkMode::Defang => {
+            if mode == LinkMode::Keep {
+                return link.rest.max(link.start + 1);
+            }
+            if let Some((start, end)) = link.scheme {
+                let renamed = match view[start..end].to_ascii_lowercase().as_str() {
+                    "http" => Some("hxxp"),
+                    "https" => Some("hxxps"),
+                    "ftp" => Some("fxp"),
+                    "ftps" => Some("fxps"),
+                    _ => None,
+                };
+                if let Some(renamed) = renamed {
+                    marks.push(Mark {
+                        start,
+                        end,
+                        edit: Edit::Replace(renamed),
+                    });
                 }
             }
-        }
-        self.emit(&text[start..]);
-    }
-
-    fn write_link(&mut self, url: &str, kind: LinkKind) {
-        self.links_found += 1;
-        match self.links {
-            LinkMode::Keep => self.emit(url),
-            LinkMode::Remove => self.emit(match self.language {
-                Language::Ja => "[URL削除]",
-                Language::En => "[URL removed]",
-            }),
-            LinkMode::Defang => {
-                let defanged = defang(url, kind);
-                self.emit(&defanged);
+            if let Some(colon) = link.colon {
+                marks.push(bracket(colon, colon + 1));
             }
+            if let Some(unc) = link.unc {
+                marks.push(bracket(unc, unc + 2));
+            }
+            let (start, end) = link.authority;
+            for (i, &c) in view.as_bytes()[start..end].iter().enumerate() {
+                if c == b'.' || c == b'@' {
+                    marks.push(bracket(start + i, start + i + 1));
+                }
+            }
+            end.max(link.colon.map_or(link.start, |c| c + 1))
+                .max(link.start + 1)
         }
+    }
+}
+
+fn bracket(start: usize, end: usize) -> Mark {
+    Mark {
+        start,
+        end,
+        edit: Edit::Bracket,
     }
 }
 
 fn is_scheme_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'-'
+    b.is_ascii_alphanumeric() || b == b'+' || b == b'-' || b == b'.'
+}
+
+/// ASCII characters of a host label.
+fn is_label_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_'
 }
 
 fn is_url_byte(b: u8) -> bool {
     (0x21..=0x7e).contains(&b)
-        && !matches!(
-            b,
-            b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'\\' | b'^'
-        )
+        && !matches!(b, b'<' | b'>' | b'"' | b'`' | b'{' | b'}' | b'|' | b'^')
 }
 
-/// End of a URL starting at `from`: URL characters, minus trailing punctuation.
-fn url_end(bytes: &[u8], from: usize) -> usize {
+fn is_slash(b: Option<&u8>) -> bool {
+    matches!(b, Some(b'/' | b'\\'))
+}
+
+/// True when `c` can start a host label.
+fn starts_label(c: char) -> bool {
+    c.is_ascii_alphanumeric() || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// End of a URL's remaining ASCII part from `from`, minus trailing
+/// punctuation and unbalanced closing brackets.
+fn url_end(b: &[u8], from: usize) -> usize {
     let mut end = from;
-    while end < bytes.len() && is_url_byte(bytes[end]) {
+    while end < b.len() && is_url_byte(b[end]) {
         end += 1;
     }
-    while let Some(&last) = bytes.get(end.wrapping_sub(1)).filter(|_| end > from) {
-        let unbalanced = |open: u8, close: u8| {
-            last == close && {
-                let s = &bytes[from..end];
-                s.iter().filter(|&&c| c == close).count() > s.iter().filter(|&&c| c == open).count()
-            }
-        };
-        if b".,;:!?'*".contains(&last) || unbalanced(b'(', b')') || unbalanced(b'[', b']') {
-            end -= 1;
-        } else {
-            break;
+    let count = |c: u8| b[from..end].iter().filter(|&&x| x == c).count();
+    let (open_paren, mut close_paren) = (count(b'('), count(b')'));
+    let (open_square, mut close_square) = (count(b'['), count(b']'));
+    while end > from {
+        match b[end - 1] {
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\'' | b'*' => {}
+            b')' if close_paren > open_paren => close_paren -= 1,
+            b']' if close_square > open_square => close_square -= 1,
+            _ => break,
         }
+        end -= 1;
     }
     end
 }
 
-/// A `scheme:` link whose colon is at `colon`; the scheme starts no earlier
-/// than `floor`.
-fn scheme_link(bytes: &[u8], floor: usize, colon: usize) -> Option<(usize, usize, LinkKind)> {
-    let mut start = colon;
-    while start > floor && is_scheme_byte(bytes[start - 1]) {
+/// End of a host part (userinfo, IDN labels, port) starting at `from`. A
+/// label that starts with a non-ASCII letter may go on with letters of
+/// any script; one that starts in ASCII ends at the first non-ASCII
+/// character (`example.jpです` is `example.jp` then text). When the part
+/// ends in `scheme:` before a slash (`x:https://evil`), that scheme is
+/// left out: it starts a link of its own.
+fn authority_end(view: &str, from: usize) -> usize {
+    let b = view.as_bytes();
+    let bracketed = b.get(from) == Some(&b'[');
+    let (mut label_start, mut label_non_ascii) = (true, false);
+    let mut end = view.len();
+    for (offset, c) in view[from..].char_indices() {
+        if c.is_ascii() {
+            match c {
+                '.' => {
+                    label_start = true;
+                    label_non_ascii = false;
+                }
+                '[' | ']' if bracketed => label_start = false,
+                c if c.is_ascii_alphanumeric() || "-_~%:@".contains(c) => {
+                    label_start = false;
+                }
+                _ => {
+                    end = from + offset;
+                    break;
+                }
+            }
+        } else if c.is_alphanumeric() && (label_start || label_non_ascii) {
+            label_start = false;
+            label_non_ascii = true;
+        } else {
+            end = from + offset;
+            break;
+        }
+    }
+    before_nested_scheme(b, from, end)
+}
+
+/// `end`, or the start of the `scheme` when `from..end` ends in
+/// `scheme:` followed by a slash.
+fn before_nested_scheme(b: &[u8], from: usize, end: usize) -> usize {
+    if end <= from || b[end - 1] != b':' || !is_slash(b.get(end)) {
+        return end;
+    }
+    let mut start = end - 1;
+    while start > from && is_scheme_byte(b[start - 1]) && b[start - 1] != b'.' {
         start -= 1;
     }
-    let scheme = &bytes[start..colon];
-    if scheme.is_empty() || scheme.len() > 32 || !scheme[0].is_ascii_alphabetic() {
-        return None;
+    start
+}
+
+/// A `scheme:` link whose colon is at `colon`.
+fn scheme_link(view: &str, floor: usize, colon: usize) -> Found {
+    let b = view.as_bytes();
+    let mut start = colon;
+    while start > floor && is_scheme_byte(b[start - 1]) {
+        start -= 1;
     }
-    let slashes = bytes.get(colon + 1..colon + 3) == Some(b"//");
-    // Already defanged text (security advisories, our own notice) stays as is.
-    if [&b"hxxp"[..], b"hxxps", b"fxp", b"fxps"]
-        .iter()
-        .any(|s| s.eq_ignore_ascii_case(scheme))
-    {
-        return None;
+    // A dot belongs to the text before (`see.https://`), and a scheme
+    // starts with a letter.
+    if let Some(dot) = b[start..colon].iter().rposition(|&c| c == b'.') {
+        start += dot + 1;
     }
-    if !slashes {
-        let scheme = std::str::from_utf8(scheme).ok()?.to_ascii_lowercase();
-        if !BARE_SCHEMES.contains(&scheme.as_str()) && !scheme.starts_with("ms-") {
-            return None;
+    while start < colon && !b[start].is_ascii_alphabetic() {
+        start += 1;
+    }
+    let scheme = &view[start..colon];
+    let after = colon + 1;
+    let slashes = is_slash(b.get(after));
+    if slashes {
+        let two = is_slash(b.get(after + 1));
+        // `C:\Users`, `D:/data`: a drive, not a link.
+        if scheme.len() == 1 && !two {
+            return Found::Next(after);
+        }
+        if scheme.is_empty() && !two {
+            return Found::Next(after);
+        }
+    } else {
+        let lower = scheme.to_ascii_lowercase();
+        if scheme.is_empty()
+            || scheme.len() > 32
+            || !(BARE_SCHEMES.contains(&lower.as_str()) || lower.starts_with("ms-"))
+        {
+            return Found::Next(after);
         }
     }
-    let body_start = colon + if slashes { 3 } else { 1 };
-    let end = url_end(bytes, body_start);
-    if end <= body_start {
-        return None;
+    let mut host = after;
+    while is_slash(b.get(host)) {
+        host += 1;
     }
-    Some((
-        start,
-        end,
-        LinkKind::Scheme {
-            colon: colon - start,
-            slashes,
-        },
-    ))
-}
-
-/// A bare `www.host` whose dot is at `dot`.
-fn www_link(bytes: &[u8], floor: usize, dot: usize) -> Option<(usize, usize, LinkKind)> {
-    let start = dot.checked_sub(3)?;
-    if start < floor || !bytes[start..dot].eq_ignore_ascii_case(b"www") {
-        return None;
-    }
-    if start > 0
-        && (bytes[start - 1].is_ascii_alphanumeric() || b"./@-_".contains(&bytes[start - 1]))
-    {
-        return None;
-    }
-    if !bytes
-        .get(dot + 1)
-        .is_some_and(|b| b.is_ascii_alphanumeric())
-    {
-        return None;
-    }
-    let end = url_end(bytes, dot + 1);
-    Some((start, end, LinkKind::Www))
-}
-
-/// `https://a.example/x` → `hxxps://a[.]example/x`; `mailto:a@b.jp` →
-/// `mailto[:]a[@]b[.]jp`; `www.a.jp` → `www[.]a[.]jp`.
-fn defang(url: &str, kind: LinkKind) -> String {
-    let mut out = String::with_capacity(url.len() + 16);
-    let authority_then_rest = |out: &mut String, rest: &str| {
-        let split = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (authority, path) = rest.split_at(split);
-        out.push_str(&authority.replace('.', "[.]").replace('@', "[@]"));
-        out.push_str(path);
+    let authority = if slashes {
+        authority_end(view, host)
+    } else {
+        let end = url_end(b, host);
+        let end = b[host..end]
+            .iter()
+            .position(|c| b"/?#\\".contains(c))
+            .map_or(end, |p| host + p);
+        before_nested_scheme(b, host, end)
     };
-    match kind {
-        LinkKind::Www => authority_then_rest(&mut out, url),
-        LinkKind::Scheme { colon, slashes } => {
-            let scheme = url[..colon].to_ascii_lowercase();
-            if slashes {
-                match scheme.as_str() {
-                    "http" => out.push_str("hxxp://"),
-                    "https" => out.push_str("hxxps://"),
-                    "ftp" => out.push_str("fxp://"),
-                    "ftps" => out.push_str("fxps://"),
-                    _ => {
-                        out.push_str(&url[..colon]);
-                        out.push_str("[:]//");
-                    }
-                }
-                authority_then_rest(&mut out, &url[colon + 3..]);
-            } else {
-                out.push_str(&url[..colon]);
-                out.push_str("[:]");
-                authority_then_rest(&mut out, &url[colon + 1..]);
-            }
+    if !slashes && url_end(b, host) <= host {
+        // `mailto:` with nothing after it.
+        return Found::Next(after);
+    }
+    Found::Link(Link {
+        start,
+        scheme: (start < colon).then_some((start, colon)),
+        colon: Some(colon),
+        unc: None,
+        authority: (host, authority),
+        rest: authority,
+    })
+}
+
+/// A `www.` link whose first dot is at `dot`.
+fn www_link(view: &str, floor: usize, dot: usize) -> Found {
+    let b = view.as_bytes();
+    if dot < floor + 3 || !b[dot - 3..dot].eq_ignore_ascii_case(b"www") {
+        return Found::No;
+    }
+    let start = dot - 3;
+    if start > 0 && (b[start - 1].is_ascii_alphanumeric() || b[start - 1] == b'_') {
+        return Found::No;
+    }
+    if !view[dot + 1..].chars().next().is_some_and(starts_label) {
+        return Found::No;
+    }
+    let authority = authority_end(view, start);
+    Found::Link(Link {
+        start,
+        scheme: None,
+        colon: None,
+        unc: None,
+        authority: (start, authority),
+        rest: authority,
+    })
+}
+
+/// A bare `host.tld/path` (or `host.tld:port/`, `192.0.2.1/`) around the
+/// dot at `dot`.
+fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
+    let b = view.as_bytes();
+    let host_byte = |c: u8| is_label_byte(c) || c == b'.';
+    let mut start = dot;
+    while start > floor && host_byte(b[start - 1]) {
+        start -= 1;
+    }
+    let mut run_end = dot;
+    while run_end < b.len() && host_byte(b[run_end]) {
+        run_end += 1;
+    }
+    let skip = Found::Next(run_end);
+    let run = view[start..run_end].trim_end_matches('.');
+    if run.starts_with(['.', '-']) {
+        return skip;
+    }
+    let labels: Vec<&str> = run.split('.').collect();
+    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.len() > 63) {
+        return skip;
+    }
+    let tld = labels[labels.len() - 1];
+    let named = (tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()))
+        || tld.to_ascii_lowercase().starts_with("xn--");
+    let ipv4 = labels.len() == 4
+        && labels
+            .iter()
+            .all(|l| l.len() <= 3 && l.bytes().all(|c| c.is_ascii_digit()));
+    if !named && !ipv4 {
+        return skip;
+    }
+    let mut after = start + run.len();
+    if b.get(after) == Some(&b':') {
+        let digits = b[after + 1..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count();
+        if digits > 0 {
+            after += 1 + digits;
         }
     }
-    out
+    if !is_slash(b.get(after)) {
+        return skip;
+    }
+    Found::Link(Link {
+        start,
+        scheme: None,
+        colon: None,
+        unc: None,
+        authority: (start, after),
+        rest: after,
+    })
+}
+
+/// A UNC path (`\\server\share`) whose first backslash is at `at`.
+fn unc_link(view: &str, floor: usize, at: usize) -> Found {
+    let b = view.as_bytes();
+    if at < floor || b.get(at + 1) != Some(&b'\\') {
+        return Found::Next(at + 1);
+    }
+    let host = at + 2;
+    if !view[host..].chars().next().is_some_and(starts_label) {
+        return Found::Next(at + 1);
+    }
+    let authority = authority_end(view, host);
+    Found::Link(Link {
+        start: at,
+        scheme: None,
+        colon: None,
+        unc: Some(at),
+        authority: (host, authority),
+        rest: authority,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn run(mode: LinkMode, text: &str) -> String {
-        let mut w = BodyWriter::new(mode, Language::Ja, 0);
-        w.write(text);
-        w.into_string()
+    /// Applies the marks to `view` (the view is its own original here).
+    fn render(mode: LinkMode, text: &str) -> String {
+        let mut marks = Vec::new();
+        find(text, mode, &mut marks);
+        let mut out = String::new();
+        let mut cursor = 0;
+        for m in marks {
+            out.push_str(&text[cursor..m.start.max(cursor)]);
+            match m.edit {
+                Edit::Bracket => {
+                    out.push('[');
+                    out.push_str(&text[m.start..m.end]);
+                    out.push(']');
+                }
+                Edit::Replace(s) => out.push_str(s),
+                Edit::Remove => out.push_str("[URL]"),
+            }
+            cursor = m.end;
+        }
+        out.push_str(&text[cursor..]);
+        out
     }
 
     #[test]
     fn defangs_every_link_form() {
         let cases = [
-            ("see https://example.com/a.", "see hxxps://example[.]com/a."),
+            (
+                "see https://example.com/a.",
+                "see hxxps[:]//example[.]com/a.",
+            ),
             (
                 "http://a.b.example/x?y=1#z",
-                "hxxp://a[.]b[.]example/x?y=1#z",
+                "hxxp[:]//a[.]b[.]example/x?y=1#z",
             ),
             (
                 "ftp://files.example.jp/pub",
-                "fxp://files[.]example[.]jp/pub",
+                "fxp[:]//files[.]example[.]jp/pub",
             ),
             ("(www.example.jp)", "(www[.]example[.]jp)"),
             ("mailto:taro@example.jp", "mailto[:]taro[@]example[.]jp"),
             ("tel:+81-3-1234-5678", "tel[:]+81-3-1234-5678"),
-            ("HTTPS://EXAMPLE.COM", "hxxps://EXAMPLE[.]COM"),
+            ("HTTPS://EXAMPLE.COM", "hxxps[:]//EXAMPLE[.]COM"),
             (
                 "詳細はhttps://example.jp/aです",
-                "詳細はhxxps://example[.]jp/aです",
+                "詳細はhxxps[:]//example[.]jp/aです",
             ),
             ("smb://server.local/share", "smb[:]//server[.]local/share"),
             ("javascript:alert(1)", "javascript[:]alert(1)"),
             (
                 "https://user@evil.example/",
-                "hxxps://user[@]evil[.]example/",
+                "hxxps[:]//user[@]evil[.]example/",
             ),
-            ("hxxps://already[.]defanged/", "hxxps://already[.]defanged/"),
+            ("hxxps://evil.example/", "hxxps[:]//evil[.]example/"),
+            ("https:\\\\evil.example\\x", "hxxps[:]\\\\evil[.]example\\x"),
+            ("https:/evil.example", "hxxps[:]/evil[.]example"),
+            ("http:evil.example", "hxxp[:]evil[.]example"),
+            ("\\\\fileserver\\share", "[\\\\]fileserver\\share"),
+            ("\\\\evil.example\\s", "[\\\\]evil[.]example\\s"),
+            ("evil.example/login", "evil[.]example/login"),
+            ("evil.example:8080/x", "evil[.]example:8080/x"),
+            ("192.0.2.1/admin", "192[.]0[.]2[.]1/admin"),
+            ("xn--r8jz45g.xn--zckzah/", "xn--r8jz45g[.]xn--zckzah/"),
+            ("https://例え.テスト/", "hxxps[:]//例え[.]テスト/"),
+            ("file:///C:/x", "file[:]///C:/x"),
+            ("x://", "x[:]//"),
+            ("www.evil.example", "www[.]evil[.]example"),
         ];
         for (input, expected) in cases {
-            assert_eq!(run(LinkMode::Defang, input), expected, "{input}");
+            assert_eq!(render(LinkMode::Defang, input), expected, "{input}");
         }
     }
 
     #[test]
-    fn leaves_ordinary_text_alone() {
+    fn links_inside_links_are_defanged_too() {
+        assert_eq!(
+            render(
+                LinkMode::Defang,
+                "https://a.example/r?u=https://evil.example/x&v=www.evil2.example"
+            ),
+            "hxxps[:]//a[.]example/r?u=hxxps[:]//evil[.]example/x&v=www[.]evil2[.]example"
+        );
+        assert_eq!(
+            render(LinkMode::Defang, "https://a.example/go/evil.example/x"),
+            "hxxps[:]//a[.]example/go/evil[.]example/x"
+        );
+    }
+
+    #[test]
+    fn ordinary_text_and_defanged_text_stay() {
         for text in [
             "Note: see 3.5 below.",
             "時刻 10:30。",
             "e.g. mywww.site",
             "a: b. c",
-            "x://",
+            "C:\\Users\\taro\\file.txt",
+            "D:/data/x.csv",
+            "ver.2.1/3",
+            "hxxps[:]//evil[.]example/x",
+            "www[.]evil[.]example",
+            "[\\\\]server\\share",
+            "taro@example.jp",
+            "report.pdf and Node.js",
         ] {
-            assert_eq!(run(LinkMode::Defang, text), text);
+            assert_eq!(render(LinkMode::Defang, text), text, "{text}");
         }
     }
 
     #[test]
-    fn keep_and_remove_modes() {
+    fn remove_mode_takes_the_whole_link() {
         assert_eq!(
-            run(LinkMode::Keep, "go https://a.jp/x now"),
-            "go https://a.jp/x now"
+            render(LinkMode::Remove, "go https://a.jp/x?u=https://b.jp now"),
+            "go [URL] now"
         );
-        assert_eq!(
-            run(LinkMode::Remove, "go https://a.jp/x now"),
-            "go [URL削除] now"
-        );
-        let mut w = BodyWriter::new(LinkMode::Remove, Language::En, 0);
-        w.write("www.a.jp");
-        assert_eq!(w.into_string(), "[URL removed]");
+        assert_eq!(render(LinkMode::Remove, "(www.a.jp)."), "([URL]).");
     }
 
     #[test]
-    fn line_ends_controls_and_script() {
-        assert_eq!(run(LinkMode::Keep, "a\r\nb\rc\nd"), "a\r\nb\r\nc\r\nd");
-        assert_eq!(
-            run(LinkMode::Keep, "a\u{1b}$Bb\u{0}c\u{85}d\u{202e}e\u{feff}f"),
-            "a$Bbcdef"
-        );
-        assert_eq!(run(LinkMode::Keep, "x<SCRIPT>y"), "x＜SCRIPT>y");
-    }
-
-    #[test]
-    fn quoting_prefixes_each_line() {
-        let mut w = BodyWriter::new(LinkMode::Keep, Language::Ja, 0);
-        w.write_block("top");
-        w.begin_quote();
-        w.write_block("a\n\nb");
-        w.end_quote();
-        w.write_block("after");
-        assert_eq!(w.into_string(), "top\r\n> a\r\n>\r\n> b\r\nafter\r\n");
+    fn long_dotted_runs_are_scanned_once() {
+        let text = "a.".repeat(100_000);
+        let mut marks = Vec::new();
+        assert_eq!(find(&text, LinkMode::Defang, &mut marks), 0);
+        let text = "a://".repeat(50_000);
+        assert_eq!(find(&text, LinkMode::Defang, &mut marks), 50_000);
     }
 }

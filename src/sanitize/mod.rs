@@ -17,6 +17,7 @@
 mod address;
 pub mod attach;
 mod charset;
+mod clean;
 mod compose;
 mod encode;
 mod header_text;
@@ -30,6 +31,7 @@ pub mod report;
 mod sniff;
 mod utf7;
 mod walk;
+mod writer;
 
 use std::borrow::Cow;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -254,7 +256,8 @@ fn run(
             ),
         ));
     };
-    let kept = headers::read(&message);
+    let mut kept = headers::read(&message);
+    let header_links = kept.rewrite_display_text(policy.links, policy.notice_language);
     if kept.dropped > 0 {
         report.add_action(Action::HeadersRemoved);
     }
@@ -270,10 +273,11 @@ fn run(
         body,
         mut report,
         files,
+        file_links: walker_file_links,
         ..
     } = walker;
-    let links_found = body.links_found;
-    let body = body.into_string();
+    let (body, body_links) = body.finish();
+    let links_found = body_links + header_links + walker_file_links;
 
     let subject = tag_subject(kept.subject.as_deref(), &policy.subject_prefix);
     if subject.as_deref() != kept.subject.as_deref() {
@@ -286,7 +290,7 @@ fn run(
             LinkMode::Keep => {}
         }
     }
-    let mut notice_writer = links::BodyWriter::new(policy.links, policy.notice_language, 1024);
+    let mut notice_writer = writer::TextWriter::new(policy.links, policy.notice_language, 1024);
     notice::render(
         &report,
         policy,

@@ -3,8 +3,8 @@
 //! removed and why, and how to ask for the original. Polite and brief:
 //! staff read it many times a day.
 
-use super::links::BodyWriter;
 use super::report::{Action, PartAction, PartReason, PartReport, Report};
+use super::writer::TextWriter;
 use crate::policy::{Language, LinkMode, Policy};
 
 /// The line that separates the notice from the message text.
@@ -17,7 +17,7 @@ pub fn render(
     report: &Report,
     policy: &Policy,
     request_link: Option<&str>,
-    writer: &mut BodyWriter,
+    writer: &mut TextWriter,
 ) {
     let ja = policy.notice_language == Language::Ja;
     let mut lines: Vec<String> = Vec::new();
@@ -42,9 +42,11 @@ pub fn render(
             (LinkMode::Remove, true) => "本文中のURLを削除しました。",
             (LinkMode::Remove, false) => "Links in the text were removed.",
             (_, true) => {
-                "本文中のURLはクリックできないよう書き換えています（http → hxxp、. → [.]）。"
+                "本文中のURLはクリックできないよう書き換えています（http → hxxp、: → [:]、. → [.]）。"
             }
-            (_, false) => "Links in the text were made unclickable (http → hxxp, . → [.]).",
+            (_, false) => {
+                "Links in the text were made unclickable (http → hxxp, : → [:], . → [.])."
+            }
         };
         lines.push(format!("{bullet}{text}"));
     }

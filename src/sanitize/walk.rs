@@ -12,10 +12,10 @@ use super::attach::{self, NewFile, Treated, Verdict};
 use super::charset::{self, Decoded, Label};
 use super::headers;
 use super::html::{self, HtmlRejected};
-use super::links::BodyWriter;
 use super::report::{
     Action, OutputReport, PartAction, PartReason, PartReport, RefusalCode, Report,
 };
+use super::writer::TextWriter;
 use super::{address, params, sniff};
 use crate::policy::{Language, Policy};
 
@@ -60,10 +60,12 @@ const TEXTUAL_MESSAGE_TYPES: &[&str] = &[
 
 pub struct Walker<'p> {
     policy: &'p Policy,
-    pub body: BodyWriter,
+    pub body: TextWriter,
     pub report: Report,
     /// Files made by the attachment converters, in message order.
     pub files: Vec<NewFile>,
+    /// Links found in the converted text files.
+    pub file_links: usize,
     parts_seen: usize,
     decoded_total: u64,
 }
@@ -124,9 +126,10 @@ impl<'p> Walker<'p> {
     pub fn new(policy: &'p Policy, report: Report, capacity: usize) -> Walker<'p> {
         Walker {
             policy,
-            body: BodyWriter::new(policy.links, policy.notice_language, capacity),
+            body: TextWriter::new(policy.links, policy.notice_language, capacity),
             report,
             files: Vec::new(),
+            file_links: 0,
             parts_seen: 0,
             decoded_total: 0,
         }
@@ -393,11 +396,12 @@ impl<'p> Walker<'p> {
         report.container = container.map(str::to_string);
         match treated.verdict {
             Verdict::Replaced {
-                file,
+                mut file,
                 reason,
                 pages,
                 detail,
             } => {
+                self.write_text_file(&mut file);
                 report.output = Some(OutputReport {
                     name: file.name.clone(),
                     mime: file.mime.clone(),
@@ -435,6 +439,25 @@ impl<'p> Walker<'p> {
                 self.record(report, PartAction::Removed, Some(reason));
             }
         }
+    }
+
+    /// A converted text file (Office, ODF, text, CSV, archive and TNEF
+    /// entries) leaves through the same writer as the body: cleaned, links
+    /// rewritten, CRLF line ends.
+    fn write_text_file(&mut self, file: &mut NewFile) {
+        if !file.mime.starts_with("text/") {
+            return;
+        }
+        let text = String::from_utf8_lossy(&file.bytes);
+        let mut writer = TextWriter::new(
+            self.policy.links,
+            self.policy.notice_language,
+            text.len() + text.len() / 8,
+        );
+        writer.write(&text);
+        let (written, links) = writer.finish();
+        self.file_links += links;
+        file.bytes = written.into_bytes();
     }
 
     fn text(

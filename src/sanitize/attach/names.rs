@@ -7,9 +7,9 @@
 pub fn clean(name: Option<&str>, fallback: &str) -> String {
     let name = name.unwrap_or_default();
     let last = name.rsplit(['/', '\\']).next().unwrap_or_default();
-    let cleaned: String = last
+    let cleaned: String = crate::sanitize::clean::clean(last)
         .chars()
-        .filter(|&c| !c.is_control() && !is_bidi_control(c))
+        .filter(|&c| !c.is_control())
         .take(180)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
@@ -18,12 +18,6 @@ pub fn clean(name: Option<&str>, fallback: &str) -> String {
     } else {
         cleaned.to_string()
     }
-}
-
-/// Right-to-left overrides and friends, which make `gpj.exe` look like
-/// `exe.jpg`.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 /// `photo.JPG` → `photo.jpg`, `anim.gif` → `anim.png`: the last extension
