@@ -251,3 +251,166 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn the_test_autolinker_finds_links_and_leaves_defanged_ones() {
+    for live in [
+        "see https://a.example/x",
+        "ｈｔｔｐｓ：／／ａ．ｅｘａｍｐｌｅ",
+        "go www.evil.com",
+        "\\\\server\\share",
+        "evil.com/login",
+        "mailto:a@b.jp",
+        "x:\\\\evil",
+    ] {
+        assert!(common::autolink::find_link(live).is_some(), "{live}");
+    }
+    for dead in [
+        "hxxps[:]//a[.]example/x",
+        "www[.]evil[.]com",
+        "[\\\\]server\\share",
+        "evil[.]com/login",
+        "mailto[:]a[@]b[.]jp",
+        "C:\\Users\\x",
+        "時刻 10:30。",
+    ] {
+        assert_eq!(common::autolink::find_link(dead), None, "{dead}");
+    }
+}
+
+/// Characters an attacker hides in a link: invisible format characters,
+/// C0 and C1 controls, DEL, bidi controls, selectors, tags.
+const HIDDEN: &[char] = &[
+    '\u{200b}',
+    '\u{200c}',
+    '\u{200d}',
+    '\u{feff}',
+    '\u{ad}',
+    '\u{2060}',
+    '\u{202e}',
+    '\u{2066}',
+    '\u{200e}',
+    '\u{85}',
+    '\u{80}',
+    '\u{7f}',
+    '\u{1b}',
+    '\u{8}',
+    '\u{0}',
+    '\u{fe0f}',
+    '\u{e0041}',
+    '\u{180e}',
+    '\u{34f}',
+    '\u{61c}',
+    '\u{3164}',
+    '\u{b}',
+];
+
+/// A URL in one of the forms a client links, with hidden characters
+/// inserted at random places, sometimes in fullwidth forms.
+fn hidden_url() -> impl Strategy<Value = String> {
+    let form = prop::sample::select(vec![
+        "https://",
+        "http://",
+        "HTTPS://",
+        "ftp://",
+        "file:///",
+        "smb://",
+        "https:\\\\",
+        "https:/",
+        "hxxps://",
+        "://",
+        "www.",
+        "\\\\",
+        "",
+        "mailto:x@",
+        "javascript:",
+    ]);
+    let host = prop::collection::vec("[a-z0-9]{1,6}", 1..3);
+    let tld = prop::sample::select(vec!["com", "jp", "example", "xn--zckzah"]);
+    let path = prop::sample::select(vec![
+        "/",
+        "/x?u=https://evil.example/y",
+        "/a.b/c",
+        "?next=www.evil.com",
+        "\\share",
+        "/login",
+    ]);
+    let inserts = prop::collection::vec(
+        (
+            any::<prop::sample::Index>(),
+            prop::sample::select(HIDDEN.to_vec()),
+        ),
+        0..4,
+    );
+    (form, host, tld, path, inserts, any::<bool>()).prop_map(
+        |(form, host, tld, path, inserts, fullwidth)| {
+            let url = format!("{form}{}.{tld}{path}", host.join("."));
+            let mut chars: Vec<char> = url
+                .chars()
+                .map(|c| match c {
+                    '!'..='~' if fullwidth => char::from_u32(c as u32 + 0xfee0).unwrap(),
+                    c => c,
+                })
+                .collect();
+            for (at, hidden) in inserts {
+                let at = at.index(chars.len() + 1);
+                chars.insert(at, hidden);
+            }
+            chars.into_iter().collect()
+        },
+    )
+}
+
+/// Every text a person reads in a sanitized message: Subject and From as a
+/// client decodes them, the body, and each converted text file.
+fn written_texts(message: &[u8]) -> Vec<String> {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(message)
+        .expect("output parses");
+    let mut texts = vec![parsed.subject().unwrap_or_default().to_string()];
+    if let Some(from) = parsed.from() {
+        texts.extend(from.iter().filter_map(|a| a.name().map(str::to_string)));
+    }
+    let out = common::read_output(message);
+    texts.push(out.body);
+    for file in out.attachments {
+        if file.mime == "text/plain" {
+            texts.push(String::from_utf8(file.bytes).expect("text files are UTF-8"));
+        }
+    }
+    texts
+}
+
+fn b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn no_written_text_carries_a_live_link(
+        before in prop_oneof!["\\PC{0,6}", "[a-zA-Z0-9_.:/\\\\@-]{0,4}"],
+        url in hidden_url(),
+        after in "[ 。、あa-z]{0,4}",
+    ) {
+        let line = format!("{before}{url}{after}");
+        // HTML hides characters as references too.
+        let html: String = line.chars().map(|c| if c.is_ascii_alphanumeric() || c == ' ' { c.to_string() } else { format!("&#x{:x};", c as u32) }).collect();
+        let raw = format!(
+            "From: =?UTF-8?B?{name}?= <sender@example.com>\r\nTo: taro@example.lg.jp\r\n\
+Subject: =?UTF-8?B?{subject}?=\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n\
+--b\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: inline\r\n\r\n<p>{html}</p>\r\n\
+--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Disposition: attachment; filename=\"memo.txt\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{body}\r\n--b--\r\n",
+            name = b64(&line), subject = b64(&line), body = b64(&line),
+        );
+        let sanitized = sanitize::sanitize(raw.as_bytes(), &Policy::default(), &common::stamp())
+            .expect("an ordinary message is not refused");
+        for text in written_texts(&sanitized.message) {
+            prop_assert_eq!(common::autolink::find_link(&text), None, "{:?} in {:?}", line, text);
+        }
+    }
+}

@@ -118,6 +118,8 @@ fn build(
             ("Auto-Submitted", "auto-replied"),
         ],
         text,
+        config.sanitize.links,
+        config.sanitize.notice_language,
     );
     PostmasterReport {
         envelope: Envelope {

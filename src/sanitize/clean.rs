@@ -15,13 +15,13 @@
 //! The view maps look-alikes to ASCII for detection only: fullwidth forms
 //! (`ｈｔｔｐｓ：／／`), the ideographic full stops IDNA reads as dots
 //! (`。` `｡` `．`), and anything whose compatibility decomposition is
-//! ASCII (`𝐡`, `ⓗ`, `㎞`); joiners kept above and combining marks on ASCII
+//! all ASCII (`𝐡`, `ⓗ`, `㎞`); joiners kept above and combining marks on ASCII
 //! letters vanish from it. The delivered text keeps its own characters:
 //! fullwidth digits and kana are content, not an attack.
 
 use std::borrow::Cow;
 
-use unicode_normalization::char::{decompose_compatible, is_combining_mark};
+use unicode_normalization::char::decompose_compatible;
 
 /// Characters removed wherever they are.
 fn always_removed(c: char) -> bool {
@@ -112,22 +112,23 @@ fn never_folds(c: char) -> bool {
     )
 }
 
-fn fold(c: char, previous_ascii: bool) -> Folded {
+fn fold(c: char) -> Folded {
     if c.is_ascii() || never_folds(c) {
         return Folded::Same;
     }
     match c {
         '\u{3002}' | '\u{ff61}' | '\u{ff0e}' => return Folded::Ascii('.'),
         _ if context_kept(c) => return Folded::Gone,
-        _ if previous_ascii && is_combining_mark(c) => return Folded::Gone,
         _ => {}
     }
     let mut ascii = String::new();
     let mut other = false;
+    // Only what becomes ASCII as a whole: `À` stays a letter of its own
+    // (to a client it is one, and a word boundary for an ASCII one).
     decompose_compatible(c, |d| {
         if d.is_ascii() {
             ascii.push(d);
-        } else if !is_combining_mark(d) {
+        } else {
             other = true;
         }
     });
@@ -162,29 +163,21 @@ impl<'a> View<'a> {
         if line.is_ascii() {
             return identity;
         }
-        let mut previous_ascii = false;
-        let changes = line.chars().any(|c| {
-            let folded = fold(c, previous_ascii);
-            previous_ascii = c.is_ascii();
-            !matches!(folded, Folded::Same)
-        });
+        let changes = line.chars().any(|c| !matches!(fold(c), Folded::Same));
         if !changes {
             return identity;
         }
         let mut text = String::with_capacity(line.len());
         let mut map = Vec::with_capacity(line.len() + 1);
-        let mut previous_ascii = false;
         for (at, c) in line.char_indices() {
             let before = text.len();
-            match fold(c, previous_ascii) {
+            match fold(c) {
                 Folded::Same => text.push(c),
                 Folded::Ascii(a) => text.push(a),
                 Folded::Expanded(s) => text.push_str(&s),
                 Folded::Gone => {}
             }
             map.resize(map.len() + (text.len() - before), at as u32);
-            previous_ascii =
-                c.is_ascii() || (text.len() > before && text.as_bytes()[text.len() - 1].is_ascii());
         }
         map.push(line.len() as u32);
         View {
@@ -192,6 +185,11 @@ impl<'a> View<'a> {
             map: Some(map),
             line_len: line.len(),
         }
+    }
+
+    /// True when the view differs from the line.
+    pub fn is_folded(&self) -> bool {
+        self.map.is_some()
     }
 
     /// The cleaned line's byte range for the view's `start..end`, widened

@@ -153,14 +153,23 @@ fn mark(link: &Link, view: &str, mode: LinkMode, marks: &mut Vec<Mark>) -> usize
             }
             if let Some(colon) = link.colon {
                 marks.push(bracket(colon, colon + 1));
+                // `https:\\host`: the backslashes would still make a UNC path.
+                let slashes = link.authority.0;
+                if view.as_bytes()[colon + 1..slashes].contains(&b'\\') {
+                    marks.push(bracket(colon + 1, slashes));
+                }
             }
             if let Some(unc) = link.unc {
                 marks.push(bracket(unc, unc + 2));
             }
             let (start, end) = link.authority;
-            for (i, &c) in view.as_bytes()[start..end].iter().enumerate() {
-                if c == b'.' || c == b'@' {
-                    marks.push(bracket(start + i, start + i + 1));
+            let b = view.as_bytes();
+            for i in start..end {
+                // Dots and `@`, and a colon unless it starts a port: what
+                // is left must not read as a host or a scheme.
+                let colon = b[i] == b':' && !is_port(&b[i + 1..]);
+                if b[i] == b'.' || b[i] == b'@' || colon {
+                    marks.push(bracket(i, i + 1));
                 }
             }
             end.max(link.colon.map_or(link.start, |c| c + 1))
@@ -169,12 +178,50 @@ fn mark(link: &Link, view: &str, mode: LinkMode, marks: &mut Vec<Mark>) -> usize
     }
 }
 
+/// Puts marks from several detections over one line in order, merging
+/// overlaps: a repeated edit is kept once, a removal swallows whatever it
+/// overlaps, other overlapping edits become one bracket over both.
+pub fn merge(marks: &mut Vec<Mark>) {
+    marks.sort_by_key(|m| (m.start, m.end));
+    let mut kept: Vec<Mark> = Vec::with_capacity(marks.len());
+    for mark in marks.drain(..) {
+        if mark.end <= mark.start {
+            continue;
+        }
+        if let Some(last) = kept.last_mut()
+            && mark.start < last.end
+        {
+            if mark.end > last.end || mark.edit != last.edit {
+                last.edit = if mark.edit == Edit::Remove || last.edit == Edit::Remove {
+                    Edit::Remove
+                } else {
+                    Edit::Bracket
+                };
+                last.end = last.end.max(mark.end);
+            }
+            continue;
+        }
+        kept.push(mark);
+    }
+    *marks = kept;
+}
+
 fn bracket(start: usize, end: usize) -> Mark {
     Mark {
         start,
         end,
         edit: Edit::Bracket,
     }
+}
+
+/// True when `after` (what follows a colon) is a port number: digits
+/// that end the host (`:8080/`, not `:0.com`).
+fn is_port(after: &[u8]) -> bool {
+    let digits = after.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=5).contains(&digits)
+        && !after
+            .get(digits)
+            .is_some_and(|&c| is_label_byte(c) || c == b'.')
 }
 
 fn is_scheme_byte(b: u8) -> bool {
@@ -280,11 +327,7 @@ fn scheme_link(view: &str, floor: usize, colon: usize) -> Found {
     while start > floor && is_scheme_byte(b[start - 1]) {
         start -= 1;
     }
-    // A dot belongs to the text before (`see.https://`), and a scheme
-    // starts with a letter.
-    if let Some(dot) = b[start..colon].iter().rposition(|&c| c == b'.') {
-        start += dot + 1;
-    }
+    // RFC 3986: a letter, then letters, digits, `+`, `-` and `.`.
     while start < colon && !b[start].is_ascii_alphabetic() {
         start += 1;
     }
@@ -301,12 +344,16 @@ fn scheme_link(view: &str, floor: usize, colon: usize) -> Found {
             return Found::Next(after);
         }
     } else {
+        // The name may end a longer word (`xmailto:`): a client that sees
+        // a word boundary there links it, so any suffix counts.
         let lower = scheme.to_ascii_lowercase();
-        if scheme.is_empty()
-            || scheme.len() > 32
-            || !(BARE_SCHEMES.contains(&lower.as_str()) || lower.starts_with("ms-"))
-        {
-            return Found::Next(after);
+        let known = |s: &str| BARE_SCHEMES.contains(&s) || s.starts_with("ms-");
+        let suffix = (0..lower.len())
+            .filter(|&i| lower.is_char_boundary(i) && lower.as_bytes()[i].is_ascii_alphabetic())
+            .find(|&i| known(&lower[i..]));
+        match suffix {
+            Some(i) => start += i,
+            None => return Found::Next(after),
         }
     }
     let mut host = after;
@@ -375,22 +422,48 @@ fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
         run_end += 1;
     }
     let skip = Found::Next(run_end);
+    // A `www` label anywhere in the run starts a link of its own
+    // (`...www.evil.example`); the skip below must not pass over it.
+    let mut label_at = start;
+    for label in view[start..run_end].split('.') {
+        let dot = label_at + label.len();
+        if label.eq_ignore_ascii_case("www")
+            && dot < run_end
+            && let Found::Link(link) = www_link(view, floor, dot)
+        {
+            return Found::Link(link);
+        }
+        label_at = dot + 1;
+    }
     let run = view[start..run_end].trim_end_matches('.');
-    if run.starts_with(['.', '-']) {
-        return skip;
+    // The host is the longest run of well-formed labels that ends the run
+    // (`..evil.example/` is `evil.example/` to a client).
+    let (mut host_start, mut labels) = (run.len(), 0);
+    for label in run.rsplit('.') {
+        if label.is_empty() || label.len() > 63 {
+            if labels == 0 {
+                return skip;
+            }
+            host_start += 1;
+            break;
+        }
+        labels += 1;
+        host_start -= label.len();
+        if host_start == 0 {
+            break;
+        }
+        host_start -= 1;
     }
-    let labels: Vec<&str> = run.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.len() > 63) {
-        return skip;
-    }
-    let tld = labels[labels.len() - 1];
+    let run = &run[host_start..];
+    let start = start + host_start;
+    let tld = run.rsplit('.').next().unwrap_or_default();
     let named = (tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()))
         || tld.to_ascii_lowercase().starts_with("xn--");
-    let ipv4 = labels.len() == 4
-        && labels
-            .iter()
+    let ipv4 = labels == 4
+        && run
+            .split('.')
             .all(|l| l.len() <= 3 && l.bytes().all(|c| c.is_ascii_digit()));
-    if !named && !ipv4 {
+    if labels < 2 || (!named && !ipv4) {
         return skip;
     }
     let mut after = start + run.len();
@@ -494,12 +567,18 @@ mod tests {
                 "hxxps[:]//user[@]evil[.]example/",
             ),
             ("hxxps://evil.example/", "hxxps[:]//evil[.]example/"),
-            ("https:\\\\evil.example\\x", "hxxps[:]\\\\evil[.]example\\x"),
+            (
+                "https:\\\\evil.example\\x",
+                "hxxps[:][\\\\]evil[.]example\\x",
+            ),
             ("https:/evil.example", "hxxps[:]/evil[.]example"),
             ("http:evil.example", "hxxp[:]evil[.]example"),
             ("\\\\fileserver\\share", "[\\\\]fileserver\\share"),
             ("\\\\evil.example\\s", "[\\\\]evil[.]example\\s"),
             ("evil.example/login", "evil[.]example/login"),
+            ("..evil.example/login", "..evil[.]example/login"),
+            (" .0.jp/a", " .0[.]jp/a"),
+            ("=...www.evil.example", "=...www[.]evil[.]example"),
             ("evil.example:8080/x", "evil[.]example:8080/x"),
             ("192.0.2.1/admin", "192[.]0[.]2[.]1/admin"),
             ("xn--r8jz45g.xn--zckzah/", "xn--r8jz45g[.]xn--zckzah/"),

@@ -30,6 +30,7 @@ pub struct TextWriter {
     language: Language,
     links_found: usize,
     marks: Vec<Mark>,
+    folded_marks: Vec<Mark>,
 }
 
 /// Where the next line end in `text` is, and how long it is.
@@ -66,6 +67,7 @@ impl TextWriter {
             language,
             links_found: 0,
             marks: Vec::new(),
+            folded_marks: Vec::new(),
         }
     }
 
@@ -152,22 +154,40 @@ impl TextWriter {
         }
     }
 
-    /// One line (no line end in it): clean, find links, write.
+    /// One line (no line end in it): clean, find links, write. Links are
+    /// looked for in the line as it is and, when look-alikes fold to
+    /// ASCII, in the folded view too: a client may read either.
     fn line(&mut self, raw: &str) {
         let line = clean(raw);
         let view = View::new(&line);
         let mut marks = std::mem::take(&mut self.marks);
         marks.clear();
-        self.links_found += links::find(&view.text, self.links, &mut marks);
+        let mut found = links::find(&line, self.links, &mut marks);
+        if view.is_folded() {
+            let mut folded = std::mem::take(&mut self.folded_marks);
+            folded.clear();
+            found = found.max(links::find(&view.text, self.links, &mut folded));
+            for mark in &folded {
+                let (start, end) = view.range(&line, mark.start, mark.end);
+                marks.push(Mark {
+                    start,
+                    end,
+                    ..*mark
+                });
+            }
+            self.folded_marks = folded;
+            links::merge(&mut marks);
+        }
+        self.links_found += found;
         let mut cursor = 0;
         for mark in &marks {
-            let (start, end) = view.range(&line, mark.start, mark.end);
-            let start = start.max(cursor);
+            let start = mark.start.max(cursor);
+            let end = mark.end.max(start);
             self.emit_text(&line[cursor..start]);
             match mark.edit {
                 Edit::Bracket => {
                     self.emit("[");
-                    self.emit(&line[start..end.max(start)]);
+                    self.emit(&line[start..end]);
                     self.emit("]");
                 }
                 Edit::Replace(s) => self.emit(s),
@@ -176,7 +196,7 @@ impl TextWriter {
                     Language::En => "[URL removed]",
                 }),
             }
-            cursor = end.max(start);
+            cursor = end;
         }
         self.emit_text(&line[cursor..]);
         self.marks = marks;

@@ -101,6 +101,7 @@ pub fn assert_wire_format(bytes: &[u8]) {
     }
 }
 
+pub mod autolink;
 pub mod http;
 pub mod relay;
 pub mod sink;
