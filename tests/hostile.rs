@@ -4,8 +4,11 @@
 //! deliver an ordinary message.
 
 mod common;
+mod files;
 
 use std::time::Duration;
+
+use base64::Engine as _;
 
 use common::relay::{Relay, config};
 use common::sink::Sink;
@@ -258,4 +261,214 @@ fn routing_local_parts_are_refused_and_logged() {
         c.command("RCPT TO:<user%host@example.lg.jp>"),
         "250 2.1.5 Ok"
     );
+}
+
+/// Links hidden the ways the first wave let through.
+const HIDDEN_LINKS: &[&str] = &[
+    "https\u{feff}://evil.example/a",
+    "ww\u{200b}w.evil.example/b",
+    "https\u{85}://evil.example/c",
+    "ht\u{202e}tps://evil.example/d",
+    "https:\u{ad}//evil.example/e",
+    "https\u{7f}://evil.example/f",
+    "https://a.example/r?u=https://evil.example/g",
+    "https:\\\\evil.example\\h",
+    "\\\\fileserver\\share\\i",
+    "ｈｔｔｐｓ：／／ｅｖｉｌ．ｅｘａｍｐｌｅ／ｊ",
+    "evil.example/k",
+];
+
+fn b64(bytes: &[u8]) -> String {
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\r\n")
+}
+
+/// A message carrying the hidden links in every place text can be:
+/// Subject, display name, plain and HTML bodies, a .txt, a .csv, a docx
+/// and a zip of text files.
+fn message_with_hidden_links() -> Vec<u8> {
+    let text = HIDDEN_LINKS.join("\n");
+    let html: String = text
+        .chars()
+        .map(|c| match c {
+            '\n' => "<br>".to_string(),
+            c if c.is_ascii_alphanumeric() => c.to_string(),
+            c => format!("&#x{:x};", c as u32),
+        })
+        .collect();
+    let attachment = |name: &str, mime: &str, bytes: &[u8]| {
+        format!(
+            "--b\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            b64(bytes)
+        )
+    };
+    let zip = files::zip(
+        &[
+            ("inner.txt", text.as_bytes()),
+            ("list.csv", text.as_bytes()),
+        ],
+        true,
+    );
+    let mut raw = format!(
+        "From: =?UTF-8?B?{name}?= <sender@example.com>\r\nTo: taro@example.lg.jp\r\n\
+Subject: =?UTF-8?B?{subject}?=\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{body}\r\n\
+--b\r\nContent-Type: text/html; charset=utf-8\r\nContent-Disposition: inline\r\n\r\n<p>{html}</p>\r\n",
+        name = base64::engine::general_purpose::STANDARD.encode(HIDDEN_LINKS[0]),
+        subject =
+            base64::engine::general_purpose::STANDARD.encode(format!("請求書 {}", HIDDEN_LINKS[1])),
+        body = b64(text.as_bytes()),
+    );
+    raw.push_str(&attachment(
+        "memo.txt",
+        "text/plain; charset=utf-8",
+        text.as_bytes(),
+    ));
+    raw.push_str(&attachment(
+        "list.csv",
+        "text/csv; charset=utf-8",
+        text.as_bytes(),
+    ));
+    raw.push_str(&attachment(
+        "memo.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &files::docx_with(&text),
+    ));
+    raw.push_str(&attachment("texts.zip", "application/zip", &zip));
+    raw.push_str("--b--\r\n");
+    raw.into_bytes()
+}
+
+/// Every text a person reads in a delivered message.
+fn texts_of(message: &[u8]) -> Vec<(String, String)> {
+    let parsed = mail_parser::MessageParser::default()
+        .parse(message)
+        .unwrap();
+    let mut texts = vec![(
+        "Subject".to_string(),
+        parsed.subject().unwrap_or_default().to_string(),
+    )];
+    for address in parsed
+        .from()
+        .map(|f| f.iter().collect::<Vec<_>>())
+        .unwrap_or_default()
+    {
+        texts.push((
+            "From".into(),
+            address.name().unwrap_or_default().to_string(),
+        ));
+    }
+    let out = common::read_output(message);
+    texts.push(("body".into(), out.body));
+    for file in out.attachments {
+        if file.mime == "text/plain" {
+            texts.push((file.name, String::from_utf8(file.bytes).unwrap()));
+        }
+    }
+    texts
+}
+
+#[test]
+fn hidden_links_come_out_defanged_everywhere_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message(
+        "sender@example.com",
+        &["taro@example.lg.jp"],
+        &message_with_hidden_links(),
+    );
+    assert!(r.starts_with("250 2.0.0 Ok: queued"), "{r}");
+    c.command("QUIT");
+    assert!(ordinary(&relay, "next").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(2, LIMIT);
+    let hostile = got
+        .iter()
+        .find(|m| !m.text().contains("Subject: next"))
+        .unwrap();
+    let texts = texts_of(&hostile.data);
+    let names: Vec<&str> = texts.iter().map(|(n, _)| n.as_str()).collect();
+    for expected in [
+        "memo.txt",
+        "list.csv.txt",
+        "memo.docx.txt",
+        "inner.txt",
+        "list.csv.txt",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing: {names:?}");
+    }
+    // The notice's request link is mugai's own, and meant to be followed.
+    let own = format!("http://{}/r/", relay.web.expect("web page address"));
+    for (name, text) in &texts {
+        let text: String = text
+            .lines()
+            .filter(|l| !l.starts_with(&own))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert_eq!(common::autolink::find_link(&text), None, "{name}: {text}");
+        assert!(
+            !text.contains('\u{feff}') && !text.contains('\u{200b}'),
+            "{name}"
+        );
+    }
+    let body = &texts.iter().find(|(n, _)| n == "body").unwrap().1;
+    for defanged in [
+        "hxxps[:]//evil[.]example/a",
+        "www[.]evil[.]example/b",
+        "hxxps[:]//a[.]example/r?u=hxxps[:]//evil[.]example/g",
+        "hxxps[:][\\\\]evil[.]example\\h",
+        "[\\\\]fileserver\\share\\i",
+        "hxxps[：]／／ｅｖｉｌ[．]ｅｘａｍｐｌｅ／ｊ",
+        "evil[.]example/k",
+    ] {
+        assert!(body.contains(defanged), "{defanged} not in:\n{body}");
+    }
+    let subject = &texts[0].1;
+    assert!(
+        subject.contains("請求書 www[.]evil[.]example/b"),
+        "{subject}"
+    );
+}
+
+#[test]
+fn a_postmaster_report_quotes_hostile_text_defanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let extra = "[sanitize.limits]\nmax_parts = 2\n";
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", extra));
+    let (mut c, _) = Client::connect(relay.addr);
+    assert!(c.command("EHLO www.evil.example").starts_with("250"));
+    let raw = format!(
+        "From: a@example.com\r\nSubject: =?UTF-8?B?{}?=\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+--b\r\n\r\none\r\n--b\r\n\r\ntwo\r\n--b\r\n\r\nthree\r\n--b--\r\n",
+        base64::engine::general_purpose::STANDARD.encode("至急 https\u{200b}://evil.example/pay")
+    );
+    let r = c.send_message("x@evil.example", &["taro@example.lg.jp"], raw.as_bytes());
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(1, LIMIT);
+    let report = got
+        .iter()
+        .find(|m| m.to == ["postmaster@example.lg.jp"])
+        .expect("a report to the postmaster");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&report.data)
+        .unwrap();
+    let body = parsed.body_text(0).unwrap().to_string();
+    let subject = parsed.subject().unwrap_or_default().to_string();
+    for text in [&body, &subject] {
+        assert_eq!(common::autolink::find_link(text), None, "{text}");
+    }
+    assert!(body.contains("至急 hxxps[:]//evil[.]example/pay"), "{body}");
+    assert!(body.contains("www[.]evil[.]example"), "HELO: {body}");
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    sink.wait_for(2, LIMIT);
 }

@@ -247,6 +247,25 @@ pub fn docx() -> Vec<u8> {
     )
 }
 
+/// A docx of one paragraph per line of `text` (XML-escaped).
+pub fn docx_with(text: &str) -> Vec<u8> {
+    let paragraphs: String = text
+        .lines()
+        .map(|line| {
+            let escaped = line.replace('&', "&amp;").replace('<', "&lt;");
+            format!(r#"<w:p><w:r><w:t xml:space="preserve">{escaped}</w:t></w:r></w:p>"#)
+        })
+        .collect();
+    let document = word(&paragraphs);
+    zip(
+        &[
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("word/document.xml", document.as_bytes()),
+        ],
+        true,
+    )
+}
+
 pub fn docm() -> Vec<u8> {
     let document = word(r#"<w:p><w:r><w:t>ご確認ください</w:t></w:r></w:p>"#);
     zip(
