@@ -549,3 +549,37 @@ fn text_lines(bytes: &[u8]) -> String {
     );
     text.replace("\r\n", "\n")
 }
+
+#[test]
+fn script_text_keeps_the_source_of_web_code_as_defanged_text() {
+    let files: &[(&str, &str, &[u8])] = &[
+        ("run.js", "text/javascript", b"fetch('https://evil.example/x')\n"),
+        (
+            "page.html",
+            "text/html",
+            "<p>お知らせ <a href=\"https://evil.example/y\">こちら</a></p><script>alert(1)</script>"
+                .as_bytes(),
+        ),
+    ];
+    // By default both are removed.
+    let (out, report, _) = sanitized(files);
+    assert!(out.attachments.is_empty());
+    assert_eq!(part(&report, "run.js").action, PartAction::Removed);
+    let mut policy = Policy::default();
+    policy.attachments.script = mugai::policy::AttachmentAction::Text;
+    let (out, report, _) = sanitized_with(files, &policy);
+    assert_eq!(part(&report, "run.js").reason, Some(PartReason::TextExtracted));
+    let text = |name: &str| {
+        text_lines(
+            &out.attachments
+                .iter()
+                .find(|a| a.name == name)
+                .unwrap_or_else(|| panic!("{name}"))
+                .bytes,
+        )
+    };
+    assert_eq!(text("run.js.txt"), "fetch('hxxps[:]//evil[.]example/x')\n");
+    let page = text("page.html.txt");
+    assert!(page.contains("お知らせ こちら <hxxps[:]//evil[.]example/y>"), "{page}");
+    assert!(!page.contains("alert"), "{page}");
+}

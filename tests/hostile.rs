@@ -472,3 +472,112 @@ fn a_postmaster_report_quotes_hostile_text_defanged() {
     assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
     sink.wait_for(2, LIMIT);
 }
+
+/// Files that lie about their type, and web code: each is removed, and
+/// nothing of it reaches the LGWAN side, not even as text.
+#[test]
+fn lying_files_and_web_code_are_removed_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let epub = files::zip(
+        &[
+            ("mimetype", b"application/epub+zip"),
+            (
+                "OEBPS/chapter.xhtml",
+                b"<html><body>EPUB-MARKER</body></html>",
+            ),
+        ],
+        false,
+    );
+    let xps = files::zip(
+        &[
+            ("[Content_Types].xml", b"<Types/>"),
+            (
+                "Documents/1/Pages/1.fpage",
+                b"<FixedPage>XPS-MARKER</FixedPage>",
+            ),
+        ],
+        true,
+    );
+    let hostile: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "invoice.png",
+            "image/png",
+            b"PNG-TEXT-MARKER see https://evil.example".to_vec(),
+        ),
+        (
+            "report.pdf",
+            "application/pdf",
+            b"%PDX-1.7 PDF-TEXT-MARKER".to_vec(),
+        ),
+        (
+            "movie.avi",
+            "video/x-msvideo",
+            b"#EXTM3U\nhttp://evil.example/AVI-MARKER.exe\n".to_vec(),
+        ),
+        (
+            "photo.jpg",
+            "image/jpeg",
+            b"push graphic-context\nMVG-MARKER url(https://evil.example/x)\n".to_vec(),
+        ),
+        ("shell.php", "text/plain", b"<?php PHP-MARKER ?>".to_vec()),
+        (
+            "notes.txt",
+            "text/plain",
+            b"@echo off\r\nBAT-MARKER\r\n".to_vec(),
+        ),
+        (".htaccess", "text/plain", b"HTACCESS-MARKER".to_vec()),
+        ("page.html", "text/html", b"<p>HTML-MARKER</p>".to_vec()),
+        ("book.epub", "application/epub+zip", epub),
+        ("doc.xps", "application/vnd.ms-xpsdocument", xps),
+        (
+            "song.mp3",
+            "audio/mpeg",
+            b"ID3\x03\0\0\0\0\0\x0fMP3-MARKER".to_vec(),
+        ),
+    ];
+    let mut raw = String::from(
+        "From: a@example.com\r\nTo: taro@example.lg.jp\r\nSubject: files\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n",
+    );
+    for (name, mime, bytes) in &hostile {
+        raw.push_str(&format!(
+            "--b\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            b64(bytes)
+        ));
+    }
+    raw.push_str(&format!(
+        "--b\r\nContent-Type: image/png\r\nContent-Disposition: attachment; filename=\"real.png\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        b64(&files::png(4, 4))
+    ));
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], raw.as_bytes());
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(1, LIMIT);
+    let out = common::read_output(&got[0].data);
+    let names: Vec<&str> = out.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["real.png"], "only the real image is delivered");
+    let delivered = got[0].text();
+    for marker in ["MARKER", "evil.example"] {
+        assert!(
+            !delivered.contains(marker),
+            "{marker} reached the LGWAN side"
+        );
+    }
+    let decoded = &out.body;
+    assert!(!decoded.contains("MARKER"), "{decoded}");
+    for (name, _, _) in &hostile {
+        assert!(
+            decoded.contains(&format!("{name} → 削除")),
+            "{name} not listed:\n{decoded}"
+        );
+    }
+    assert!(decoded.contains("invoice.png → 削除（ファイル名や種類の表示と中身が一致しません）"));
+    assert!(ordinary(&relay, "next").starts_with("250 2.0.0 Ok: queued"));
+    sink.wait_for(2, LIMIT);
+}

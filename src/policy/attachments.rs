@@ -1,8 +1,11 @@
 //! `[sanitize.attachments]`: for each kind of attachment that can be made
 //! harmless, what to do with it, and beside it the limits each converter
-//! works under. Every other kind (executables, scripts, HTML, SVG,
-//! shortcuts, disk images, OneNote, legacy OLE2 Office, encrypted files,
-//! other archives, anything unknown) is always removed.
+//! works under. Scripts and web code (HTML, SVG, JavaScript, VBScript,
+//! PowerShell, batch, shell, ASP/PHP/JSP, HTA …) are removed unless
+//! `script = "text"`. Every other kind (executables, shortcuts, disk
+//! images, OneNote, legacy OLE2 Office, encrypted files, other archives,
+//! audio and video, zip-based formats other than Office and ODF, anything
+//! unknown) is always removed.
 
 use std::fmt;
 use std::sync::Arc;
@@ -58,6 +61,9 @@ pub struct AttachmentPolicy {
     pub zip: AttachmentAction,
     /// winmail.dat: `unpack` or `remove`.
     pub tnef: AttachmentAction,
+    /// Scripts and web code, by content or name: `remove` (default) or
+    /// `text` (the source as a `.txt`; HTML as its readable text).
+    pub script: AttachmentAction,
 
     /// Re-encoded JPEG photographs stay JPEG (`jpeg`, smaller) or become
     /// PNG (`png`, lossless). Every other image becomes PNG.
@@ -146,6 +152,7 @@ impl Default for AttachmentPolicy {
             calendar: AttachmentAction::Text,
             zip: AttachmentAction::Unpack,
             tnef: AttachmentAction::Unpack,
+            script: AttachmentAction::Remove,
             photo_format: PhotoFormat::Jpeg,
             jpeg_quality: 85,
             image_max_side: 16_384,
@@ -179,13 +186,14 @@ impl AttachmentPolicy {
             Kind::Calendar => self.calendar,
             Kind::Zip => self.zip,
             Kind::Tnef => self.tnef,
+            Kind::Script | Kind::Html | Kind::Svg => self.script,
             _ => Remove,
         }
     }
 
     /// One sentence per key set to an action its kind cannot take.
     pub fn problems(&self, out: &mut Vec<String>) {
-        let table: [(&str, AttachmentAction, &[AttachmentAction]); 7] = [
+        let table: [(&str, AttachmentAction, &[AttachmentAction]); 8] = [
             ("image", self.image, &[Reencode, Remove]),
             ("pdf", self.pdf, &[Rasterise, Remove]),
             ("office", self.office, &[Text, Remove]),
@@ -193,6 +201,7 @@ impl AttachmentPolicy {
             ("calendar", self.calendar, &[Text, Remove]),
             ("zip", self.zip, &[Unpack, Remove]),
             ("tnef", self.tnef, &[Unpack, Remove]),
+            ("script", self.script, &[Text, Remove]),
         ];
         for (key, action, allowed) in table {
             if !allowed.contains(&action) {

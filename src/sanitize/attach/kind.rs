@@ -2,8 +2,13 @@
 //! then a look inside containers: an OOXML zip is told apart from a plain
 //! zip and a macro-enabled one from a plain one; an OLE2 file by its
 //! streams), and checked against what its Content-Type and file name
-//! claim. When the readings disagree the strictest wins: if any specific
-//! claim names a kind that is only ever removed, the part is removed.
+//! claim. When the readings disagree the strictest wins: a claim of a kind
+//! that is only ever removed, or of active web code (script, HTML, SVG),
+//! decides; and a binary format claimed for bytes that are text (an
+//! `invoice.png`, an ImageTragick script named `.jpg`, a playlist named
+//! `.avi`) is a type mismatch. Zip-based formats mugai has no converter
+//! for (EPUB, XPS, iWork, Visio …) are told apart from plain zips, so
+//! they are never unpacked into their XML internals.
 
 use std::io::Cursor;
 
@@ -46,6 +51,11 @@ pub enum Kind {
     LegacyOffice,
     /// A password-protected document or archive container.
     Encrypted,
+    /// Audio and video.
+    Media,
+    /// A document format built on zip that is not Office or ODF: EPUB,
+    /// XPS, iWork, Visio, 3MF, NuGet …
+    Package,
     Unknown,
 }
 
@@ -71,8 +81,43 @@ impl Kind {
             Kind::OneNote => "onenote",
             Kind::LegacyOffice => "legacy-office",
             Kind::Encrypted => "encrypted",
+            Kind::Media => "media",
+            Kind::Package => "package",
             Kind::Unknown => "unknown",
         }
+    }
+
+    /// Web code and scripts: removed unless `script = "text"`.
+    pub fn is_active(self) -> bool {
+        matches!(self, Kind::Script | Kind::Html | Kind::Svg)
+    }
+
+    /// Kinds whose files are text.
+    pub fn is_textual(self) -> bool {
+        matches!(self, Kind::Text | Kind::Calendar) || self.is_active()
+    }
+
+    /// Kinds whose files are never text: a claim of one for bytes that
+    /// are text is a type mismatch.
+    pub fn is_binary(self) -> bool {
+        matches!(
+            self,
+            Kind::Image
+                | Kind::Pdf
+                | Kind::Ooxml
+                | Kind::OoxmlMacro
+                | Kind::Odf
+                | Kind::Zip
+                | Kind::Tnef
+                | Kind::OtherArchive
+                | Kind::Executable
+                | Kind::DiskImage
+                | Kind::OneNote
+                | Kind::LegacyOffice
+                | Kind::Encrypted
+                | Kind::Media
+                | Kind::Package
+        )
     }
 
     /// Kinds that no policy can turn into something harmless: they are
@@ -81,15 +126,14 @@ impl Kind {
         matches!(
             self,
             Kind::Executable
-                | Kind::Script
-                | Kind::Html
-                | Kind::Svg
                 | Kind::Shortcut
                 | Kind::DiskImage
                 | Kind::OneNote
                 | Kind::LegacyOffice
                 | Kind::Encrypted
                 | Kind::OtherArchive
+                | Kind::Media
+                | Kind::Package
                 | Kind::Unknown
         )
     }
@@ -117,12 +161,17 @@ pub fn detect(bytes: &[u8], declared: &str, name: Option<&str>) -> Detection {
     let by_label = by_label(declared);
     let by_name = name.and_then(by_name);
     let claims = [by_label, by_name];
-    let kind = claims
+    let strict = claims
         .iter()
         .flatten()
-        .find(|k| k.is_always_removed() && **k != by_content)
-        .copied()
-        .unwrap_or(by_content);
+        .find(|k| (k.is_always_removed() || k.is_active()) && **k != by_content);
+    let mismatch = || {
+        claims
+            .iter()
+            .flatten()
+            .find(|k| by_content.is_textual() && k.is_binary())
+    };
+    let kind = strict.or_else(mismatch).copied().unwrap_or(by_content);
     Detection {
         by_content,
         by_label,
@@ -198,6 +247,8 @@ fn by_content(bytes: &[u8], name: Option<&str>) -> (Kind, String) {
             "text/html" => Kind::Html,
             "image/svg+xml" => Kind::Svg,
             "text/x-shellscript" => Kind::Script,
+            "application/epub+zip" => Kind::Package,
+            m if m.starts_with("video/") || m.starts_with("audio/") => Kind::Media,
             _ => Kind::Unknown,
         };
         return (kind, mime);
@@ -208,11 +259,31 @@ fn by_content(bytes: &[u8], name: Option<&str>) -> (Kind, String) {
     text_kind(bytes, name)
 }
 
+/// Text that only scripts and server pages contain (lower case): PHP,
+/// ASP/JSP, batch, VBScript/JScript hosts, PowerShell downloaders.
+const SCRIPT_MARKERS: &[&str] = &[
+    "<?php",
+    "<%@",
+    "<%=",
+    "@echo off",
+    "wscript.",
+    "createobject(",
+    "activexobject(",
+    "invoke-expression",
+    "invoke-webrequest",
+    "downloadstring(",
+    "new-object net.webclient",
+    "frombase64string(",
+];
+
 /// What a text file is: markup and scripts are active content.
 fn text_kind(bytes: &[u8], name: Option<&str>) -> (Kind, String) {
     let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
     let start = head.trim_start_matches('\u{feff}').trim_start();
-    if start.starts_with("<!doctype html") || start.starts_with("<html") || head.contains("<script")
+    if start.starts_with("<!doctype html")
+        || start.starts_with("<html")
+        || head.contains("<script")
+        || head.contains("<hta:application")
     {
         return (Kind::Html, "text/html".into());
     }
@@ -228,7 +299,10 @@ fn text_kind(bytes: &[u8], name: Option<&str>) -> (Kind, String) {
     if start.starts_with("[internetshortcut]") {
         return (Kind::Shortcut, "application/x-url".into());
     }
-    if start.starts_with("#!") || name.and_then(by_name) == Some(Kind::Script) {
+    if start.starts_with("#!")
+        || SCRIPT_MARKERS.iter().any(|m| head.contains(m))
+        || name.and_then(by_name) == Some(Kind::Script)
+    {
         return (Kind::Script, "text/x-script".into());
     }
     (Kind::Text, "text/plain".into())
@@ -278,6 +352,33 @@ fn inside_zip(bytes: &[u8]) -> (Kind, String) {
         if mimetype.starts_with("application/vnd.oasis.opendocument.") {
             return (Kind::Odf, mimetype.trim().to_string());
         }
+        // EPUB and any other format that names itself this way.
+        let mimetype = mimetype.trim();
+        let shown = if mimetype.is_ascii() && !mimetype.is_empty() && mimetype.len() < 100 {
+            mimetype
+        } else {
+            "application/octet-stream"
+        };
+        return (Kind::Package, shown.to_string());
+    }
+    // Java and Android packages are programs.
+    if names
+        .iter()
+        .any(|n| n == "meta-inf/manifest.mf" || n == "androidmanifest.xml" || n == "classes.dex")
+    {
+        return (Kind::Executable, "application/java-archive".into());
+    }
+    // Other OPC packages (XPS, Visio, 3MF, NuGet), old OpenOffice, iWork.
+    let package = names.iter().any(|n| {
+        n == "[content_types].xml"
+            || n == "meta-inf/manifest.xml"
+            || n.ends_with(".fdseq")
+            || n.starts_with("index/") && n.ends_with(".iwa")
+            || n == "index.xml"
+            || n == "buildversionhistory.plist"
+    });
+    if package {
+        return (Kind::Package, "application/octet-stream".into());
     }
     (Kind::Zip, "application/zip".into())
 }
@@ -346,6 +447,18 @@ fn by_label(declared: &str) -> Option<Kind> {
         | "application/x-powershell"
         | "application/hta" => Kind::Script,
         "application/x-iso9660-image" | "application/x-raw-disk-image" => Kind::DiskImage,
+        "application/x-php"
+        | "application/x-httpd-php"
+        | "text/x-php"
+        | "text/x-python"
+        | "application/x-perl"
+        | "text/x-perl"
+        | "application/x-bat"
+        | "application/x-msdos-batch" => Kind::Script,
+        "application/epub+zip" | "application/vnd.ms-xpsdocument" | "application/oxps" => {
+            Kind::Package
+        }
+        d if d.starts_with("video/") || d.starts_with("audio/") => Kind::Media,
         d if d.starts_with("image/") => Kind::Image,
         d if d.starts_with("application/vnd.openxmlformats-officedocument.") => Kind::Ooxml,
         d if d.starts_with("application/vnd.ms-") && d.contains("macroenabled") => Kind::OoxmlMacro,
@@ -376,15 +489,24 @@ pub fn by_name(name: &str) -> Option<Kind> {
         "exe" | "scr" | "com" | "pif" | "cpl" | "dll" | "msi" | "msp" | "msix" | "appx" | "jar"
         | "apk" | "app" | "elf" | "sys" | "drv" | "ocx" | "gadget" | "application" | "xll"
         | "reg" | "inf" | "chm" => Kind::Executable,
-        "js" | "jse" | "vbs" | "vbe" | "wsf" | "wsh" | "ps1" | "psm1" | "bat" | "cmd" | "hta"
-        | "sh" | "py" | "pl" | "scf" | "sct" | "vba" | "applescript" => Kind::Script,
-        "htm" | "html" | "xhtml" | "shtml" | "mht" | "mhtml" => Kind::Html,
+        "js" | "jse" | "mjs" | "cjs" | "vbs" | "vbe" | "vb" | "wsf" | "wsh" | "wsc" | "ws"
+        | "ps1" | "psm1" | "psd1" | "ps1xml" | "psc1" | "bat" | "cmd" | "hta" | "sh" | "bash"
+        | "zsh" | "ksh" | "csh" | "command" | "py" | "pyw" | "pl" | "rb" | "scf" | "sct"
+        | "vba" | "applescript" | "scpt" | "php" | "php3" | "php4" | "php5" | "php7" | "phtml"
+        | "phar" | "asp" | "aspx" | "ashx" | "asmx" | "jsp" | "jspx" | "cgi" | "htaccess"
+        | "xsl" | "xslt" => Kind::Script,
+        "htm" | "html" | "xhtml" | "xht" | "shtml" | "mht" | "mhtml" => Kind::Html,
         "svg" | "svgz" => Kind::Svg,
         "lnk" | "url" | "website" | "desktop" | "library-ms" | "settingcontent-ms" => {
             Kind::Shortcut
         }
         "iso" | "img" | "vhd" | "vhdx" | "dmg" | "udf" => Kind::DiskImage,
         "one" | "onepkg" => Kind::OneNote,
+        "avi" | "mp4" | "m4v" | "mov" | "wmv" | "mkv" | "webm" | "flv" | "mpg" | "mpeg" | "3gp"
+        | "asf" | "mp3" | "wav" | "m4a" | "aac" | "flac" | "ogg" | "oga" | "ogv" | "wma"
+        | "mid" | "midi" | "aif" | "aiff" | "amr" | "opus" => Kind::Media,
+        "epub" | "xps" | "oxps" | "pages" | "numbers" | "key" | "vsdx" | "vsdm" | "vssx"
+        | "vstx" | "3mf" | "nupkg" | "xpi" | "kmz" | "sxw" | "sxc" | "sxi" => Kind::Package,
         "doc" | "xls" | "ppt" | "dot" | "xlt" | "pot" | "pps" | "msg" | "rtf" => Kind::LegacyOffice,
         _ => return None,
     };
@@ -513,10 +635,9 @@ mod tests {
             detect(b"WScript.Echo 1", "text/plain", Some("run.vbs")).kind,
             Kind::Script
         );
-        assert_eq!(
-            detect(b"<?xml version=\"1.0\"?><svg/>", "", Some("a.png")).kind,
-            Kind::Svg
-        );
+        // SVG named as a PNG: the bytes are markup, the name a binary format.
+        let d = detect(b"<?xml version=\"1.0\"?><svg/>", "", Some("a.png"));
+        assert_eq!((d.by_content, d.kind), (Kind::Svg, Kind::Image));
         assert_eq!(
             detect(b"[InternetShortcut]\r\nURL=http://x", "", None).kind,
             Kind::Shortcut
@@ -537,6 +658,94 @@ mod tests {
             detect(&[0u8, 1, 2, 3, 250, 251], "", None).kind,
             Kind::Unknown
         );
+    }
+
+    #[test]
+    fn text_claimed_as_a_binary_format_is_a_mismatch() {
+        for (bytes, declared, name) in [
+            (
+                &b"Dear customer, see the attached invoice."[..],
+                "image/png",
+                "invoice.png",
+            ),
+            (b"%PDX-1.4 broken header\n", "application/pdf", "report.pdf"),
+            (b"#EXTM3U\nhttp://evil.example/x.exe\n", "", "movie.avi"),
+            (
+                b"push graphic-context\nviewbox 0 0 640 480\n",
+                "",
+                "photo.jpg",
+            ),
+            (b"plain words", "application/zip", "a.bin"),
+            (b"plain words", "", "report.docx"),
+        ] {
+            let d = detect(bytes, declared, Some(name));
+            assert!(d.by_content.is_textual(), "{name}: {:?}", d.by_content);
+            assert!(d.kind.is_binary(), "{name}: {:?}", d.kind);
+        }
+        // A text claim on text stays text.
+        assert_eq!(detect(b"a,b\n", "text/csv", Some("a.csv")).kind, Kind::Text);
+    }
+
+    #[test]
+    fn scripts_and_server_pages_are_found_by_content_and_name() {
+        for (bytes, name) in [
+            (&b"<?php system($_GET['c']); ?>"[..], "notes.txt"),
+            (b"<%@ page import=\"java.io.*\" %>", "a.txt"),
+            (b"@echo off\r\ndel /q *\r\n", "readme.txt"),
+            (b"Set o = CreateObject(\"WScript.Shell\")", "a.txt"),
+            (
+                b"IEX (New-Object Net.WebClient).DownloadString('x')",
+                "a.txt",
+            ),
+            (b"hello", "shell.php"),
+            (b"Options +ExecCGI", ".htaccess"),
+            (b"x", "page.jsp"),
+            (b"x", "run.ps1"),
+        ] {
+            let d = detect(bytes, "text/plain", Some(name));
+            assert_eq!(d.kind, Kind::Script, "{name}");
+        }
+        assert_eq!(
+            detect(b"<hta:application id=x>", "", Some("a.txt")).kind,
+            Kind::Html
+        );
+    }
+
+    #[test]
+    fn zip_based_formats_are_not_plain_zips() {
+        let epub = zip_of(&[
+            ("mimetype", b"application/epub+zip"),
+            ("OEBPS/a.xhtml", b"<x/>"),
+        ]);
+        let d = detect(&epub, "application/epub+zip", Some("book.epub"));
+        assert_eq!(
+            (d.kind, d.mime.as_str()),
+            (Kind::Package, "application/epub+zip")
+        );
+        let xps = zip_of(&[
+            ("[Content_Types].xml", b"<x/>"),
+            ("FixedDocumentSequence.fdseq", b"<x/>"),
+        ]);
+        assert_eq!(detect(&xps, "", Some("a.xps")).kind, Kind::Package);
+        let visio = zip_of(&[
+            ("[Content_Types].xml", b"<x/>"),
+            ("visio/document.xml", b"<x/>"),
+        ]);
+        assert_eq!(detect(&visio, "", Some("a.vsdx")).kind, Kind::Package);
+        let pages = zip_of(&[
+            ("Index/Document.iwa", b"x"),
+            ("Metadata/Properties.plist", b"x"),
+        ]);
+        assert_eq!(detect(&pages, "", Some("a.pages")).kind, Kind::Package);
+        let jar = zip_of(&[("META-INF/MANIFEST.MF", b"x"), ("a/B.class", b"x")]);
+        assert_eq!(
+            detect(&jar, "application/zip", Some("a.zip")).kind,
+            Kind::Executable
+        );
+        // A plain zip named like a package is removed as that package.
+        let plain = zip_of(&[("a.txt", b"hello")]);
+        assert_eq!(detect(&plain, "", Some("book.epub")).kind, Kind::Package);
+        assert!(Kind::Package.is_always_removed() && Kind::Media.is_always_removed());
     }
 
     #[test]

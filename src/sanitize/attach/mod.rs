@@ -119,7 +119,9 @@ pub(crate) fn treat_within(
     let detection = detect(input.bytes, input.declared, input.name);
     let size = input.bytes.len() as u64;
     let kind = detection.kind;
-    if kind != detection.by_content && kind.is_always_removed() {
+    let text_as_binary = detection.by_content.is_textual() && kind.is_binary();
+    let removed_claim = policy.attachments.action(kind) == AttachmentAction::Remove;
+    if kind != detection.by_content && (removed_claim || text_as_binary) {
         let failure = Failure::Mismatch(format!(
             "the bytes are {} but the {} claims {}",
             detection.by_content.as_str(),
@@ -189,6 +191,12 @@ fn convert(
             office::to_text(input.bytes, detection.kind, name, limits, budget, words)
         }
         (Kind::Text, AttachmentAction::Text) => {
+            textfile::to_text(input.bytes, input.charset, name, limits)
+        }
+        (Kind::Html, AttachmentAction::Text) => {
+            textfile::html_to_text(input.bytes, input.charset, name, policy)
+        }
+        (Kind::Script | Kind::Svg, AttachmentAction::Text) => {
             textfile::to_text(input.bytes, input.charset, name, limits)
         }
         (Kind::Calendar, AttachmentAction::Text) => {

@@ -1,12 +1,13 @@
 //! Plain text files (txt, csv, log) → `text`: decoded from whatever
 //! Japanese charset they use into UTF-8, control characters dropped, and
 //! attached as `.txt`, so that no program treats a `.csv` as a sheet of
-//! formulas.
+//! formulas. With `script = "text"`, scripts and SVG become the `.txt` of
+//! their source and HTML files the `.txt` of their readable text.
 
 use super::budget::Failure;
 use super::names;
 use super::{NewFile, Verdict};
-use crate::policy::AttachmentPolicy;
+use crate::policy::{AttachmentPolicy, Policy};
 use crate::sanitize::charset;
 use crate::sanitize::report::PartReason;
 
@@ -26,6 +27,20 @@ pub fn to_text(
     let mut text = String::with_capacity(decoded.text.len());
     push_clean(&mut text, &decoded.text);
     let detail = truncate(&mut text, limits.text_max_size.bytes() as usize);
+    Ok(text_file(name, text, detail))
+}
+
+/// An HTML file → its readable text (the same conversion as an HTML body).
+pub fn html_to_text(
+    bytes: &[u8],
+    label: Option<&str>,
+    name: Option<&str>,
+    policy: &Policy,
+) -> Result<Verdict, Failure> {
+    let decoded = charset::decode(bytes, label);
+    let mut text = crate::sanitize::html::html_to_text(&decoded.text, policy)
+        .map_err(|_| Failure::Broken("the HTML is too large or too deeply nested".into()))?;
+    let detail = truncate(&mut text, policy.attachments.text_max_size.bytes() as usize);
     Ok(text_file(name, text, detail))
 }
 
