@@ -568,7 +568,10 @@ fn script_text_keeps_the_source_of_web_code_as_defanged_text() {
     let mut policy = Policy::default();
     policy.attachments.script = mugai::policy::AttachmentAction::Text;
     let (out, report, _) = sanitized_with(files, &policy);
-    assert_eq!(part(&report, "run.js").reason, Some(PartReason::TextExtracted));
+    assert_eq!(
+        part(&report, "run.js").reason,
+        Some(PartReason::TextExtracted)
+    );
     let text = |name: &str| {
         text_lines(
             &out.attachments
@@ -580,6 +583,9 @@ fn script_text_keeps_the_source_of_web_code_as_defanged_text() {
     };
     assert_eq!(text("run.js.txt"), "fetch('hxxps[:]//evil[.]example/x')\n");
     let page = text("page.html.txt");
-    assert!(page.contains("お知らせ こちら <hxxps[:]//evil[.]example/y>"), "{page}");
+    assert!(
+        page.contains("お知らせ こちら <hxxps[:]//evil[.]example/y>"),
+        "{page}"
+    );
     assert!(!page.contains("alert"), "{page}");
 }

@@ -22,6 +22,9 @@ pub struct Session {
     pub id: String,
     pub user: String,
     pub role: Role,
+    /// A fingerprint of the account's password hash at login: a new
+    /// password (`mugai user passwd`, from any process) ends the session.
+    pub credentials: String,
     pub csrf: String,
     created: Instant,
     last_seen: Instant,
@@ -43,8 +46,9 @@ impl Sessions {
         }
     }
 
-    /// Starts a session for `user`.
-    pub fn create(&self, user: &str, role: Role) -> Option<Session> {
+    /// Starts a session for `user`, whose password hash has the
+    /// fingerprint `credentials` ([`credentials`]).
+    pub fn create(&self, user: &str, role: Role, credentials: String) -> Option<Session> {
         let id = URL_SAFE_NO_PAD.encode(random_bytes::<32>().ok()?);
         let csrf = URL_SAFE_NO_PAD.encode(random_bytes::<32>().ok()?);
         let now = Instant::now();
@@ -52,6 +56,7 @@ impl Sessions {
             id: id.clone(),
             user: user.to_string(),
             role,
+            credentials,
             csrf,
             created: now,
             last_seen: now,
@@ -86,13 +91,6 @@ impl Sessions {
     pub fn remove(&self, id: &str) {
         if let Ok(mut map) = self.map.lock() {
             map.remove(id);
-        }
-    }
-
-    /// Ends every session of `user` (disabled account, new password).
-    pub fn remove_user(&self, user: &str) {
-        if let Ok(mut map) = self.map.lock() {
-            map.retain(|_, s| s.user != user);
         }
     }
 }
@@ -163,6 +161,12 @@ impl LoginLimiter {
     }
 }
 
+/// The fingerprint of a password hash that a session remembers.
+pub fn credentials(password_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    crate::sanitize::hex(&Sha256::digest(password_hash.as_bytes()))
+}
+
 /// Constant-time comparison of two tokens.
 pub fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -192,7 +196,7 @@ mod tests {
     #[test]
     fn sessions_end_when_idle() {
         let sessions = Sessions::new(Duration::from_secs(60), Duration::from_millis(0));
-        let s = sessions.create("a", Role::Admin).unwrap();
+        let s = sessions.create("a", Role::Admin, credentials("h")).unwrap();
         std::thread::sleep(Duration::from_millis(5));
         assert!(sessions.get(&s.id).is_none());
     }

@@ -33,11 +33,30 @@ struct LoginPage<'a> {
     problem: Option<&'a str>,
 }
 
-/// Where to go after logging in: a local path only.
+/// Where to go after logging in: only a page this site serves to a
+/// logged-in person (`/`, `/requests`, `/audit`, `/m/ID`), with its
+/// query. Anything else (`//host`, `/\thost` whose tab a browser drops,
+/// `/\\host`, a scheme, spaces or control characters) goes to `/`.
 fn safe_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".into(),
+    let Some(next) = next.filter(|n| n.len() <= 2048) else {
+        return "/".into();
+    };
+    let (path, query) = next.split_once('?').unwrap_or((next, ""));
+    let id_ok = |id: &str| {
+        !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    };
+    let path_ok =
+        matches!(path, "/" | "/requests" | "/audit") || path.strip_prefix("/m/").is_some_and(id_ok);
+    let query_ok = query
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.~=&%+".contains(&b));
+    if path_ok && query_ok {
+        next.clone()
+    } else {
+        "/".into()
     }
 }
 
@@ -157,7 +176,8 @@ pub async fn submit(
         }
     };
     app.limiter.succeeded(name);
-    let Some(session) = app.sessions.create(&user.name, user.role) else {
+    let credentials = super::auth::credentials(&user.password_hash);
+    let Some(session) = app.sessions.create(&user.name, user.role, credentials) else {
         return view::error(StatusCode::SERVICE_UNAVAILABLE, &c, "no session");
     };
     app.q.note(
@@ -200,4 +220,42 @@ pub async fn logout(
     let mut response = view::redirect("/login");
     view::set_cookie(&mut response, SESSION_COOKIE, "", "/", 0, app.tls);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_the_pages_own_paths_are_followed_after_login() {
+        for ok in [
+            "/",
+            "/requests",
+            "/audit?actor=sato&page=2",
+            "/m/6443F1098DC4E0003",
+            "/?q=%E8%AB%8B",
+        ] {
+            assert_eq!(safe_next(Some(&ok.to_string())), ok, "{ok}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\t\t/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "https://evil.example",
+            "/ /evil.example",
+            "/\n/evil.example",
+            "/%09/evil.example",
+            "/m/../..//evil.example",
+            "/login?next=//evil.example",
+            "/r/token",
+            "",
+            "evil.example",
+            "/audit?x=<script>",
+        ] {
+            assert_eq!(safe_next(Some(&bad.to_string())), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
 }

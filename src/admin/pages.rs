@@ -13,7 +13,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 
 use super::App;
-use super::auth::{SESSION_COOKIE, Session, same_token};
+use super::auth::{SESSION_COOKIE, Session, credentials, same_token};
 use super::view::{self, Chrome, cookie, jst, parse_date};
 use crate::audit::{self, Entry};
 use crate::quarantine::{Filter, MessageRow, ReleaseRow, RequestRow, Role, User, WorkflowError};
@@ -62,8 +62,16 @@ async fn require(
     let Some(session) = cookie(headers, SESSION_COOKIE).and_then(|id| app.sessions.get(&id)) else {
         return Err(to_login());
     };
+    // The account is read again on every page: disabling it, changing its
+    // role or its password (from the CLI too) ends its sessions at once.
     let user = match app.q.index.user(&session.user).await {
-        Ok(Some(user)) if !user.disabled && user.role == session.role => user,
+        Ok(Some(user))
+            if !user.disabled
+                && user.role == session.role
+                && same_token(&credentials(&user.password_hash), &session.credentials) =>
+        {
+            user
+        }
         _ => {
             app.sessions.remove(&session.id);
             return Err(to_login());
@@ -446,6 +454,10 @@ fn workflow_text(e: &WorkflowError, ja: bool) -> String {
         }
         WorkflowError::Purged(_) => "原本は保存期間を過ぎて削除されたため、配信できません。".into(),
         WorkflowError::NotAllowed(_) => "この操作を行う権限がありません。".into(),
+        WorkflowError::NoEmail(user) => format!(
+            "アカウント {user} にメールアドレスが登録されていないため、本人の依頼かどうかを確認できません（二人の確認）。管理者が `mugai user update {user} --email ADDR` で登録してください。"
+        ),
+        WorkflowError::Audit(_) => "監査ログに記録できないため、処理を行いませんでした。".into(),
         WorkflowError::NoSuchRequest(_) | WorkflowError::NoSuchMessage(_) => {
             "対象が見つかりません。".into()
         }
@@ -455,7 +467,10 @@ fn workflow_text(e: &WorkflowError, ja: bool) -> String {
 
 fn refused(c: &Chrome, e: &WorkflowError) -> Response {
     let status = match e {
-        WorkflowError::SamePerson { .. } | WorkflowError::NotAllowed(_) => StatusCode::FORBIDDEN,
+        WorkflowError::SamePerson { .. }
+        | WorkflowError::NotAllowed(_)
+        | WorkflowError::NoEmail(_) => StatusCode::FORBIDDEN,
+        WorkflowError::Audit(_) => StatusCode::SERVICE_UNAVAILABLE,
         WorkflowError::AlreadyDecided { .. } | WorkflowError::Purged(_) => StatusCode::CONFLICT,
         WorkflowError::NoSuchRequest(_) | WorkflowError::NoSuchMessage(_) => StatusCode::NOT_FOUND,
         _ => StatusCode::INTERNAL_SERVER_ERROR,

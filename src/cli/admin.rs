@@ -13,7 +13,7 @@ use super::{Failure, usage};
 use crate::admin::{jst, parse_date};
 use crate::audit::{self, Event, Verification};
 use crate::config::Config;
-use crate::quarantine::users::hash_password;
+use crate::quarantine::users::{hash_password, is_address};
 use crate::quarantine::{Filter, Quarantine, Role, User};
 use crate::spool::DirSync;
 use crate::units::unix_now;
@@ -78,11 +78,30 @@ pub enum UserCommand {
         name: String,
         #[arg(long, value_enum)]
         role: Role,
-        /// The person's mail address: their own requests are never theirs to approve.
+        /// The person's mail address: their own requests are never theirs
+        /// to approve. Required for admins and approvers.
         #[arg(long, value_name = "ADDR", default_value = "")]
         email: String,
+        /// Another address of the same person (repeat for more).
+        #[arg(long = "alias", value_name = "ADDR")]
+        aliases: Vec<String>,
     },
-    /// Set a new password (ends the account's sessions on the next page load).
+    /// Change an account's role, mail address or aliases (a role change
+    /// ends its sessions at once).
+    Update {
+        name: String,
+        #[arg(long, value_enum)]
+        role: Option<Role>,
+        #[arg(long, value_name = "ADDR")]
+        email: Option<String>,
+        /// Add another address of the same person (repeat for more).
+        #[arg(long = "alias", value_name = "ADDR")]
+        aliases: Vec<String>,
+        /// Forget the aliases recorded so far (before adding --alias ones).
+        #[arg(long)]
+        clear_aliases: bool,
+    },
+    /// Set a new password (ends the account's sessions at once).
     Passwd { name: String },
     /// List accounts.
     List,
@@ -334,12 +353,18 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
         let q = open(&config).await?;
         let mut out = std::io::stdout().lock();
         match command {
-            UserCommand::Add { name, role, email } => {
+            UserCommand::Add {
+                name,
+                role,
+                email,
+                aliases,
+            } => {
                 if !valid_name(&name) {
                     return Err(usage(
                         "a user name is 1-64 ASCII letters, digits, '.', '_', '@' or '-'",
                     ));
                 }
+                check_addresses(role, &email, &aliases)?;
                 if q.index.user(&name).await.map_err(fail)?.is_some() {
                     return Err(usage(format!("user {name} exists already")));
                 }
@@ -348,6 +373,7 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                     name: name.clone(),
                     role,
                     email: email.trim().to_string(),
+                    aliases: aliases.iter().map(|a| a.trim().to_string()).collect(),
                     password_hash: hash_password(&password).map_err(fail)?,
                     disabled: false,
                     created_at: unix_now(),
@@ -355,11 +381,54 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                 q.record(
                     Event::new("user-add", actor())
                         .with("user", name.as_str())
-                        .with("role", role.as_str()),
+                        .with("role", role.as_str())
+                        .with("email", user.email.as_str())
+                        .with("aliases", user.aliases.join(" ")),
                 )
                 .map_err(fail)?;
                 q.index.add_user(&user).await.map_err(fail)?;
                 writeln!(out, "added {name} ({})", role.as_str()).map_err(fail)?;
+            }
+            UserCommand::Update {
+                name,
+                role,
+                email,
+                aliases,
+                clear_aliases,
+            } => {
+                let Some(user) = q.index.user(&name).await.map_err(fail)? else {
+                    return Err(usage(format!("no such user: {name}")));
+                };
+                let new_role = role.unwrap_or(user.role);
+                let new_email = email.clone().unwrap_or(user.email.clone());
+                check_addresses(new_role, &new_email, &aliases)?;
+                let mut event = Event::new("user-update", actor()).with("user", name.as_str());
+                if let Some(role) = role {
+                    event = event.with("role", role.as_str());
+                }
+                if let Some(email) = &email {
+                    event = event.with("email", email.trim());
+                }
+                if clear_aliases {
+                    event = event.with("aliases-cleared", true);
+                }
+                if !aliases.is_empty() {
+                    event = event.with("aliases-added", aliases.join(" "));
+                }
+                q.record(event).map_err(fail)?;
+                if let Some(role) = role {
+                    q.index.set_role(&name, role).await.map_err(fail)?;
+                }
+                if let Some(email) = &email {
+                    q.index.set_email(&name, email).await.map_err(fail)?;
+                }
+                if clear_aliases {
+                    q.index.clear_aliases(&name).await.map_err(fail)?;
+                }
+                for alias in &aliases {
+                    q.index.add_alias(&name, alias).await.map_err(fail)?;
+                }
+                writeln!(out, "updated {name} ({})", new_role.as_str()).map_err(fail)?;
             }
             UserCommand::Passwd { name } => {
                 if q.index.user(&name).await.map_err(fail)?.is_none() {
@@ -378,11 +447,12 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                 for u in q.index.users().await.map_err(fail)? {
                     writeln!(
                         out,
-                        "{:<20} {:<9} {:<30} {}",
+                        "{:<20} {:<9} {:<30} {:<8} {}",
                         u.name,
                         u.role.as_str(),
                         u.email,
-                        if u.disabled { "disabled" } else { "active" }
+                        if u.disabled { "disabled" } else { "active" },
+                        u.aliases.join(" ")
                     )
                     .map_err(fail)?;
                 }
@@ -413,6 +483,24 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
         }
         Ok(())
     })
+}
+
+/// Admins and approvers need a mail address (four-eyes compares it);
+/// every address given must look like one.
+fn check_addresses(role: Role, email: &str, aliases: &[String]) -> Result<(), Failure> {
+    if role.may_decide() && email.trim().is_empty() {
+        return Err(usage(format!(
+            "a{} {} account needs --email ADDR: its own requests must be recognised (four-eyes)",
+            if role == Role::Admin { "n" } else { "" },
+            role.as_str()
+        )));
+    }
+    for address in std::iter::once(email).chain(aliases.iter().map(String::as_str)) {
+        if !address.trim().is_empty() && !is_address(address) {
+            return Err(usage(format!("{address:?} is not a mail address")));
+        }
+    }
+    Ok(())
 }
 
 pub fn audit(config: &Option<PathBuf>, command: AuditCommand) -> Result<(), Failure> {

@@ -82,6 +82,11 @@ CREATE TABLE IF NOT EXISTS users (
     disabled BIGINT NOT NULL,
     created_at BIGINT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS user_aliases (
+    name TEXT NOT NULL,
+    alias TEXT NOT NULL,
+    PRIMARY KEY (name, alias)
+);
 ";
 
 /// The sanitized text kept for the detail page is cut here.

@@ -52,6 +52,8 @@ pub enum Decided {
     /// The original is gone: nothing can be released.
     Purged,
     NoSuchRequest,
+    /// The decision could not be recorded (audit log); it was not taken.
+    NotRecorded(String),
 }
 
 const REQUEST_COLUMNS: &str = "id, message_id, recipient, reason, requested_at, state, decided_by, decided_at, decision_reason, \
@@ -125,6 +127,7 @@ impl Index {
         reason: &str,
         now: i64,
         release: Option<&ReleaseRow>,
+        record: impl FnOnce() -> std::io::Result<()>,
     ) -> Result<Decided> {
         let mut tx = self.pool.begin().await?;
         let Some(request) = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -186,6 +189,11 @@ impl Index {
             .bind(&request.message_id)
             .execute(&mut *tx)
             .await?;
+        }
+        // The audit line is written while the transaction holds the
+        // request: no line, no decision (the transaction rolls back).
+        if let Err(e) = record() {
+            return Ok(Decided::NotRecorded(e.to_string()));
         }
         tx.commit().await?;
         Ok(Decided::Done)

@@ -1,7 +1,9 @@
-//! Local accounts of the web page: name, role, mail address (for the
-//! four-eyes check), an argon2id password hash, and whether the account
-//! is disabled. Accounts are disabled, never deleted, so the audit log's
-//! names always refer to someone.
+//! Local accounts of the web page: name, role, mail address and other
+//! addresses of the same person (for the four-eyes check), an argon2id
+//! password hash, and whether the account is disabled. Accounts are
+//! disabled, never deleted, so the audit log's names always refer to
+//! someone. Admins and approvers must have a mail address: without one,
+//! a request of their own could not be recognised.
 
 use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
@@ -58,6 +60,9 @@ pub struct User {
     /// The person's own mail address ("" if none): a request from this
     /// address is never theirs to approve.
     pub email: String,
+    /// Other addresses of the same person (a shared mailbox, an old
+    /// address, a forwarding alias): the same holds for them.
+    pub aliases: Vec<String>,
     #[serde(skip)]
     pub password_hash: String,
     pub disabled: bool,
@@ -65,12 +70,27 @@ pub struct User {
 }
 
 impl User {
-    /// The same person as the recipient `address`?
+    /// The same person as the recipient `address`? Compared without
+    /// regard to case with the account's name, mail address and aliases.
     pub fn is_person(&self, address: &str) -> bool {
         let address = address.trim();
-        (!self.email.is_empty() && self.email.eq_ignore_ascii_case(address))
-            || self.name.eq_ignore_ascii_case(address)
+        std::iter::once(&self.name)
+            .chain(std::iter::once(&self.email))
+            .chain(&self.aliases)
+            .any(|known| !known.is_empty() && known.trim().eq_ignore_ascii_case(address))
     }
+}
+
+/// True for a plausible mail address (what four-eyes compares).
+pub fn is_address(text: &str) -> bool {
+    let text = text.trim();
+    text.len() <= 254
+        && text.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.contains('@')
+        })
+        && !text
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>\",;".contains(c))
 }
 
 /// An argon2id hash (PHC string) of a password, with a random salt.
@@ -119,7 +139,59 @@ impl Index {
         .bind(user.created_at)
         .execute(&self.pool)
         .await?;
+        for alias in &user.aliases {
+            self.add_alias(&user.name, alias).await?;
+        }
         Ok(())
+    }
+
+    /// Adds another address of the account's person.
+    pub async fn add_alias(&self, name: &str, alias: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO user_aliases (name, alias) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(name)
+        .bind(alias.trim().to_ascii_lowercase())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the account's aliases.
+    pub async fn clear_aliases(&self, name: &str) -> Result<()> {
+        sqlx::query("DELETE FROM user_aliases WHERE name = $1")
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn aliases(&self, name: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT alias FROM user_aliases WHERE name = $1 ORDER BY alias")
+            .bind(name)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(|r| Ok(r.try_get("alias")?)).collect()
+    }
+
+    /// Gives an account another role; false if there is no such user.
+    pub async fn set_role(&self, name: &str, role: Role) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET role = $1 WHERE name = $2")
+            .bind(role.as_str())
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Sets an account's mail address; false if there is no such user.
+    pub async fn set_email(&self, name: &str, email: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET email = $1 WHERE name = $2")
+            .bind(email.trim())
+            .bind(name)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     pub async fn user(&self, name: &str) -> Result<Option<User>> {
@@ -129,7 +201,11 @@ impl Index {
         .bind(name)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| user_row(&r)).transpose()
+        let Some(mut user) = row.map(|r| user_row(&r)).transpose()? else {
+            return Ok(None);
+        };
+        user.aliases = self.aliases(name).await?;
+        Ok(Some(user))
     }
 
     pub async fn users(&self) -> Result<Vec<User>> {
@@ -138,7 +214,11 @@ impl Index {
         )
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(user_row).collect()
+        let mut users: Vec<User> = rows.iter().map(user_row).collect::<Result<_>>()?;
+        for user in &mut users {
+            user.aliases = self.aliases(&user.name).await?;
+        }
+        Ok(users)
     }
 
     /// Sets a new password hash; false if there is no such user.
@@ -168,8 +248,33 @@ fn user_row(r: &AnyRow) -> Result<User> {
         name: r.try_get("name")?,
         role: Role::parse(&role).ok_or_else(|| IndexError::new(format!("unknown role {role}")))?,
         email: r.try_get("email")?,
+        aliases: Vec::new(),
         password_hash: r.try_get("password")?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         created_at: r.try_get("created_at")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_person_is_found_by_name_mail_address_or_alias_in_any_case() {
+        let user = User {
+            name: "taro".into(),
+            role: Role::Approver,
+            email: "Taro.Yamada@example.lg.jp".into(),
+            aliases: vec!["soumu@example.lg.jp".into()],
+            password_hash: String::new(),
+            disabled: false,
+            created_at: 0,
+        };
+        for same in ["taro.yamada@EXAMPLE.lg.jp", " SOUMU@example.lg.jp", "TARO"] {
+            assert!(user.is_person(same), "{same}");
+        }
+        assert!(!user.is_person("hanako@example.lg.jp"));
+        assert!(!user.is_person(""));
+        assert!(is_address("a@example.lg.jp") && !is_address("a@b") && !is_address("a b@c.jp"));
+    }
 }

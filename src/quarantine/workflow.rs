@@ -47,6 +47,10 @@ pub enum WorkflowError {
     AlreadyDecided { state: String, by: String },
     #[error("role {0} may not do this")]
     NotAllowed(&'static str),
+    #[error(
+        "account {0} has no mail address, so its own requests cannot be recognised (four-eyes); set one with `mugai user update {0} --email ADDR`"
+    )]
+    NoEmail(String),
     #[error("the audit log cannot be written ({0}); nothing was done")]
     Audit(io::Error),
 }
@@ -172,6 +176,9 @@ impl Quarantine {
         if !user.role.may_decide() {
             return Err(WorkflowError::NotAllowed(user.role.as_str()));
         }
+        if user.email.trim().is_empty() {
+            return Err(WorkflowError::NoEmail(user.name.clone()));
+        }
         let request = self
             .index
             .request(request_id)
@@ -193,7 +200,18 @@ impl Quarantine {
             state: "queued".into(),
         });
         let reason = crate::quarantine::index::cut(reason.trim(), 2000);
-        match self
+        let mut event = Event::new(if approve { "approve" } else { "reject" }, &user.name)
+            .id(&request.message_id)
+            .with("request", request.id.as_str())
+            .with("recipient", request.recipient.as_str())
+            .with("reason", reason);
+        if let Some(release) = &release {
+            event = event.with("release", release.id.as_str());
+        }
+        // The decision and its audit line are one unit: the line is
+        // written inside the decision's transaction, which commits only
+        // once the line is on disk.
+        let decided = self
             .index
             .decide(
                 request_id,
@@ -202,9 +220,23 @@ impl Quarantine {
                 reason,
                 now,
                 release.as_ref(),
+                || self.audit.append(event).map(|_| ()),
             )
-            .await?
-        {
+            .await;
+        let decided = match decided {
+            Ok(decided) => decided,
+            Err(e) => {
+                // Recorded, then the commit failed: say so in the log too.
+                self.note(
+                    Event::new("decision-failed", &user.name)
+                        .id(&request.message_id)
+                        .with("request", request.id.as_str())
+                        .with("error", e.to_string()),
+                );
+                return Err(e.into());
+            }
+        };
+        match decided {
             Decided::Done => {}
             Decided::AlreadyDecided { state, by } => {
                 return Err(WorkflowError::AlreadyDecided {
@@ -220,19 +252,13 @@ impl Quarantine {
             Decided::NoSuchRequest => {
                 return Err(WorkflowError::NoSuchRequest(request_id.to_string()));
             }
+            Decided::NotRecorded(e) => {
+                return Err(WorkflowError::Audit(io::Error::other(e)));
+            }
         }
-        let mut event = Event::new(if approve { "approve" } else { "reject" }, &user.name)
-            .id(&request.message_id)
-            .with("request", request.id.as_str())
-            .with("recipient", request.recipient.as_str())
-            .with("reason", reason);
-        if let Some(release) = &release {
-            event = event.with("release", release.id.as_str());
+        if release.is_some() {
             self.releases_queued.notify_one();
         }
-        // The decision is committed; a failing audit write is reported
-        // to the operator but cannot undo it.
-        self.note(event);
         Ok(request.message_id)
     }
 
@@ -274,7 +300,16 @@ impl Quarantine {
                     .with("release", release.id.as_str())
                     .with("recipient", release.recipient.as_str()),
             )?;
-            self.index.add_release(&release).await?;
+            if let Err(e) = self.index.add_release(&release).await {
+                // Recorded but not queued: the log must not claim a release.
+                self.note(
+                    Event::new("release-not-queued", actor)
+                        .id(&message.id)
+                        .with("release", release.id.as_str())
+                        .with("error", e.to_string()),
+                );
+                return Err(e.into());
+            }
             out.push(release);
         }
         self.releases_queued.notify_one();
@@ -315,5 +350,105 @@ impl Quarantine {
             purged += 1;
         }
         Ok(purged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quarantine::index::NewMessage;
+    use crate::sanitize::Report;
+
+    /// A quarantine in `dir` with one kept message and one pending request.
+    async fn with_request(dir: &Path) -> (Quarantine, String) {
+        let mut config = Config::default();
+        config.storage.data_dir = dir.to_path_buf();
+        let q = Quarantine::open(&config, Arc::new(DirSync::start().unwrap()))
+            .await
+            .unwrap();
+        let sha = "ab".repeat(32);
+        let report = Report::new(sha.clone(), 10);
+        let recipients = vec!["hanako@example.lg.jp".to_string()];
+        q.index
+            .insert(&NewMessage {
+                id: "M1",
+                received_at: unix_now(),
+                sender: "s@example.com",
+                recipients: &recipients,
+                to: "hanako@example.lg.jp",
+                sha256: &sha,
+                report: &report,
+                sanitized_text: "",
+            })
+            .await
+            .unwrap();
+        let request = RequestRow {
+            id: "Q1".into(),
+            message_id: "M1".into(),
+            recipient: "hanako@example.lg.jp".into(),
+            reason: String::new(),
+            requested_at: unix_now(),
+            state: "pending".into(),
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            subject: String::new(),
+        };
+        q.index.add_request(&request).await.unwrap();
+        (q, request.id)
+    }
+
+    fn approver(email: &str, aliases: &[&str]) -> User {
+        User {
+            name: "sato".into(),
+            role: Role::Approver,
+            email: email.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            password_hash: String::new(),
+            disabled: false,
+            created_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_decision_that_cannot_be_audited_is_not_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        // The disk is full for the audit log.
+        std::os::unix::fs::symlink("/dev/full", dir.path().join("audit.log")).unwrap();
+        let (q, id) = with_request(dir.path()).await;
+        let error = q
+            .decide(&id, true, &approver("sato@example.lg.jp", &[]), "ok")
+            .await
+            .unwrap_err();
+        assert!(matches!(error, WorkflowError::Audit(_)), "{error}");
+        let request = q.index.request(&id).await.unwrap().unwrap();
+        assert_eq!(request.state, "pending", "the decision was rolled back");
+        assert!(q.index.releases(Some("M1"), None).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn four_eyes_knows_aliases_in_any_case_and_needs_a_mail_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let (q, id) = with_request(dir.path()).await;
+        let alias = approver("sato@example.lg.jp", &["HANAKO@Example.LG.JP"]);
+        assert!(matches!(
+            q.decide(&id, true, &alias, "").await.unwrap_err(),
+            WorkflowError::SamePerson { .. }
+        ));
+        assert!(matches!(
+            q.decide(&id, true, &approver("", &[]), "")
+                .await
+                .unwrap_err(),
+            WorkflowError::NoEmail(_)
+        ));
+        assert_eq!(
+            q.index.request(&id).await.unwrap().unwrap().state,
+            "pending"
+        );
+        q.decide(&id, true, &approver("sato@example.lg.jp", &[]), "ok")
+            .await
+            .unwrap();
+        let lines = crate::audit::read(q.audit_path(), |e| e.event == "approve").unwrap();
+        assert_eq!(lines.len(), 1);
     }
 }
