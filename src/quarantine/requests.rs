@@ -40,6 +40,19 @@ pub struct ReleaseRow {
     pub state: String,
 }
 
+/// A decision on a request, as the index records it.
+#[derive(Debug, Clone, Copy)]
+pub struct Decision<'a> {
+    pub request_id: &'a str,
+    pub approve: bool,
+    /// Who decided.
+    pub by: &'a str,
+    pub reason: &'a str,
+    pub now: i64,
+    /// For an approval: the release to queue.
+    pub release: Option<&'a ReleaseRow>,
+}
+
 /// The result of trying to decide a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decided {
@@ -121,14 +134,17 @@ impl Index {
     /// Approves (creating `release`) or rejects a pending request, at once.
     pub async fn decide(
         &self,
-        request_id: &str,
-        approve: bool,
-        by: &str,
-        reason: &str,
-        now: i64,
-        release: Option<&ReleaseRow>,
+        decision: &Decision<'_>,
         record: impl FnOnce() -> std::io::Result<()>,
     ) -> Result<Decided> {
+        let Decision {
+            request_id,
+            approve,
+            by,
+            reason,
+            now,
+            release,
+        } = *decision;
         let mut tx = self.pool.begin().await?;
         let Some(request) = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"

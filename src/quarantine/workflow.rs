@@ -18,7 +18,7 @@ use tokio::sync::Notify;
 
 use super::OriginalStore;
 use super::index::{Index, IndexError, MessageRow};
-use super::requests::{Decided, ReleaseRow, RequestRow};
+use super::requests::{Decided, Decision, ReleaseRow, RequestRow};
 use super::token::{Claim, Signer, new_id};
 use super::users::{Role, User};
 use crate::audit::{AuditLog, Event};
@@ -214,12 +214,14 @@ impl Quarantine {
         let decided = self
             .index
             .decide(
-                request_id,
-                approve,
-                &user.name,
-                reason,
-                now,
-                release.as_ref(),
+                &Decision {
+                    request_id,
+                    approve,
+                    by: &user.name,
+                    reason,
+                    now,
+                    release: release.as_ref(),
+                },
                 || self.audit.append(event).map(|_| ()),
             )
             .await;
