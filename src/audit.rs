@@ -55,10 +55,13 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event by `actor`. Actors can come from outside (a login form's
+    /// user field): they are kept to [`MAX_ACTOR`] characters without
+    /// control characters, so nobody can write megabytes into the log.
     pub fn new(event: &'static str, actor: impl Into<String>) -> Event {
         Event {
             event,
-            actor: actor.into(),
+            actor: short(&actor.into()),
             ..Event::default()
         }
     }
@@ -80,6 +83,20 @@ impl Event {
             "received" | "sanitized" | "refused" | "delivered"
         )
     }
+}
+
+/// Longest actor name recorded, in characters.
+pub const MAX_ACTOR: usize = 64;
+
+/// `text` without control characters, cut to [`MAX_ACTOR`] characters
+/// (a cut is marked with `…`).
+pub fn short(text: &str) -> String {
+    let mut chars = text.chars().filter(|c| !c.is_control());
+    let mut out: String = chars.by_ref().take(MAX_ACTOR).collect();
+    if chars.next().is_some() {
+        out.push('…');
+    }
+    out
 }
 
 /// The open log.
@@ -246,19 +263,92 @@ pub fn verify(path: &Path) -> io::Result<Verification> {
     })
 }
 
-/// Reads entries (in file order) that pass `keep`; lines that do not
-/// parse are skipped (verify reports them).
-pub fn read(path: &Path, mut keep: impl FnMut(&Entry) -> bool) -> io::Result<Vec<Entry>> {
-    let reader = BufReader::new(File::open(path)?);
-    let mut out = Vec::new();
-    for line in reader.split(b'\n') {
-        if let Ok(entry) = serde_json::from_slice::<Entry>(&line?)
-            && keep(&entry)
-        {
-            out.push(entry);
+/// What [`read_newest`] found.
+pub struct Page {
+    /// Matching entries, newest first.
+    pub entries: Vec<Entry>,
+    /// More matching entries lie further back.
+    pub more: bool,
+}
+
+/// Longest line [`read_newest`] puts together; a longer one (only a
+/// damaged log has one) is skipped, as `verify` would report it.
+const MAX_LINE: usize = 4 << 20;
+
+/// Reads the log from its end: skips the `skip` newest entries that pass
+/// `keep`, returns the next `take` (newest first), and whether more pass
+/// `keep` further back. `stop` ends the walk early (an entry older than
+/// the oldest wanted). Only the part of the file the page needs is read,
+/// however long the log has grown. Lines that do not parse are skipped
+/// (verify reports them).
+pub fn read_newest(
+    path: &Path,
+    mut keep: impl FnMut(&Entry) -> bool,
+    mut stop: impl FnMut(&Entry) -> bool,
+    skip: usize,
+    take: usize,
+) -> io::Result<Page> {
+    const BLOCK: u64 = 64 * 1024;
+    let mut file = File::open(path)?;
+    let mut pos = file.metadata()?.len();
+    let mut carry: Vec<u8> = Vec::new();
+    let (mut matched, mut entries) = (0usize, Vec::new());
+    loop {
+        let start = pos.saturating_sub(BLOCK);
+        let mut block = vec![0u8; (pos - start) as usize];
+        file.seek(SeekFrom::Start(start))?;
+        file.read_exact(&mut block)?;
+        block.extend_from_slice(&carry);
+        pos = start;
+        // The first piece may continue in the block before.
+        let first = if pos == 0 {
+            0
+        } else {
+            match memchr::memchr(b'\n', &block) {
+                Some(p) => p + 1,
+                None if block.len() > MAX_LINE => block.len(),
+                None => {
+                    carry = block;
+                    continue;
+                }
+            }
+        };
+        for line in block[first..].rsplit(|&b| b == b'\n') {
+            let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
+                continue;
+            };
+            if stop(&entry) {
+                return Ok(Page {
+                    entries,
+                    more: false,
+                });
+            }
+            if !keep(&entry) {
+                continue;
+            }
+            matched += 1;
+            if matched <= skip {
+                continue;
+            }
+            if entries.len() == take {
+                return Ok(Page {
+                    entries,
+                    more: true,
+                });
+            }
+            entries.push(entry);
+        }
+        if pos == 0 {
+            return Ok(Page {
+                entries,
+                more: false,
+            });
+        }
+        carry = block[..first].to_vec();
+        if carry.len() > MAX_LINE {
+            carry.clear();
         }
     }
-    Ok(out)
 }
 
 /// Unix seconds → `2026-11-23T01:02:03Z`.
@@ -303,6 +393,41 @@ mod tests {
             verify(a.path()).unwrap(),
             Verification::Intact { lines: 3, .. }
         ));
+    }
+
+    #[test]
+    fn actors_from_outside_are_kept_short() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        let huge = "a".repeat(1 << 20) + "\n\u{1b}";
+        let entry = log.append(Event::new("login-failed", huge)).unwrap();
+        assert_eq!(entry.actor.chars().count(), MAX_ACTOR + 1);
+        assert!(entry.actor.ends_with('…'));
+        assert!(std::fs::metadata(log.path()).unwrap().len() < 1000);
+    }
+
+    #[test]
+    fn pages_are_read_from_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::open(dir.path()).unwrap();
+        // Enough lines to span several 64 KiB blocks.
+        for n in 0..3000 {
+            let actor = if n % 3 == 0 { "sato" } else { "mugai" };
+            log.append(Event::new("sanitized", actor).id(format!("{n:0>40}")))
+                .unwrap();
+        }
+        let sato = |e: &Entry| e.actor == "sato";
+        let page = read_newest(log.path(), sato, |_| false, 0, 10).unwrap();
+        let seqs: Vec<u64> = page.entries.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (0..10).map(|i| 2998 - 3 * i).collect::<Vec<u64>>());
+        assert!(page.more);
+        let last = read_newest(log.path(), sato, |_| false, 995, 10).unwrap();
+        assert_eq!(last.entries.len(), 5);
+        assert_eq!(last.entries.last().unwrap().seq, 1);
+        assert!(!last.more);
+        let stopped = read_newest(log.path(), |_| true, |e| e.seq <= 2990, 0, 100).unwrap();
+        assert_eq!(stopped.entries.len(), 10);
+        assert!(!stopped.more);
     }
 
     #[test]

@@ -589,3 +589,31 @@ fn script_text_keeps_the_source_of_web_code_as_defanged_text() {
     );
     assert!(!page.contains("alert"), "{page}");
 }
+
+/// PDFs encrypted only to restrict permissions (empty user password, the
+/// usual 印刷禁止 PDF) open without a password: rasterised, not removed.
+#[test]
+fn permission_only_pdfs_are_rasterised() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/pdf");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "pdf") {
+            continue;
+        }
+        seen += 1;
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let bytes = std::fs::read(&path).unwrap();
+        let (out, report, _) = sanitized(&[(&name, "application/pdf", &bytes)]);
+        assert_eq!(
+            part(&report, &name).reason,
+            Some(PartReason::PdfRasterised),
+            "{name}"
+        );
+        let pdf = &out.attachments[0].bytes;
+        // The black square is there (100×100 pt at 72 DPI), the margin blank.
+        assert!(dark_pixels(pdf, (55, 55, 145, 145)) > 7000, "{name}");
+        assert_eq!(dark_pixels(pdf, (200, 0, 300, 40)), 0, "{name}");
+    }
+    assert_eq!(seen, 4);
+}

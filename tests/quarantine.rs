@@ -385,6 +385,145 @@ fn logins_are_required_limited_and_tokens_checked() {
     );
 }
 
+/// The page's own redirect after login cannot be pointed elsewhere.
+#[test]
+fn login_goes_only_to_the_pages_own_paths() {
+    let s = Setup::start("");
+    for (next, expected) in [
+        ("/\t/evil.example", "/"),
+        ("//evil.example", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("/ /evil.example", "/"),
+        ("/requests", "/requests"),
+        ("/audit?actor=sato&page=2", "/audit?actor=sato&page=2"),
+    ] {
+        let mut b = s.web();
+        let form = b.get(&format!("/login?next={}", common::http::encode(next)));
+        let shown = form.input("next").map(|v| v.replace("&#38;", "&"));
+        assert_eq!(shown.as_deref(), Some(expected), "{next:?}");
+        let csrf = form.input("csrf").unwrap();
+        let r = b.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("user", "admin"),
+                ("password", PASSWORD),
+                ("next", next),
+            ],
+        );
+        assert_eq!(r.status, 303);
+        assert_eq!(r.header("location"), Some(expected), "{next:?}");
+    }
+}
+
+/// A new password, a role change or disabling the account (from the CLI,
+/// another process) ends that account's open sessions at once.
+#[test]
+fn account_changes_end_sessions_at_once() {
+    let s = Setup::start("");
+    let new_password = "another horse battery";
+    for (change, args, stdin) in [
+        (
+            "passwd",
+            vec!["user", "passwd", "sato"],
+            Some(format!("{new_password}\n")),
+        ),
+        (
+            "role",
+            vec!["user", "update", "taro", "--role", "auditor"],
+            None,
+        ),
+        ("disable", vec!["user", "disable", "kansa"], None),
+    ] {
+        let user = args[2];
+        let mut b = s.login(user);
+        assert_eq!(b.get("/").status, 200, "{change}: logged in");
+        let out = mugai(&s.relay, &args, stdin.as_deref());
+        assert!(
+            out.status.success(),
+            "{change}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = b.get("/");
+        assert_eq!(r.status, 303, "{change}: the session ended");
+        assert!(r.header("location").unwrap().starts_with("/login"));
+    }
+    // Admins and approvers need a mail address; aliases are recorded.
+    let out = mugai(
+        &s.relay,
+        &["user", "add", "noaddr", "--role", "approver"],
+        Some("long enough password\n"),
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--email"));
+    let out = mugai(
+        &s.relay,
+        &[
+            "user",
+            "add",
+            "suzuki",
+            "--role",
+            "approver",
+            "--email",
+            "suzuki@example.lg.jp",
+            "--alias",
+            "Soumu@Example.lg.jp",
+        ],
+        Some("long enough password\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list = mugai(&s.relay, &["user", "list"], None);
+    assert!(String::from_utf8_lossy(&list.stdout).contains("soumu@example.lg.jp"));
+}
+
+/// A password guesser cannot write the audit log full: names are cut to
+/// 64 characters and, while the limit holds, one line per window counts
+/// the refused attempts. The log is read from its end.
+#[test]
+fn failed_logins_cannot_flood_the_audit_log() {
+    let s = Setup::start("");
+    let mut admin = s.login("admin");
+    let log = s.relay.data_dir.join("audit.log");
+    let before = std::fs::metadata(&log).unwrap().len();
+    let huge = "x".repeat(256 * 1024);
+    let mut statuses = Vec::new();
+    for n in 0..40 {
+        let mut b = s.web();
+        let form = b.get("/login");
+        let csrf = form.input("csrf").unwrap();
+        let name = format!("{huge}{n}");
+        let r = b.post(
+            "/login",
+            &[("csrf", &csrf), ("user", &name), ("password", "wrong")],
+        );
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses.iter().filter(|&&s| s == 401).count(), 5);
+    assert_eq!(statuses.iter().filter(|&&s| s == 429).count(), 35);
+    let grown = std::fs::metadata(&log).unwrap().len() - before;
+    assert!(grown < 4096, "the audit log grew by {grown} bytes");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.matches("\"login-failed\"").count(), 5);
+    assert_eq!(text.matches("\"login-limited\"").count(), 1);
+    // The pages read the newest lines first.
+    let page = admin.get("/audit");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("login-limited"), "{}", page.body);
+    let out = mugai(&s.relay, &["audit", "show", "--limit", "3"], None);
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(shown.contains("older lines not shown"), "{shown}");
+    assert_eq!(shown.lines().count(), 4, "{shown}");
+    assert!(
+        shown.lines().last().unwrap().contains("login-limited"),
+        "{shown}"
+    );
+}
+
 #[test]
 fn purge_removes_only_what_retention_allows() {
     let dir = tempfile::tempdir().unwrap();

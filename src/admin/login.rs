@@ -130,11 +130,7 @@ pub async fn submit(
     let next = safe_next(form.get("next"));
     let ip = peer.ip();
     if !app.limiter.allowed(name, ip) {
-        app.q.note(
-            Event::new("login-failed", name)
-                .with("address", ip.to_string())
-                .with("why", "rate limited"),
-        );
+        app.login_log.limited(&app.q, name, ip);
         return login_page(
             &app,
             &c,
@@ -160,8 +156,7 @@ pub async fn submit(
         Some(user) if matches && !user.disabled => user,
         _ => {
             app.limiter.failed(name, ip);
-            app.q
-                .note(Event::new("login-failed", name).with("address", ip.to_string()));
+            app.login_log.failed(&app.q, name, ip);
             return login_page(
                 &app,
                 &c,

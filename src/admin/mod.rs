@@ -10,6 +10,7 @@ mod auth;
 mod i18n;
 mod listen;
 mod login;
+mod login_log;
 mod pages;
 mod public;
 mod view;
@@ -28,6 +29,7 @@ use tokio::sync::watch;
 use crate::config::Config;
 use crate::quarantine::Quarantine;
 use auth::{LoginLimiter, Sessions};
+use login_log::LoginLog;
 pub use pages::{PartRow, part_rows};
 pub use view::{jst, parse_date};
 
@@ -37,6 +39,8 @@ pub struct App {
     pub q: Arc<Quarantine>,
     pub sessions: Sessions,
     pub limiter: LoginLimiter,
+    /// Failed logins' audit lines, throttled.
+    pub login_log: LoginLog,
     /// Served over TLS: cookies get `Secure`.
     pub tls: bool,
 }
@@ -74,6 +78,7 @@ pub async fn start(
             admin.session_idle.duration(),
         ),
         limiter: LoginLimiter::new(admin.login_max_failures, admin.login_window.duration()),
+        login_log: LoginLog::new(admin.login_window.duration()),
         tls: tls.is_some(),
         config: Arc::clone(&config),
         q,

@@ -549,32 +549,36 @@ pub async fn audit(
     let since_t = parse_date(&since);
     let path = app.q.audit_path().to_path_buf();
     let actor2 = actor.clone();
-    let entries = tokio::task::spawn_blocking(move || {
-        audit::read(&path, |e: &Entry| {
-            (actor2.is_empty() || e.actor.contains(actor2.as_str()))
-                && since_t.is_none_or(|s| e.time >= audit::rfc3339(s))
-        })
+    let size = PAGE_SIZE as usize;
+    let since_text = since_t.map(audit::rfc3339);
+    // From the end of the log: a page costs the lines it shows, not the
+    // whole log.
+    let found = tokio::task::spawn_blocking(move || {
+        audit::read_newest(
+            &path,
+            |e: &Entry| actor2.is_empty() || e.actor.contains(actor2.as_str()),
+            |e: &Entry| since_text.as_ref().is_some_and(|s| &e.time < s),
+            (page - 1) * size,
+            size,
+        )
     })
     .await;
-    let entries = match entries {
-        Ok(Ok(e)) => e,
+    let found = match found {
+        Ok(Ok(found)) => found,
         Ok(Err(e)) => return server_error(&c, e),
         Err(e) => return server_error(&c, e),
     };
-    let size = PAGE_SIZE as usize;
-    let total = entries.len();
-    let rows = entries
-        .iter()
-        .rev()
-        .skip((page - 1) * size)
-        .take(size)
+    let more = found.more;
+    let rows = found
+        .entries
+        .into_iter()
         .map(|e| AuditRow {
             seq: e.seq,
-            time: e.time.clone(),
-            event: e.event.clone(),
-            actor: e.actor.clone(),
-            id: e.id.clone().unwrap_or_default(),
-            detail: serde_json::Value::Object(e.detail.clone()).to_string(),
+            time: e.time,
+            event: e.event,
+            actor: e.actor,
+            id: e.id.unwrap_or_default(),
+            detail: serde_json::Value::Object(e.detail).to_string(),
         })
         .collect();
     let link = |n: usize| {
@@ -593,7 +597,7 @@ pub async fn audit(
             actor: &actor,
             since: &since,
             prev: (page > 1).then(|| link(page - 1)),
-            next: (page * size < total).then(|| link(page + 1)),
+            next: more.then(|| link(page + 1)),
         },
     )
 }

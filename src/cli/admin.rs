@@ -125,6 +125,9 @@ pub enum AuditCommand {
         /// Only this actor's events.
         #[arg(long, value_name = "NAME")]
         actor: Option<String>,
+        /// Show the newest N matching lines (0: all), read from the end.
+        #[arg(long, value_name = "N", default_value_t = 200)]
+        limit: usize,
     },
 }
 
@@ -525,13 +528,30 @@ pub fn audit(config: &Option<PathBuf>, command: AuditCommand) -> Result<(), Fail
                 message: format!("{}: chain broken at line {line}: {problem}", path.display()),
             }),
         },
-        AuditCommand::Show { since, actor } => {
+        AuditCommand::Show {
+            since,
+            actor,
+            limit,
+        } => {
             let since = date(&since)?.map(audit::rfc3339);
-            let entries = audit::read(&path, |e| {
-                since.as_ref().is_none_or(|s| &e.time >= s)
-                    && actor.as_ref().is_none_or(|a| &e.actor == a)
-            })
+            let take = if limit == 0 { usize::MAX } else { limit };
+            let page = audit::read_newest(
+                &path,
+                |e| actor.as_ref().is_none_or(|a| &e.actor == a),
+                |e| since.as_ref().is_some_and(|s| &e.time < s),
+                0,
+                take,
+            )
             .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
+            if page.more {
+                writeln!(
+                    out,
+                    "(older lines not shown: use --limit N, or --limit 0 for all)"
+                )
+                .map_err(fail)?;
+            }
+            let mut entries = page.entries;
+            entries.reverse();
             for e in entries {
                 let detail = if e.detail.is_empty() {
                     String::new()

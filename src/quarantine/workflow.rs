@@ -450,7 +450,9 @@ mod tests {
         q.decide(&id, true, &approver("sato@example.lg.jp", &[]), "ok")
             .await
             .unwrap();
-        let lines = crate::audit::read(q.audit_path(), |e| e.event == "approve").unwrap();
-        assert_eq!(lines.len(), 1);
+        let page =
+            crate::audit::read_newest(q.audit_path(), |e| e.event == "approve", |_| false, 0, 10)
+                .unwrap();
+        assert_eq!(page.entries.len(), 1);
     }
 }
