@@ -140,7 +140,19 @@ fn usage(message: impl Into<String>) -> Failure {
 }
 
 /// Runs the command line and returns the process exit status.
+/// Everything mugai creates (spool, originals, index, audit log, secret
+/// key, output files) is readable by its own user only: 0600 files and
+/// 0700 directories, whatever umask it was started with. Mail is
+/// personal data; the secret key signs request links.
+fn private_files() {
+    // SAFETY: umask only sets the process's file mode mask; it cannot fail.
+    unsafe {
+        libc::umask(0o077);
+    }
+}
+
 pub fn main() -> ExitCode {
+    private_files();
     // The core catches its own panics; keep their default report off stderr.
     std::panic::set_hook(Box::new(|info| tracing::debug!("caught panic: {info}")));
     let cli = match Cli::try_parse() {

@@ -524,6 +524,55 @@ fn failed_logins_cannot_flood_the_audit_log() {
     );
 }
 
+/// Whatever the umask, everything mugai creates is its user's alone.
+#[test]
+fn files_and_directories_are_private_whatever_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start_with_umask(
+        dir.path(),
+        &config(dir.path(), sink.addr, "", "", ""),
+        Some("000"),
+    );
+    add_user(&relay, "admin", "admin", "admin@example.lg.jp");
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message(
+        "s@example.com",
+        &["taro@example.lg.jp"],
+        &mail_with_executable("taro@example.lg.jp", "modes"),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    sink.wait_for(1, LIMIT);
+    let mut stack = vec![relay.data_dir.clone()];
+    let mut seen = Vec::new();
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::symlink_metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+        }
+        seen.push(path.file_name().unwrap().to_string_lossy().into_owned());
+    }
+    for expected in [
+        "spool",
+        "originals",
+        "quarantine.db",
+        "audit.log",
+        "secret.key",
+    ] {
+        assert!(
+            seen.iter().any(|s| s == expected),
+            "{expected} not created: {seen:?}"
+        );
+    }
+    assert!(seen.iter().any(|s| s.ends_with(".orig")), "{seen:?}");
+}
+
 #[test]
 fn purge_removes_only_what_retention_allows() {
     let dir = tempfile::tempdir().unwrap();

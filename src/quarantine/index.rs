@@ -333,12 +333,25 @@ impl Index {
         Ok(())
     }
 
-    /// True when some original not yet purged still uses these bytes.
-    pub async fn bytes_in_use(&self, sha256: &str) -> Result<bool> {
+    /// The hashes of originals purged since `since` (Unix seconds).
+    pub async fn purged_since(&self, since: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT sha256 FROM messages WHERE state = 'purged' AND purged_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("sha256")?)).collect()
+    }
+
+    /// True when some original not yet purged, or any received since
+    /// `recent` (Unix seconds), uses these bytes.
+    pub async fn bytes_in_use(&self, sha256: &str, recent: i64) -> Result<bool> {
         let row = sqlx::query(
-            "SELECT COUNT(*) AS n FROM messages WHERE sha256 = $1 AND state <> 'purged'",
+            "SELECT COUNT(*) AS n FROM messages WHERE sha256 = $1 AND (state <> 'purged' OR received_at >= $2)",
         )
         .bind(sha256)
+        .bind(recent)
         .fetch_one(&self.pool)
         .await?;
         Ok(row.try_get::<i64, _>("n")? > 0)

@@ -7,13 +7,23 @@
 //! spool's layout: a first line, the envelope of the message's first
 //! arrival, then the message exactly as received; [`OriginalStore::read`]
 //! separates them. The name is the content's SHA-256, so storing the same
-//! message twice (a retry, a resumed entry, a copy sent again) is a no-op,
-//! and the sanitized copy's `X-Mugai-Original` header names the file.
+//! message twice (a retry, a resumed entry, a copy sent again) only
+//! refreshes the file's time, and the sanitized copy's `X-Mugai-Original`
+//! header names the file.
+//!
+//! Retention and new arrivals meet here: a message can be stored under a
+//! hash whose old rows retention is purging, before its own row is
+//! indexed. So purging first parks the file (an atomic rename), decides on
+//! the parked file (is it younger than a day? does any row need it?) and
+//! only then deletes it or puts it back; storing refreshes the time of an
+//! existing file, and links the spool file again when it was parked
+//! meanwhile. Files parked by a crash are put back on open.
 
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::spool::{DirSync, SpooledMessage, create_dir_durably, parse_record};
 
@@ -27,7 +37,20 @@ impl OriginalStore {
     pub fn open(data_dir: &Path, dirsync: Arc<DirSync>) -> io::Result<OriginalStore> {
         let dir = data_dir.join("originals");
         create_dir_durably(&dir)?;
-        Ok(OriginalStore { dir, dirsync })
+        let store = OriginalStore { dir, dirsync };
+        // A purge cut short: its decision was not taken, so keep the file.
+        for entry in fs::read_dir(&store.dir)? {
+            let path = entry?.path();
+            if let Some(sha256) = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .and_then(|n| n.strip_suffix(".purging"))
+                .filter(|s| is_sha256(s))
+            {
+                fs::rename(&path, store.path(sha256))?;
+            }
+        }
+        Ok(store)
     }
 
     /// Where the original with this hash lives.
@@ -45,14 +68,29 @@ impl OriginalStore {
             ));
         }
         let target = self.path(sha256);
-        match fs::hard_link(spooled, &target) {
-            Ok(()) => {}
-            // Kept already (the same bytes again, or a retry after a crash
-            // that may have come before the directory sync).
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
+        for _ in 0..3 {
+            match fs::hard_link(spooled, &target) {
+                Ok(()) => return self.dirsync.sync(&self.dir),
+                // Kept already (the same bytes again, or a retry after a
+                // crash that may have come before the directory sync):
+                // refresh its time so a purge in progress keeps it.
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    match fs::File::options().write(true).open(&target) {
+                        Ok(file) => {
+                            file.set_modified(SystemTime::now())?;
+                            return self.dirsync.sync(&self.dir);
+                        }
+                        // Parked by a purge just now: link it again.
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+                Err(e) => return Err(e),
+            }
         }
-        self.dirsync.sync(&self.dir)
+        Err(io::Error::other(
+            "the original kept disappearing while it was stored",
+        ))
     }
 
     /// The message bytes of an original, exactly as received.
@@ -63,16 +101,38 @@ impl OriginalStore {
         Ok(self.read(sha256)?.message)
     }
 
-    /// Deletes the bytes of an original (retention); gone already is fine.
-    pub fn remove(&self, sha256: &str) -> io::Result<()> {
+    /// First step of deleting an original: moves it aside. Returns the
+    /// parked file and whether it was written or stored again after
+    /// `since` (Unix seconds); `None` when it is gone already.
+    pub fn park(&self, sha256: &str, since: i64) -> io::Result<Option<Parked>> {
         if !is_sha256(sha256) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a SHA-256"));
         }
-        match fs::remove_file(self.path(sha256)) {
-            Ok(()) => self.dirsync.sync(&self.dir),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e),
+        let parked = self.dir.join(format!("{sha256}.purging"));
+        match fs::rename(self.path(sha256), &parked) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
         }
+        let since = UNIX_EPOCH + Duration::from_secs(since.max(0) as u64);
+        let recent = fs::metadata(&parked)?.modified()? >= since;
+        Ok(Some(Parked {
+            sha256: sha256.to_string(),
+            path: parked,
+            recent,
+        }))
+    }
+
+    /// Deletes a parked original (retention).
+    pub fn delete(&self, parked: Parked) -> io::Result<()> {
+        fs::remove_file(&parked.path)?;
+        self.dirsync.sync(&self.dir)
+    }
+
+    /// Puts a parked original back (something still needs it).
+    pub fn restore(&self, parked: Parked) -> io::Result<()> {
+        fs::rename(&parked.path, self.path(&parked.sha256))?;
+        self.dirsync.sync(&self.dir)
     }
 
     /// Reads an original back: the envelope of its first arrival and the
@@ -81,6 +141,14 @@ impl OriginalStore {
         parse_record(fs::read(self.path(sha256))?)
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
     }
+}
+
+/// An original moved aside by [`OriginalStore::park`].
+pub struct Parked {
+    sha256: String,
+    path: PathBuf,
+    /// Written or stored again after the time given to `park`.
+    pub recent: bool,
 }
 
 fn is_sha256(text: &str) -> bool {

@@ -333,16 +333,39 @@ impl Quarantine {
         Ok(bytes)
     }
 
+    /// Deletes the bytes `sha256` unless a row not yet purged or received
+    /// since `recent` needs them, or they were stored since `recent`.
+    async fn remove_bytes(&self, sha256: &str, recent: i64) -> Result<()> {
+        if self.index.bytes_in_use(sha256, recent).await? {
+            return Ok(());
+        }
+        let Some(parked) = self.store.park(sha256, recent)? else {
+            return Ok(());
+        };
+        if parked.recent || self.index.bytes_in_use(sha256, recent).await? {
+            self.store.restore(parked)?;
+        } else {
+            self.store.delete(parked)?;
+        }
+        Ok(())
+    }
+
     /// Removes what retention allows: originals older than
     /// `retention_days` without a pending request. Returns how many.
     pub async fn purge(&self, now: i64, actor: &str) -> Result<usize> {
         let before = now - i64::from(self.retention_days) * 86400;
         let mut purged = 0;
+        // Bytes written or referred to within the last day are never
+        // removed: a message with the same bytes may be between being
+        // stored and being indexed (see `store`).
+        let recent = now - 86400;
+        // Bytes kept back by an earlier run for being recent go now.
+        for sha256 in self.index.purged_since(now - 7 * 86400).await? {
+            self.remove_bytes(&sha256, recent).await?;
+        }
         for (id, sha256) in self.index.purgeable(before).await? {
             self.index.mark_purged(&id, now).await?;
-            if !self.index.bytes_in_use(&sha256).await? {
-                self.store.remove(&sha256)?;
-            }
+            self.remove_bytes(&sha256, recent).await?;
             self.note(
                 Event::new("purge", actor)
                     .id(&id)
@@ -454,5 +477,67 @@ mod tests {
             crate::audit::read_newest(q.audit_path(), |e| e.event == "approve", |_| false, 0, 10)
                 .unwrap();
         assert_eq!(page.entries.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod purge_tests {
+    use super::*;
+    use crate::quarantine::index::NewMessage;
+    use crate::sanitize::Report;
+
+    /// A store and an index where one row, received `age` seconds before
+    /// `now`, refers to bytes stored just now (as a new arrival of the
+    /// same message does before its own row is written).
+    async fn kept(dir: &Path, age: i64, now: i64) -> (Quarantine, String) {
+        let mut config = Config::default();
+        config.storage.data_dir = dir.to_path_buf();
+        let q = Quarantine::open(&config, Arc::new(DirSync::start().unwrap()))
+            .await
+            .unwrap();
+        let sha = "cd".repeat(32);
+        let spooled = dir.join("spooled");
+        std::fs::write(&spooled, b"{}\nSubject: x\r\n\r\nbody\r\n").unwrap();
+        q.store.store(&sha, &spooled).unwrap();
+        let report = Report::new(sha.clone(), 10);
+        q.index
+            .insert(&NewMessage {
+                id: "OLD",
+                received_at: now - age,
+                sender: "s@example.com",
+                recipients: &["t@example.lg.jp".to_string()],
+                to: "",
+                sha256: &sha,
+                report: &report,
+                sanitized_text: "",
+            })
+            .await
+            .unwrap();
+        (q, sha)
+    }
+
+    #[tokio::test]
+    async fn bytes_stored_within_a_day_survive_the_purge_of_old_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = unix_now();
+        let (q, sha) = kept(dir.path(), 40 * 86400, now).await;
+        assert_eq!(q.purge(now, "test").await.unwrap(), 1, "the old row goes");
+        assert!(q.store.path(&sha).exists(), "bytes stored today stay");
+        // A day later nothing refers to them any more.
+        assert_eq!(q.purge(now + 2 * 86400, "test").await.unwrap(), 0);
+        assert!(!q.store.path(&sha).exists());
+    }
+
+    #[tokio::test]
+    async fn a_parked_original_is_put_back_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = unix_now();
+        let (q, sha) = kept(dir.path(), 40 * 86400, now).await;
+        let parked = q.store.park(&sha, now + 10).unwrap().unwrap();
+        assert!(!parked.recent);
+        assert!(!q.store.path(&sha).exists());
+        drop(q);
+        let (q, _) = kept(dir.path(), 40 * 86400, now).await;
+        assert!(q.store.path(&sha).exists());
     }
 }

@@ -41,9 +41,26 @@ impl Relay {
     /// Writes `config` into `dir` and starts the relay; returns once it
     /// listens.
     pub fn start(dir: &Path, config: &str) -> Relay {
+        Relay::start_with_umask(dir, config, None)
+    }
+
+    /// As [`start`](Self::start), the binary started by `sh` under
+    /// `umask` (for checking the modes of what mugai creates).
+    pub fn start_with_umask(dir: &Path, config: &str, umask: Option<&str>) -> Relay {
         let path = dir.join("mugai.toml");
         std::fs::write(&path, config).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
+        let binary = env!("CARGO_BIN_EXE_mugai");
+        let mut command = match umask {
+            Some(mask) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("umask {mask} && exec \"$0\" \"$@\""))
+                    .arg(binary);
+                sh
+            }
+            None => Command::new(binary),
+        };
+        let mut child = command
             .arg("serve")
             .arg("--config")
             .arg(&path)
