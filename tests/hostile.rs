@@ -234,6 +234,8 @@ fn routing_local_parts_are_refused_and_logged() {
     }
     let r = c.command("RCPT TO:<victim@gmail.example>");
     assert!(r.starts_with("550 5.7.1"), "{r}");
+    let r = c.command("RCPT TO:<\"a\x1b[2Jb\"@example.lg.jp>");
+    assert!(r.starts_with("501 5.1.3"), "control characters: {r}");
     assert_eq!(
         c.command("RCPT TO:<taro.yamada+x@example.lg.jp>"),
         "250 2.1.5 Ok"
@@ -242,7 +244,7 @@ fn routing_local_parts_are_refused_and_logged() {
     let logs = relay.logs().join("\n");
     assert_eq!(
         logs.matches("NOQUEUE: reject: RCPT from 127.0.0.1").count(),
-        6,
+        7,
         "{logs}"
     );
     assert!(

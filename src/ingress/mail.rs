@@ -32,6 +32,12 @@ pub fn mail(session: &mut Session, from: MailFrom<Cow<'_, str>>) -> Next {
         session.defer("451 4.3.2 Too much mail waiting to be processed, try again later");
         return Next::Continue;
     }
+    if from.address.chars().any(char::is_control) {
+        // A quoted local part may hold any byte; control characters would
+        // end up in logs, reports and the next hop's envelope.
+        session.refuse("501 5.1.7 Bad sender address syntax (control characters)");
+        return Next::Continue;
+    }
     let smtputf8 = from.flags & MAIL_SMTPUTF8 != 0;
     if !smtputf8 && !from.address.is_ascii() {
         session.refuse("553 5.6.7 Non-ASCII sender address requires SMTPUTF8");

@@ -35,6 +35,10 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
     } else {
         address.to_string()
     };
+    if address.chars().any(char::is_control) {
+        session.refuse("501 5.1.3 Bad recipient address syntax (control characters)");
+        return Next::Continue;
+    }
     let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
     if !config.smtp.accepts(domain) {
         let shown: String = address
