@@ -88,10 +88,12 @@ impl Event {
 /// Longest actor name recorded, in characters.
 pub const MAX_ACTOR: usize = 64;
 
-/// `text` without control characters, cut to [`MAX_ACTOR`] characters
+/// `text` without control or invisible characters, cut to [`MAX_ACTOR`] characters
 /// (a cut is marked with `…`).
 pub fn short(text: &str) -> String {
-    let mut chars = text.chars().filter(|c| !c.is_control());
+    let mut chars = text
+        .chars()
+        .filter(|&c| !c.is_control() && !crate::sanitize::is_invisible(c));
     let mut out: String = chars.by_ref().take(MAX_ACTOR).collect();
     if chars.next().is_some() {
         out.push('…');

@@ -588,6 +588,13 @@ fn script_text_keeps_the_source_of_web_code_as_defanged_text() {
         "{page}"
     );
     assert!(!page.contains("alert"), "{page}");
+    // Bytes that are not text named as web code are not read as text.
+    let png = files::png(2, 2);
+    let (_, report, _) = sanitized_with(&[("photo.js", "", &png)], &policy);
+    assert_eq!(
+        part(&report, "photo.js").reason,
+        Some(PartReason::TypeMismatch)
+    );
 }
 
 /// PDFs encrypted only to restrict permissions (empty user password, the

@@ -260,6 +260,7 @@ fn the_test_autolinker_finds_links_and_leaves_defanged_ones() {
         "go www.evil.com",
         "\\\\server\\share",
         "evil.com/login",
+        "see evil.com.",
         "mailto:a@b.jp",
         "x:\\\\evil",
     ] {
@@ -270,6 +271,7 @@ fn the_test_autolinker_finds_links_and_leaves_defanged_ones() {
         "www[.]evil[.]com",
         "[\\\\]server\\share",
         "evil[.]com/login",
+        "taro@city.example.jp",
         "mailto[:]a[@]b[.]jp",
         "C:\\Users\\x",
         "時刻 10:30。",

@@ -114,7 +114,7 @@ impl LoginLimiter {
     fn keys(account: &str, ip: IpAddr) -> [String; 2] {
         [
             format!("user:{}", account.to_lowercase()),
-            format!("ip:{ip}"),
+            format!("ip:{}", address_key(ip)),
         ]
     }
 
@@ -161,6 +161,21 @@ impl LoginLimiter {
     }
 }
 
+/// Who an address is, for limits: an IPv4 address, or the /64 network of
+/// an IPv6 one (one host can use a whole /64).
+pub fn address_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
 /// The fingerprint of a password hash that a session remembers.
 pub fn credentials(password_hash: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -191,6 +206,21 @@ mod tests {
         assert!(!limiter.allowed("a", other), "account limit");
         assert!(!limiter.allowed("b", ip), "address limit");
         assert!(limiter.allowed("b", other));
+    }
+
+    #[test]
+    fn an_ipv6_host_is_its_64() {
+        let a: IpAddr = "2001:db8:1:2::5".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(address_key(a), address_key(b));
+        assert_ne!(
+            address_key(a),
+            address_key("2001:db8:1:3::5".parse().unwrap())
+        );
+        assert_eq!(
+            address_key("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1"
+        );
     }
 
     #[test]

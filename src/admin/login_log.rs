@@ -11,11 +11,15 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::auth::address_key;
 use crate::audit::Event;
 use crate::quarantine::Quarantine;
 
 /// Failure lines written per minute at most, all addresses together.
 const FAILURE_LINES_PER_MINUTE: u32 = 60;
+
+/// Keys a throttle tracks at most.
+const MAX_KEYS: usize = 10_000;
 
 /// At most `per_window` lines per key and window; the rest are counted.
 pub struct Throttle {
@@ -43,10 +47,17 @@ impl Throttle {
     /// `Some(n)`: write a line now, saying `n` were held back before it;
     /// `None`: hold this one back.
     pub fn hit(&self, key: &str, now: Instant) -> Option<u64> {
-        let mut keys = self.keys.lock().ok()?;
-        if keys.len() > 10_000 {
+        let mut keys = self.keys.lock().unwrap_or_else(|e| e.into_inner());
+        if keys.len() >= MAX_KEYS && !keys.contains_key(key) {
             keys.retain(|_, s| now.duration_since(s.started) <= self.window);
         }
+        // Past the cap, every new key shares one slot: memory stays
+        // bounded however many addresses an attacker has.
+        let key = if keys.len() >= MAX_KEYS && !keys.contains_key(key) {
+            "(other)"
+        } else {
+            key
+        };
         let slot = keys.entry(key.to_string()).or_insert(Slot {
             started: now,
             written: 0,
@@ -92,7 +103,7 @@ impl LoginLog {
 
     /// An attempt the rate limit refused.
     pub fn limited(&self, q: &Quarantine, name: &str, ip: IpAddr) {
-        if let Some(earlier) = self.limited.hit(&ip.to_string(), Instant::now()) {
+        if let Some(earlier) = self.limited.hit(&address_key(ip), Instant::now()) {
             self.write(
                 q,
                 Event::new("login-limited", name)

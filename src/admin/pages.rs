@@ -172,7 +172,7 @@ pub async fn list(
     let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (q, state, rcpt, since) = (get("q"), get("state"), get("rcpt"), get("since"));
-    let page: i64 = get("page").parse().unwrap_or(1).max(1);
+    let page: i64 = get("page").parse().unwrap_or(1).clamp(1, 1_000_000);
     let filter = Filter {
         since: parse_date(&since),
         rcpt: Some(rcpt.clone()),
@@ -545,7 +545,7 @@ pub async fn audit(
         or_return!(require(&app, &headers, &uri, lang(&p), Role::may_audit).await);
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (actor, since) = (get("actor"), get("since"));
-    let page: usize = get("page").parse().unwrap_or(1).max(1);
+    let page: usize = get("page").parse().unwrap_or(1).clamp(1, 1_000_000);
     let since_t = parse_date(&since);
     let path = app.q.audit_path().to_path_buf();
     let actor2 = actor.clone();

@@ -150,7 +150,7 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
                 queue_id = %envelope.queue_id,
                 "{}: from=<{}> size={size} nrcpt={} client={} helo={}{}",
                 envelope.queue_id,
-                envelope.sender,
+                envelope.sender.escape_debug(),
                 envelope.recipients.len(),
                 envelope.client,
                 envelope.helo,

@@ -8,7 +8,7 @@
 //! sessions are closed, sessions inside a transaction may finish.
 
 mod data;
-mod dot;
+pub mod dot;
 mod ehlo;
 mod input;
 mod limits;

@@ -43,7 +43,7 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
     if !config.smtp.accepts(domain) {
         let shown: String = address
             .chars()
-            .filter(|c| !c.is_control())
+            .filter(|&c| !c.is_control() && !crate::sanitize::is_invisible(c))
             .take(256)
             .collect();
         session.refuse(&format!(
@@ -64,7 +64,7 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
         if let Some(what) = routing {
             let shown: String = address
                 .chars()
-                .filter(|c| !c.is_control())
+                .filter(|&c| !c.is_control() && !crate::sanitize::is_invisible(c))
                 .take(256)
                 .collect();
             session.refuse(&format!(

@@ -69,22 +69,32 @@ impl OriginalStore {
         }
         let target = self.path(sha256);
         for _ in 0..3 {
+            // Linked anew or kept already (the same bytes again, or a retry
+            // after a crash that may have come before the directory sync):
+            // either way its time is set to now, so a purge in progress
+            // keeps it, even when the spool file itself is old.
             match fs::hard_link(spooled, &target) {
-                Ok(()) => return self.dirsync.sync(&self.dir),
-                // Kept already (the same bytes again, or a retry after a
-                // crash that may have come before the directory sync):
-                // refresh its time so a purge in progress keeps it.
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    match fs::File::options().write(true).open(&target) {
-                        Ok(file) => {
-                            file.set_modified(SystemTime::now())?;
-                            return self.dirsync.sync(&self.dir);
-                        }
-                        // Parked by a purge just now: link it again.
-                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                        Err(e) => return Err(e),
-                    }
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(e),
+            }
+            let file = match fs::File::options().write(true).open(&target) {
+                Ok(file) => file,
+                // Parked by a purge just now: link it again.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            file.set_modified(SystemTime::now())?;
+            // Still the file under that name (not parked and deleted while
+            // its time was being set)?
+            use std::os::unix::fs::MetadataExt;
+            let opened = file.metadata()?;
+            match fs::metadata(&target) {
+                Ok(named) if named.dev() == opened.dev() && named.ino() == opened.ino() => {
+                    return self.dirsync.sync(&self.dir);
                 }
+                Ok(_) => continue,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(e),
             }
         }

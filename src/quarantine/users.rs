@@ -73,11 +73,25 @@ impl User {
     /// The same person as the recipient `address`? Compared without
     /// regard to case with the account's name, mail address and aliases.
     pub fn is_person(&self, address: &str) -> bool {
-        let address = address.trim();
+        let address = mailbox_of(address);
         std::iter::once(&self.name)
             .chain(std::iter::once(&self.email))
             .chain(&self.aliases)
-            .any(|known| !known.is_empty() && known.trim().eq_ignore_ascii_case(address))
+            .any(|known| !known.trim().is_empty() && mailbox_of(known) == address)
+    }
+}
+
+/// The mailbox an address delivers to, for comparing people: lower case,
+/// without a `+tag` subaddress (`Sato+x@Example.lg.jp` reaches
+/// `sato@example.lg.jp` on Postfix and Exchange alike).
+fn mailbox_of(address: &str) -> String {
+    let address = address.trim().to_lowercase();
+    match address.rsplit_once('@') {
+        Some((local, domain)) => {
+            let local = local.split_once('+').map_or(local, |(base, _)| base);
+            format!("{local}@{domain}")
+        }
+        None => address,
     }
 }
 
@@ -270,7 +284,13 @@ mod tests {
             disabled: false,
             created_at: 0,
         };
-        for same in ["taro.yamada@EXAMPLE.lg.jp", " SOUMU@example.lg.jp", "TARO"] {
+        for same in [
+            "taro.yamada@EXAMPLE.lg.jp",
+            " SOUMU@example.lg.jp",
+            "TARO",
+            "taro.yamada+release@example.lg.jp",
+            "soumu+x@example.lg.jp",
+        ] {
             assert!(user.is_person(same), "{same}");
         }
         assert!(!user.is_person("hanako@example.lg.jp"));

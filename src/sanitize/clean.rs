@@ -99,7 +99,6 @@ enum Folded {
     Same,
     Ascii(char),
     Expanded(String),
-    Gone,
 }
 
 /// Characters no decomposition turns into ASCII: skip the table lookup.
@@ -118,7 +117,9 @@ fn fold(c: char) -> Folded {
     }
     match c {
         '\u{3002}' | '\u{ff61}' | '\u{ff0e}' => return Folded::Ascii('.'),
-        _ if context_kept(c) => return Folded::Gone,
+        // A joiner or selector kept after non-ASCII text separates words
+        // in the view, as it does for a client that does not join them.
+        _ if context_kept(c) => return Folded::Ascii(' '),
         _ => {}
     }
     let mut ascii = String::new();
@@ -175,7 +176,6 @@ impl<'a> View<'a> {
                 Folded::Same => text.push(c),
                 Folded::Ascii(a) => text.push(a),
                 Folded::Expanded(s) => text.push_str(&s),
-                Folded::Gone => {}
             }
             map.resize(map.len() + (text.len() - before), at as u32);
         }

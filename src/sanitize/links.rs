@@ -66,6 +66,14 @@ const BARE_SCHEMES: &[&str] = &[
     "itms-services",
 ];
 
+/// Top-level domains whose bare names (`evil.com`, no path) webmail
+/// clients turn into links. Not `.zip`, `.mov` and the like: they would
+/// bracket every attachment name in every notice.
+const LINKED_ALONE: &[&str] = &[
+    "com", "net", "org", "info", "biz", "io", "co", "me", "app", "dev", "xyz", "top", "site",
+    "online", "jp", "cn", "ru",
+];
+
 /// A link found in the view.
 struct Link {
     start: usize,
@@ -363,17 +371,18 @@ fn scheme_link(view: &str, floor: usize, colon: usize) -> Found {
     let authority = if slashes {
         authority_end(view, host)
     } else {
-        let end = url_end(b, host);
-        let end = b[host..end]
+        // `mailto:` with nothing after it is no link.
+        if !b.get(host).is_some_and(|&c| is_url_byte(c)) {
+            return Found::Next(after);
+        }
+        // Up to the path, query or fragment only: the scan goes on from
+        // there, so the rest of a long run is not read again per link.
+        let end = b[host..]
             .iter()
-            .position(|c| b"/?#\\".contains(c))
-            .map_or(end, |p| host + p);
+            .position(|&c| !is_url_byte(c) || b"/?#\\".contains(&c))
+            .map_or(b.len(), |p| host + p);
         before_nested_scheme(b, host, end)
     };
-    if !slashes && url_end(b, host) <= host {
-        // `mailto:` with nothing after it.
-        return Found::Next(after);
-    }
     Found::Link(Link {
         start,
         scheme: (start < colon).then_some((start, colon)),
@@ -387,7 +396,9 @@ fn scheme_link(view: &str, floor: usize, colon: usize) -> Found {
 /// A `www.` link whose first dot is at `dot`.
 fn www_link(view: &str, floor: usize, dot: usize) -> Found {
     let b = view.as_bytes();
-    if dot < floor + 3 || !b[dot - 3..dot].eq_ignore_ascii_case(b"www") {
+    // `www.` everywhere; `ftp.` is Thunderbird's shorthand for ftp://.
+    let named = |prefix: &[u8]| b[dot - 3..dot].eq_ignore_ascii_case(prefix);
+    if dot < floor + 3 || !(named(b"www") || named(b"ftp")) {
         return Found::No;
     }
     let start = dot - 3;
@@ -427,7 +438,7 @@ fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
     let mut label_at = start;
     for label in view[start..run_end].split('.') {
         let dot = label_at + label.len();
-        if label.eq_ignore_ascii_case("www")
+        if (label.eq_ignore_ascii_case("www") || label.eq_ignore_ascii_case("ftp"))
             && dot < run_end
             && let Found::Link(link) = www_link(view, floor, dot)
         {
@@ -476,7 +487,13 @@ fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
             after += 1 + digits;
         }
     }
-    if !is_slash(b.get(after)) {
+    // Without a path, only the top-level domains webmail clients link on
+    // their own (and not a mail address's domain).
+    let linked_alone = || {
+        LINKED_ALONE.contains(&tld.to_ascii_lowercase().as_str())
+            && !(start > 0 && b[start - 1] == b'@')
+    };
+    if !is_slash(b.get(after)) && !linked_alone() {
         return skip;
     }
     Found::Link(Link {
@@ -586,6 +603,9 @@ mod tests {
             ("file:///C:/x", "file[:]///C:/x"),
             ("x://", "x[:]//"),
             ("www.evil.example", "www[.]evil[.]example"),
+            ("ftp.evil.example", "ftp[.]evil[.]example"),
+            ("see evil.com now", "see evil[.]com now"),
+            ("city.example.lg.jp?x", "city[.]example[.]lg[.]jp?x"),
         ];
         for (input, expected) in cases {
             assert_eq!(render(LinkMode::Defang, input), expected, "{input}");
@@ -612,7 +632,7 @@ mod tests {
         for text in [
             "Note: see 3.5 below.",
             "時刻 10:30。",
-            "e.g. mywww.site",
+            "e.g. mywww.example",
             "a: b. c",
             "C:\\Users\\taro\\file.txt",
             "D:/data/x.csv",
@@ -621,7 +641,8 @@ mod tests {
             "www[.]evil[.]example",
             "[\\\\]server\\share",
             "taro@example.jp",
-            "report.pdf and Node.js",
+            "taro@city.example.lg.jp",
+            "report.pdf and Node.js and 資料.zip and report.zip",
         ] {
             assert_eq!(render(LinkMode::Defang, text), text, "{text}");
         }
@@ -643,5 +664,13 @@ mod tests {
         assert_eq!(find(&text, LinkMode::Defang, &mut marks), 0);
         let text = "a://".repeat(50_000);
         assert_eq!(find(&text, LinkMode::Defang, &mut marks), 50_000);
+        for mode in [LinkMode::Defang, LinkMode::Remove, LinkMode::Keep] {
+            for run in ["tel:1/", "mailto:a?", "\\\\a\\", "www.a.b/", "a.com/"] {
+                // Linear, this takes milliseconds; the quadratic scan it
+                // replaces took minutes on these lines.
+                let text = run.repeat(200_000 / run.len());
+                assert!(find(&text, mode, &mut marks) > 0, "{run} {mode:?}");
+            }
+        }
     }
 }

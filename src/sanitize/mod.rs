@@ -40,10 +40,24 @@ use sha2::{Digest, Sha256};
 
 use crate::policy::{LinkMode, Policy};
 pub use charset::{Decoded, decode as decode_charset};
+pub use clean::is_invisible;
 pub use header_text::decode_unstructured as decode_header_text;
 pub use notice::human_size;
 pub use plain::{plain_text_message, rfc5322_date};
 pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
+
+/// Writes `text` the way mugai writes every text (invisible characters
+/// removed, links found and rewritten by `links`, CRLF line ends):
+/// returns the text and how many links it had.
+pub fn write_text(
+    text: &str,
+    links: LinkMode,
+    language: crate::policy::Language,
+) -> (String, usize) {
+    let mut writer = writer::TextWriter::new(links, language, text.len() + 64);
+    writer.write(text);
+    writer.finish()
+}
 use walk::{Refusal, Walker};
 
 /// Facts from outside the message that go into the output: who sanitized

@@ -117,6 +117,9 @@ impl TextWriter {
     /// Writes text; a line is rewritten once its end (or the end of the
     /// block) is known.
     pub fn write(&mut self, text: &str) {
+        if text.is_empty() {
+            return;
+        }
         let mut rest = text;
         if std::mem::take(&mut self.after_cr) && rest.starts_with('\n') {
             rest = &rest[1..];

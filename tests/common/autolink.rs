@@ -68,13 +68,25 @@ fn find_in(text: &str) -> Option<String> {
         if rest.starts_with(b"\\\\") && rest.get(2).is_some_and(|c| c.is_ascii_alphanumeric()) {
             return Some(shown(i));
         }
-        // label.tld/ (a bare host with a path)
+        // label.tld/ (a bare host with a path), or label.com alone as
+        // webmail links it (not a mail address's domain)
         if i > 0 && rest[0] == b'.' && word(b[i - 1]) {
+            let host_start = b[..i]
+                .iter()
+                .rposition(|c| !(word(*c) || *c == b'.' || *c == b'-'))
+                .map_or(0, |p| p + 1);
+            let in_address = host_start > 0 && b[host_start - 1] == b'@';
             for tld in TLDS {
                 let after = &rest[1..];
-                if after.starts_with(tld.as_bytes())
-                    && matches!(after.get(tld.len()), Some(b'/' | b'\\'))
-                {
+                if !after.starts_with(tld.as_bytes()) {
+                    continue;
+                }
+                let next = after.get(tld.len());
+                let path = matches!(next, Some(b'/' | b'\\'));
+                let continues = next.is_some_and(|c| word(*c) || *c == b'-')
+                    || (next == Some(&b'.') && after.get(tld.len() + 1).is_some_and(|c| word(*c)));
+                let alone = ["com", "jp", "net", "org"].contains(tld) && !continues && !in_address;
+                if path || alone {
                     return Some(shown(i));
                 }
             }

@@ -171,7 +171,12 @@ pub fn detect(bytes: &[u8], declared: &str, name: Option<&str>) -> Detection {
             .flatten()
             .find(|k| by_content.is_textual() && k.is_binary())
     };
-    let kind = strict.or_else(mismatch).copied().unwrap_or(by_content);
+    // Bytes that are only ever removed are the strictest reading there is.
+    let kind = if by_content.is_always_removed() {
+        by_content
+    } else {
+        strict.or_else(mismatch).copied().unwrap_or(by_content)
+    };
     Detection {
         by_content,
         by_label,
@@ -354,7 +359,8 @@ fn inside_zip(bytes: &[u8]) -> (Kind, String) {
         }
         // EPUB and any other format that names itself this way.
         let mimetype = mimetype.trim();
-        let shown = if mimetype.is_ascii() && !mimetype.is_empty() && mimetype.len() < 100 {
+        let token = |c: char| c.is_ascii_alphanumeric() || "/+-.".contains(c);
+        let shown = if mimetype.chars().all(token) && !mimetype.is_empty() && mimetype.len() < 100 {
             mimetype
         } else {
             "application/octet-stream"
@@ -374,7 +380,6 @@ fn inside_zip(bytes: &[u8]) -> (Kind, String) {
             || n == "meta-inf/manifest.xml"
             || n.ends_with(".fdseq")
             || n.starts_with("index/") && n.ends_with(".iwa")
-            || n == "index.xml"
             || n == "buildversionhistory.plist"
     });
     if package {
@@ -742,6 +747,9 @@ mod tests {
             detect(&jar, "application/zip", Some("a.zip")).kind,
             Kind::Executable
         );
+        // An executable named as web code stays an executable.
+        let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff\0\0";
+        assert_eq!(detect(exe, "", Some("x.js")).kind, Kind::Executable);
         // A plain zip named like a package is removed as that package.
         let plain = zip_of(&[("a.txt", b"hello")]);
         assert_eq!(detect(&plain, "", Some("book.epub")).kind, Kind::Package);

@@ -119,9 +119,12 @@ pub(crate) fn treat_within(
     let detection = detect(input.bytes, input.declared, input.name);
     let size = input.bytes.len() as u64;
     let kind = detection.kind;
+    // Text claimed as a binary format, or binary bytes claimed as web
+    // code (which `script = "text"` would read as text).
     let text_as_binary = detection.by_content.is_textual() && kind.is_binary();
+    let binary_as_code = kind.is_active() && !detection.by_content.is_textual();
     let removed_claim = policy.attachments.action(kind) == AttachmentAction::Remove;
-    if kind != detection.by_content && (removed_claim || text_as_binary) {
+    if kind != detection.by_content && (removed_claim || text_as_binary || binary_as_code) {
         let failure = Failure::Mismatch(format!(
             "the bytes are {} but the {} claims {}",
             detection.by_content.as_str(),
