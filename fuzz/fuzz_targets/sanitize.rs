@@ -14,6 +14,11 @@ fuzz_target!(|data: &[u8]| {
         request_link: None,
     };
     if let Ok(done) = sanitize(data, &Policy::default(), &stamp) {
-        assert!(!done.message.windows(7).any(|w| w.eq_ignore_ascii_case(b"<script")));
+        assert!(
+            !done
+                .message
+                .windows(7)
+                .any(|w| w.eq_ignore_ascii_case(b"<script"))
+        );
     }
 });

@@ -17,6 +17,16 @@ pub fn has_source_route(line: &[u8]) -> bool {
     rest[start..].starts_with(b"<@")
 }
 
+/// An address as a reply may quote it: no control or invisible
+/// characters, at most 256 of them.
+fn shown(address: &str) -> String {
+    address
+        .chars()
+        .filter(|&c| !c.is_control() && !crate::sanitize::is_invisible(c))
+        .take(256)
+        .collect()
+}
+
 /// The routing character in a local part, if any.
 fn routing_syntax(address: &str) -> Option<char> {
     let local = address.rsplit_once('@').map_or(address, |(local, _)| local);
@@ -41,13 +51,9 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
     }
     let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
     if !config.smtp.accepts(domain) {
-        let shown: String = address
-            .chars()
-            .filter(|&c| !c.is_control() && !crate::sanitize::is_invisible(c))
-            .take(256)
-            .collect();
         session.refuse(&format!(
-            "550 5.7.1 <{shown}>: Relay access denied (this server accepts mail only for its own domains)"
+            "550 5.7.1 <{}>: Relay access denied (this server accepts mail only for its own domains)",
+            shown(&address)
         ));
         return Next::Continue;
     }
@@ -62,13 +68,9 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
             })
         };
         if let Some(what) = routing {
-            let shown: String = address
-                .chars()
-                .filter(|&c| !c.is_control() && !crate::sanitize::is_invisible(c))
-                .take(256)
-                .collect();
             session.refuse(&format!(
-                "550 5.1.3 <{shown}>: Recipient address has {what}; this server does not relay"
+                "550 5.1.3 <{}>: Recipient address has {what}; this server does not relay",
+                shown(&address)
             ));
             return Next::Continue;
         }
