@@ -23,8 +23,19 @@ use std::borrow::Cow;
 
 use unicode_normalization::char::decompose_compatible;
 
+/// Printable ASCII, Japanese punctuation and kana, CJK ideographs: most
+/// of the text mugai sees, none of it removed or folded. Checked first so
+/// that the full tables below are consulted only for the rest.
+fn common(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{3001}' | '\u{3003}'..='\u{30ff}' | '\u{3400}'..='\u{9fff}')
+}
+
 /// Characters removed wherever they are.
 fn always_removed(c: char) -> bool {
+    !common(c) && always_removed_table(c)
+}
+
+fn always_removed_table(c: char) -> bool {
     matches!(c,
         '\u{0}'..='\u{8}'
         | '\u{b}'..='\u{1f}'
@@ -71,15 +82,73 @@ fn plain_ascii(line: &str) -> bool {
         .all(|b| (0x20..0x7f).contains(&b) || b == b'\t')
 }
 
+/// A byte-level look at a line of ordinary Japanese text (ASCII, kana,
+/// ideographs, Japanese punctuation): `None` when it has anything else
+/// (then the character tables decide), otherwise whether the folded view
+/// is needed: `。` beside an ASCII letter or digit, or in a line with a
+/// link's punctuation. Nothing such a line holds is removed.
+pub fn quick_scan(line: &str) -> Option<bool> {
+    let b = line.as_bytes();
+    let (mut i, mut link_signs, mut dot, mut dot_near_ascii) = (0, false, false, false);
+    let alnum = |at: usize| b.get(at).is_some_and(u8::is_ascii_alphanumeric);
+    while i < b.len() {
+        match b[i] {
+            b'\t' | b' '..=b'~' => {
+                link_signs |= matches!(b[i], b':' | b'/' | b'\\');
+                i += 1;
+            }
+            0xe3 => {
+                let (b1, b2) = (*b.get(i + 1)?, *b.get(i + 2)?);
+                match (b1, b2) {
+                    // U+3002 IDEOGRAPHIC FULL STOP: a dot to IDNA.
+                    (0x80, 0x82) => {
+                        dot = true;
+                        dot_near_ascii |= (i > 0 && alnum(i - 1)) || alnum(i + 3);
+                    }
+                    // U+3000..U+30FF (the space folds to a space: harmless)
+                    (0x80..=0x83, _) => {}
+                    // U+3400..U+3FFF
+                    (0x90..=0xbf, _) => {}
+                    _ => return None,
+                }
+                i += 3;
+            }
+            // U+4000..U+9FFF
+            0xe4..=0xe9 => i += 3,
+            _ => return None,
+        }
+    }
+    Some(dot_near_ascii || (dot && link_signs))
+}
+
 /// `line` (no line ends in it) without the characters above.
 pub fn clean(line: &str) -> Cow<'_, str> {
-    if plain_ascii(line) {
+    if plain_ascii(line) || quick_scan(line).is_some() {
         return Cow::Borrowed(line);
     }
-    let mut out = String::with_capacity(line.len());
+    // Most lines have nothing to remove: find the first such character
+    // before allocating.
+    let removed = |c: char, previous_non_ascii: bool| {
+        !common(c) && (always_removed_table(c) || (context_kept(c) && !previous_non_ascii))
+    };
     let mut previous_non_ascii = false;
-    for c in line.chars() {
-        if always_removed(c) || (context_kept(c) && !previous_non_ascii) {
+    let mut first = None;
+    for (at, c) in line.char_indices() {
+        if removed(c, previous_non_ascii) {
+            first = Some(at);
+            break;
+        }
+        if !context_kept(c) {
+            previous_non_ascii = !c.is_ascii();
+        }
+    }
+    let Some(first) = first else {
+        return Cow::Borrowed(line);
+    };
+    let mut out = String::with_capacity(line.len());
+    out.push_str(&line[..first]);
+    for c in line[first..].chars() {
+        if removed(c, previous_non_ascii) {
             continue;
         }
         out.push(c);
@@ -87,11 +156,7 @@ pub fn clean(line: &str) -> Cow<'_, str> {
             previous_non_ascii = !c.is_ascii();
         }
     }
-    if out.len() == line.len() {
-        Cow::Borrowed(line)
-    } else {
-        Cow::Owned(out)
-    }
+    Cow::Owned(out)
 }
 
 /// What a character is in the view.
@@ -112,8 +177,14 @@ fn never_folds(c: char) -> bool {
 }
 
 fn fold(c: char) -> Folded {
-    if c.is_ascii() || never_folds(c) {
+    if c.is_ascii() || common(c) || never_folds(c) {
         return Folded::Same;
+    }
+    // Fullwidth ASCII, without a table lookup.
+    if let '\u{ff01}'..='\u{ff5e}' = c
+        && let Some(ascii) = char::from_u32(c as u32 - 0xfee0)
+    {
+        return Folded::Ascii(ascii);
     }
     match c {
         '\u{3002}' | '\u{ff61}' | '\u{ff0e}' => return Folded::Ascii('.'),
@@ -143,6 +214,40 @@ fn fold(c: char) -> Folded {
     }
 }
 
+/// True when folding `line` could show a link the line itself does not:
+/// a letter, digit or sign that folds to ASCII. A fold to a space (the
+/// ideographic space, a kept joiner) only separates words, which the
+/// line's own non-ASCII character does already; a fold to punctuation
+/// (`。` → `.`, `：` → `:`) matters only beside an ASCII letter or digit
+/// (beside a fullwidth one, that one already counts), or in a line with
+/// ASCII `:`, `/` or `\` (an IDN host after `https://`). So an ordinary
+/// Japanese line, full of `。` and `、`, needs no view.
+fn needs_view(line: &str) -> bool {
+    // A line that already has a scheme's or a path's punctuation may hold
+    // a link whose host is written with `。`: every fold counts there.
+    let link_signs = line.bytes().any(|b| matches!(b, b':' | b'/' | b'\\'));
+    let mut previous = ' ';
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        let relevant = match fold(c) {
+            Folded::Same => false,
+            Folded::Ascii(' ') => false,
+            Folded::Ascii(a) if a.is_ascii_alphanumeric() => true,
+            Folded::Expanded(_) => true,
+            Folded::Ascii(_) => {
+                link_signs
+                    || previous.is_ascii_alphanumeric()
+                    || chars.peek().is_some_and(|n| n.is_ascii_alphanumeric())
+            }
+        };
+        if relevant {
+            return true;
+        }
+        previous = c;
+    }
+    false
+}
+
 /// The detection view of a cleaned line, with the way back to it.
 pub struct View<'a> {
     /// The text links are detected on.
@@ -155,7 +260,13 @@ pub struct View<'a> {
 }
 
 impl<'a> View<'a> {
+    #[cfg(test)]
     pub fn new(line: &'a str) -> View<'a> {
+        View::with_scan(line, None)
+    }
+
+    /// As [`new`](Self::new), reusing a [`quick_scan`] of the line.
+    pub fn with_scan(line: &'a str, scan: Option<bool>) -> View<'a> {
         let identity = View {
             text: Cow::Borrowed(line),
             map: None,
@@ -164,8 +275,11 @@ impl<'a> View<'a> {
         if line.is_ascii() {
             return identity;
         }
-        let changes = line.chars().any(|c| !matches!(fold(c), Folded::Same));
-        if !changes {
+        let needed = match scan {
+            Some(needed) => needed,
+            None => quick_scan(line).unwrap_or_else(|| needs_view(line)),
+        };
+        if !needed {
             return identity;
         }
         let mut text = String::with_capacity(line.len());
@@ -249,6 +363,26 @@ mod tests {
         assert_eq!(View::new("𝐡𝐭𝐭𝐩").text, "http");
         assert_eq!(View::new("10㎞先").text, "10km先");
         assert_eq!(View::new("ひらがなと漢字").text, "ひらがなと漢字");
+        // Japanese punctuation between Japanese words needs no view.
+        assert!(!View::new("本日は晴天なり。明日、\u{3000}雨。").is_folded());
+        assert!(View::new("evil。com/x").is_folded());
+        assert!(View::new("https：//x").is_folded());
+        assert!(View::new("https://例え。テスト/").is_folded());
+        assert!(View::new("例え。jp").is_folded());
+        assert!(!View::new("例え。テスト").is_folded());
+        // The quick look and the tables agree on what they both see.
+        for line in [
+            "本日は晴天なり。",
+            "見積 https://a.jp。",
+            "a。b",
+            "\u{3000}全角空白",
+            "ｶﾀｶﾅ",
+        ] {
+            if let Some(quick) = quick_scan(line) {
+                assert_eq!(quick, needs_view(line), "{line}");
+                assert!(matches!(clean(line), Cow::Borrowed(_)), "{line}");
+            }
+        }
     }
 
     #[test]

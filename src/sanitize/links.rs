@@ -175,7 +175,8 @@ fn mark(link: &Link, view: &str, mode: LinkMode, marks: &mut Vec<Mark>) -> usize
             for i in start..end {
                 // Dots and `@`, and a colon unless it starts a port: what
                 // is left must not read as a host or a scheme.
-                let colon = b[i] == b':' && !is_port(&b[i + 1..]);
+                let port = is_port(&b[i + 1..]) && !ends_in_bare_scheme(&b[start..i]);
+                let colon = b[i] == b':' && !port;
                 if b[i] == b'.' || b[i] == b'@' || colon {
                     marks.push(bracket(i, i + 1));
                 }
@@ -230,6 +231,15 @@ fn is_port(after: &[u8]) -> bool {
         && !after
             .get(digits)
             .is_some_and(|&c| is_label_byte(c) || c == b'.')
+}
+
+/// True when `before` ends with a scheme that needs no slashes
+/// (`javascript` in `…javascript:0`): its colon is no port separator.
+fn ends_in_bare_scheme(before: &[u8]) -> bool {
+    BARE_SCHEMES.iter().any(|s| {
+        before.len() >= s.len()
+            && before[before.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    })
 }
 
 fn is_scheme_byte(b: u8) -> bool {
@@ -419,65 +429,81 @@ fn www_link(view: &str, floor: usize, dot: usize) -> Found {
     })
 }
 
-/// A bare `host.tld/path` (or `host.tld:port/`, `192.0.2.1/`) around the
-/// dot at `dot`.
+/// A bare `host.tld/path` (or `host.tld:port/`, `192.0.2.1/`, or a
+/// `host.com` alone) in the run of host characters around the dot at
+/// `dot`. Empty labels (`..`) and over-long ones split the run into
+/// pieces; a client links any piece that is a host (`..evil.example/`,
+/// `evil.com..x`), and a `www`/`ftp` label anywhere starts a link of its
+/// own. The run is read label by label only up to the link returned, so
+/// a long run costs one pass however many links it holds.
 fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
     let b = view.as_bytes();
-    let host_byte = |c: u8| is_label_byte(c) || c == b'.';
     let mut start = dot;
-    while start > floor && host_byte(b[start - 1]) {
+    while start > floor && (is_label_byte(b[start - 1]) || b[start - 1] == b'.') {
         start -= 1;
     }
-    let mut run_end = dot;
-    while run_end < b.len() && host_byte(b[run_end]) {
-        run_end += 1;
-    }
-    let skip = Found::Next(run_end);
-    // A `www` label anywhere in the run starts a link of its own
-    // (`...www.evil.example`); the skip below must not pass over it.
-    let mut label_at = start;
-    for label in view[start..run_end].split('.') {
-        let dot = label_at + label.len();
-        if (label.eq_ignore_ascii_case("www") || label.eq_ignore_ascii_case("ftp"))
-            && dot < run_end
-            && let Found::Link(link) = www_link(view, floor, dot)
+    let link = |here: usize, piece: &[&str]| {
+        host_piece(b, here, piece).map(|after| {
+            Found::Link(Link {
+                start: here,
+                scheme: None,
+                colon: None,
+                unc: None,
+                authority: (here, after),
+                rest: after,
+            })
+        })
+    };
+    let (mut at, mut piece_start) = (start, start);
+    let mut piece: Vec<&str> = Vec::new();
+    loop {
+        let end = at + b[at..].iter().take_while(|&&c| is_label_byte(c)).count();
+        let label = &view[at..end];
+        let more = b.get(end) == Some(&b'.');
+        if more
+            && (label.eq_ignore_ascii_case("www") || label.eq_ignore_ascii_case("ftp"))
+            && let Found::Link(found) = www_link(view, floor, end)
         {
-            return Found::Link(link);
+            return Found::Link(found);
         }
-        label_at = dot + 1;
-    }
-    let run = view[start..run_end].trim_end_matches('.');
-    // The host is the longest run of well-formed labels that ends the run
-    // (`..evil.example/` is `evil.example/` to a client).
-    let (mut host_start, mut labels) = (run.len(), 0);
-    for label in run.rsplit('.') {
         if label.is_empty() || label.len() > 63 {
-            if labels == 0 {
-                return skip;
+            if let Some(found) = link(piece_start, &piece) {
+                return found;
             }
-            host_start += 1;
-            break;
+            piece.clear();
+        } else {
+            if piece.is_empty() {
+                piece_start = at;
+            }
+            piece.push(label);
         }
-        labels += 1;
-        host_start -= label.len();
-        if host_start == 0 {
-            break;
+        if !more {
+            return link(piece_start, &piece).unwrap_or(Found::Next(end));
         }
-        host_start -= 1;
+        at = end + 1;
     }
-    let run = &run[host_start..];
-    let start = start + host_start;
-    let tld = run.rsplit('.').next().unwrap_or_default();
+}
+
+/// Where a link ends when the labels `piece`, starting at `start`, are a
+/// host a client links: a named top-level domain or an IPv4 address,
+/// followed by a path (after an optional port), or alone when its
+/// top-level domain is one webmail links by itself (and it is not a mail
+/// address's domain).
+fn host_piece(b: &[u8], start: usize, piece: &[&str]) -> Option<usize> {
+    let tld = *piece.last()?;
+    if piece.len() < 2 {
+        return None;
+    }
     let named = (tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()))
         || tld.to_ascii_lowercase().starts_with("xn--");
-    let ipv4 = labels == 4
-        && run
-            .split('.')
+    let ipv4 = piece.len() == 4
+        && piece
+            .iter()
             .all(|l| l.len() <= 3 && l.bytes().all(|c| c.is_ascii_digit()));
-    if labels < 2 || (!named && !ipv4) {
-        return skip;
+    if !named && !ipv4 {
+        return None;
     }
-    let mut after = start + run.len();
+    let mut after = start + piece.iter().map(|l| l.len() + 1).sum::<usize>() - 1;
     if b.get(after) == Some(&b':') {
         let digits = b[after + 1..]
             .iter()
@@ -487,23 +513,9 @@ fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
             after += 1 + digits;
         }
     }
-    // Without a path, only the top-level domains webmail clients link on
-    // their own (and not a mail address's domain).
-    let linked_alone = || {
-        LINKED_ALONE.contains(&tld.to_ascii_lowercase().as_str())
-            && !(start > 0 && b[start - 1] == b'@')
-    };
-    if !is_slash(b.get(after)) && !linked_alone() {
-        return skip;
-    }
-    Found::Link(Link {
-        start,
-        scheme: None,
-        colon: None,
-        unc: None,
-        authority: (start, after),
-        rest: after,
-    })
+    let alone = LINKED_ALONE.contains(&tld.to_ascii_lowercase().as_str())
+        && !(start > 0 && b[start - 1] == b'@');
+    (is_slash(b.get(after)) || alone).then_some(after)
 }
 
 /// A UNC path (`\\server\share`) whose first backslash is at `at`.
@@ -596,6 +608,8 @@ mod tests {
             ("..evil.example/login", "..evil[.]example/login"),
             (" .0.jp/a", " .0[.]jp/a"),
             ("=...www.evil.example", "=...www[.]evil[.]example"),
+            ("ww.evil.com..a", "ww[.]evil[.]com..a"),
+            ("a..b..evil.example/x", "a..b..evil[.]example/x"),
             ("evil.example:8080/x", "evil[.]example:8080/x"),
             ("192.0.2.1/admin", "192[.]0[.]2[.]1/admin"),
             ("xn--r8jz45g.xn--zckzah/", "xn--r8jz45g[.]xn--zckzah/"),
@@ -604,6 +618,7 @@ mod tests {
             ("x://", "x[:]//"),
             ("www.evil.example", "www[.]evil[.]example"),
             ("ftp.evil.example", "ftp[.]evil[.]example"),
+            ("\\\\javascript:0", "[\\\\]javascript[:]0"),
             ("see evil.com now", "see evil[.]com now"),
             ("city.example.lg.jp?x", "city[.]example[.]lg[.]jp?x"),
         ];
@@ -665,11 +680,22 @@ mod tests {
         let text = "a://".repeat(50_000);
         assert_eq!(find(&text, LinkMode::Defang, &mut marks), 50_000);
         for mode in [LinkMode::Defang, LinkMode::Remove, LinkMode::Keep] {
-            for run in ["tel:1/", "mailto:a?", "\\\\a\\", "www.a.b/", "a.com/"] {
-                // Linear, this takes milliseconds; the quadratic scan it
-                // replaces took minutes on these lines.
+            // Linear, these take milliseconds; a quadratic scan takes
+            // minutes on such lines.
+            for run in [
+                "tel:1/",
+                "mailto:a?",
+                "\\\\a\\",
+                "www.a.b/",
+                "a.com/",
+                "a.com..",
+            ] {
                 let text = run.repeat(200_000 / run.len());
                 assert!(find(&text, mode, &mut marks) > 0, "{run} {mode:?}");
+            }
+            for run in ["x..", "a.b.c.d", "x:"] {
+                let text = run.repeat(200_000 / run.len());
+                assert_eq!(find(&text, mode, &mut marks), 0, "{run} {mode:?}");
             }
         }
     }

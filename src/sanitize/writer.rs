@@ -11,7 +11,9 @@
 //! written as `＜script` so no output carries a script tag. Nothing is
 //! removed after detection.
 
-use super::clean::{View, clean};
+use std::borrow::Cow;
+
+use super::clean::{View, clean, quick_scan};
 use super::links::{self, Edit, Mark};
 use crate::policy::{Language, LinkMode};
 
@@ -161,8 +163,14 @@ impl TextWriter {
     /// looked for in the line as it is and, when look-alikes fold to
     /// ASCII, in the folded view too: a client may read either.
     fn line(&mut self, raw: &str) {
-        let line = clean(raw);
-        let view = View::new(&line);
+        // One quick look serves both steps for ordinary Japanese lines.
+        let scan = quick_scan(raw);
+        let line = if scan.is_some() {
+            Cow::Borrowed(raw)
+        } else {
+            clean(raw)
+        };
+        let view = View::with_scan(&line, scan);
         let mut marks = std::mem::take(&mut self.marks);
         marks.clear();
         let mut found = links::find(&line, self.links, &mut marks);
