@@ -583,3 +583,36 @@ Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
     assert!(ordinary(&relay, "next").starts_with("250 2.0.0 Ok: queued"));
     sink.wait_for(2, LIMIT);
 }
+
+/// A mail of 100 000 nested `message/rfc822` header blocks (3 MB) used to
+/// overflow the stack when its parsed tree was dropped, aborting the relay
+/// (and again at every restart). Now it is refused for its depth.
+#[test]
+fn a_deeply_nested_mail_is_refused_and_the_relay_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let mut deep = b"From: a@example.com\r\nSubject: deep\r\n".to_vec();
+    for _ in 0..100_000 {
+        deep.extend_from_slice(b"Content-Type: message/rfc822\r\n\r\n");
+    }
+    deep.extend_from_slice(b"body\r\n");
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], &deep);
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    relay.wait_for_log("refused", 1, LIMIT);
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(2, LIMIT);
+    assert!(got.iter().any(|m| m.text().contains("Subject: after")));
+    let report = got
+        .iter()
+        .find(|m| m.to == ["postmaster@example.lg.jp"])
+        .unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&report.data)
+        .unwrap();
+    let text = parsed.body_text(0).unwrap();
+    assert!(text.contains("nesting"), "{text}");
+}

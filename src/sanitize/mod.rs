@@ -26,6 +26,7 @@ mod html;
 mod links;
 mod notice;
 mod params;
+mod parsed;
 mod plain;
 pub mod report;
 mod sniff;
@@ -260,6 +261,7 @@ fn run(
     let parser = mail_parser::MessageParser::default();
     let Some(message) = parser
         .parse(bytes.as_ref())
+        .map(parsed::Parsed::new)
         .filter(|m| m.parts.first().is_some_and(|p| !p.headers.is_empty()))
     else {
         return Err((
