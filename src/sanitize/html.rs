@@ -110,10 +110,66 @@ const VOID_OR_SELF_CLOSING: &[&[u8]] = &[
     b"rp",
 ];
 
-/// An upper-bound estimate of element nesting: open tags that need an
-/// explicit close, minus close tags. Cheap (one scan) and conservative.
+/// HTML elements that leave SVG or MathML content when they start
+/// (HTML's "breakout" tags): inside `<svg>` they open as HTML elements.
+const BREAKOUT: &[&[u8]] = &[
+    b"b",
+    b"big",
+    b"blockquote",
+    b"body",
+    b"br",
+    b"center",
+    b"code",
+    b"dd",
+    b"div",
+    b"dl",
+    b"dt",
+    b"em",
+    b"embed",
+    b"h1",
+    b"h2",
+    b"h3",
+    b"h4",
+    b"h5",
+    b"h6",
+    b"head",
+    b"hr",
+    b"i",
+    b"img",
+    b"li",
+    b"listing",
+    b"menu",
+    b"meta",
+    b"nobr",
+    b"ol",
+    b"p",
+    b"pre",
+    b"ruby",
+    b"s",
+    b"small",
+    b"span",
+    b"strong",
+    b"strike",
+    b"sub",
+    b"sup",
+    b"table",
+    b"tt",
+    b"u",
+    b"ul",
+    b"var",
+    b"font",
+];
+
+/// An upper-bound estimate of element nesting, counted the way the tree
+/// builder opens elements: open tags that need an explicit close, minus
+/// close tags. A self-closing slash counts only where HTML honours it:
+/// on void elements, and on SVG/MathML elements inside `<svg>`/`<math>`;
+/// `<div/>` opens a div (a million of them nest a million deep).
+/// Cheap (one scan) and conservative.
 pub fn nesting_estimate(html: &[u8]) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
+    // Open <svg>/<math> elements: foreign content honours `/>`.
+    let mut foreign = 0usize;
     let mut i = 0;
     while let Some(p) = memchr::memchr(b'<', &html[i..]) {
         i += p + 1;
@@ -132,15 +188,26 @@ pub fn nesting_estimate(html: &[u8]) -> usize {
             continue;
         }
         let name = rest[name_start..name_start + name_len].to_ascii_lowercase();
+        let foreign_root = name == b"svg" || name == b"math";
         if closing {
             depth = depth.saturating_sub(1);
+            if foreign_root {
+                foreign = foreign.saturating_sub(1);
+            }
             continue;
         }
         let tag_end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
         let self_closed = tag_end > 0 && rest[tag_end - 1] == b'/';
-        if !self_closed && !VOID_OR_SELF_CLOSING.contains(&name.as_slice()) {
+        let name = name.as_slice();
+        // `<svg/>` itself is a foreign element: closed at once, it opens
+        // no foreign content for what follows.
+        let honoured = self_closed && (foreign_root || (foreign > 0 && !BREAKOUT.contains(&name)));
+        if !honoured && !VOID_OR_SELF_CLOSING.contains(&name) {
             depth += 1;
             max = max.max(depth);
+            if foreign_root {
+                foreign += 1;
+            }
         }
     }
     max
@@ -329,5 +396,19 @@ mod tests {
             nesting_estimate(b"<p>a<p>b<br><img/><!-- <div> --><div></div>"),
             1
         );
+        // `<div/>` opens a div: the tree builder ignores the slash.
+        let self_closed = "<div/>".repeat(5000);
+        assert!(nesting_estimate(self_closed.as_bytes()) >= 5000);
+        assert_eq!(
+            html_to_text(&self_closed, &Policy::default()),
+            Err(HtmlRejected::TooDeep)
+        );
+        // Inside SVG the slash counts, except on HTML elements.
+        let icon = format!("<svg>{}</svg>", "<path d=\"M0\"/>".repeat(5000));
+        assert_eq!(nesting_estimate(icon.as_bytes()), 1);
+        let breakout = format!("<svg>{}</svg>", "<div/>".repeat(5000));
+        assert!(nesting_estimate(breakout.as_bytes()) >= 5000);
+        let closed_svg = format!("<svg/>{}", "<x/>".repeat(5000));
+        assert!(nesting_estimate(closed_svg.as_bytes()) >= 5000);
     }
 }
