@@ -624,3 +624,22 @@ fn permission_only_pdfs_are_rasterised() {
     }
     assert_eq!(seen, 4);
 }
+
+/// winmail.dat inside winmail.dat, thousands deep: opened to
+/// zip_max_depth and no deeper (each level was a stack frame).
+#[test]
+fn nested_winmail_dat_stops_at_the_container_depth() {
+    let mut inner = files::tnef();
+    for _ in 0..3000 {
+        inner = files::tnef_with("winmail.dat", &inner);
+    }
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || sanitized(&[("winmail.dat", "application/ms-tnef", &inner)]))
+        .unwrap();
+    let (out, report, _) = handle.join().expect("no stack overflow");
+    assert!(out.attachments.is_empty());
+    let deepest = report.parts.last().unwrap();
+    assert_eq!(deepest.reason, Some(PartReason::TooLarge), "{deepest:?}");
+    assert!(report.parts.len() <= 8, "{}", report.parts.len());
+}

@@ -430,6 +430,12 @@ pub fn executable() -> Vec<u8> {
 
 /// A TNEF stream with one attachment: title (CP932) and data.
 pub fn tnef() -> Vec<u8> {
+    let (data, _, _) = encoding_rs::SHIFT_JIS.encode("次回は12月です。\r\n");
+    tnef_with("議事メモ.txt", &data)
+}
+
+/// A TNEF stream with one attachment named `title` (written in CP932).
+pub fn tnef_with(title: &str, data: &[u8]) -> Vec<u8> {
     fn attribute(out: &mut Vec<u8>, level: u8, id: u32, data: &[u8]) {
         out.push(level);
         out.extend_from_slice(&id.to_le_bytes());
@@ -442,12 +448,11 @@ pub fn tnef() -> Vec<u8> {
     out.extend_from_slice(&0x0001u16.to_le_bytes());
     attribute(&mut out, 1, 0x0008_9006, &[1, 0, 0, 0]);
     attribute(&mut out, 2, 0x0006_9002, &[0u8; 14]);
-    let (title, _, _) = encoding_rs::SHIFT_JIS.encode("議事メモ.txt");
+    let (title, _, _) = encoding_rs::SHIFT_JIS.encode(title);
     let mut title = title.to_vec();
     title.push(0);
     attribute(&mut out, 2, 0x0001_8010, &title);
-    let (data, _, _) = encoding_rs::SHIFT_JIS.encode("次回は12月です。\r\n");
-    attribute(&mut out, 2, 0x0006_800F, &data);
+    attribute(&mut out, 2, 0x0006_800F, data);
     out
 }
 

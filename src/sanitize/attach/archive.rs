@@ -8,6 +8,18 @@ use super::{Input, Treated, Verdict, detect, names, treat_within, zipsafe};
 use crate::policy::Policy;
 use crate::sanitize::report::PartReason;
 
+/// Containers (zip, winmail.dat) inside containers are opened to
+/// `zip_max_depth` levels and no deeper: every level is a stack frame.
+pub fn container_depth(depth: usize, policy: &Policy) -> Result<(), Failure> {
+    let max = policy.attachments.zip_max_depth;
+    if depth >= max {
+        return Err(Failure::TooLarge(format!(
+            "archives nested deeper than zip_max_depth {max}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn unpack(
     bytes: &[u8],
     policy: &Policy,
@@ -15,12 +27,7 @@ pub fn unpack(
     depth: usize,
 ) -> Result<Verdict, Failure> {
     let limits = &policy.attachments;
-    if depth >= limits.zip_max_depth {
-        return Err(Failure::TooLarge(format!(
-            "archives nested deeper than zip_max_depth {}",
-            limits.zip_max_depth
-        )));
-    }
+    container_depth(depth, policy)?;
     let mut zip = zipsafe::open(bytes, limits)?;
     let listing = zip.entries.clone();
     let mut entries = Vec::new();

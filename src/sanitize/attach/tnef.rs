@@ -56,6 +56,7 @@ pub fn unpack(
     budget: &Budget,
     depth: usize,
 ) -> Result<Verdict, Failure> {
+    super::archive::container_depth(depth, policy)?;
     let found = attachments(bytes)?;
     let mut entries = Vec::new();
     for attachment in found {
@@ -63,7 +64,7 @@ pub fn unpack(
         let Some((start, len)) = attachment.data else {
             continue;
         };
-        let Some(content) = bytes.get(start..start + len) else {
+        let Some(content) = start.checked_add(len).and_then(|end| bytes.get(start..end)) else {
             continue;
         };
         let raw_name = attachment.long_name.or(attachment.title);
