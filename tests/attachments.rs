@@ -643,3 +643,26 @@ fn nested_winmail_dat_stops_at_the_container_depth() {
     assert_eq!(deepest.reason, Some(PartReason::TooLarge), "{deepest:?}");
     assert!(report.parts.len() <= 8, "{}", report.parts.len());
 }
+
+/// One 1 MB shared string named by 45 000 cells (each entry under 1 MiB,
+/// so no compression-ratio check applies): the text stops at
+/// text_max_size and the cells are not copied (that was 45 GB).
+#[test]
+fn shared_strings_are_not_copied_into_every_cell() {
+    let xlsx = files::xlsx_sharing(1_000_000, 45_000);
+    assert!(xlsx.len() < 1 << 20, "compressed: {}", xlsx.len());
+    let mut policy = Policy::default();
+    policy.attachments.text_max_size = mugai::policy::ByteSize(4 << 20);
+    let (out, report, _) = sanitized_with(&[("big.xlsx", "", &xlsx)], &policy);
+    let entry = part(&report, "big.xlsx");
+    assert_eq!(entry.reason, Some(PartReason::TextExtracted), "{entry:?}");
+    let text = &out.attachments[0].bytes;
+    assert!(text.len() <= (4 << 20) + 64, "{}", text.len());
+    assert!(
+        entry
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("text_max_size")
+    );
+}

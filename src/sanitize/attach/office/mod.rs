@@ -84,6 +84,12 @@ impl Sink {
         }
     }
 
+    /// True once the text reached its size limit: more is dropped, so
+    /// readers may stop gathering it.
+    pub fn is_full(&self) -> bool {
+        self.out.len() >= self.max
+    }
+
     pub fn push(&mut self, text: &str) {
         if self.out.len() < self.max {
             for c in text.chars() {

@@ -4,6 +4,7 @@
 //! Excel shows them at General width, dates and times as `2026-11-23
 //! 10:30` when the cell's format is a date format, percentages with `%`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::super::budget::{Budget, Failure};
@@ -238,9 +239,12 @@ struct Cell {
     inline: String,
 }
 
-impl Cells<'_> {
+impl<'a> Cells<'a> {
     fn sheet(&self, xml_text: &str, budget: &Budget, sink: &mut Sink) -> Result<(), Failure> {
-        let mut row: Vec<(usize, String)> = Vec::new();
+        // Shared strings are borrowed, not copied into every cell that
+        // refers to them: a million cells naming one long string cost a
+        // million references, not a million copies.
+        let mut row: Vec<(usize, Cow<'a, str>)> = Vec::new();
         let mut cell = Cell::default();
         let mut in_value = false;
         let mut in_inline_text = false;
@@ -265,6 +269,7 @@ impl Cells<'_> {
                 "v" => in_value = false,
                 "t" => in_inline_text = false,
                 "rPh" => in_phonetic = false,
+                "c" if sink.is_full() => {}
                 "c" => {
                     let text = self.display(&cell);
                     if !text.is_empty() {
@@ -289,31 +294,32 @@ impl Cells<'_> {
         Ok(())
     }
 
-    fn display(&self, cell: &Cell) -> String {
+    fn display(&self, cell: &Cell) -> Cow<'a, str> {
         let value = cell.value.trim();
         match cell.kind.as_str() {
             "s" => value
                 .parse::<usize>()
                 .ok()
                 .and_then(|i| self.strings.get(i))
-                .cloned()
-                .unwrap_or_default(),
-            "inlineStr" => cell.inline.clone(),
-            "b" => if value == "1" { "TRUE" } else { "FALSE" }.to_string(),
-            "str" | "e" => value.to_string(),
-            _ if value.is_empty() => String::new(),
-            _ => match (self.styles.shown(cell.style), value.parse::<f64>()) {
-                (Shown::Date, Ok(serial)) => excel_date(serial, self.date1904),
-                (Shown::Percent, Ok(number)) => format!("{}%", general(number * 100.0)),
-                (_, Ok(number)) => general(number),
-                (_, Err(_)) => value.to_string(),
-            },
+                .map_or(Cow::Borrowed(""), |s| Cow::Borrowed(s.as_str())),
+            "inlineStr" => Cow::Owned(cell.inline.clone()),
+            "b" => Cow::Borrowed(if value == "1" { "TRUE" } else { "FALSE" }),
+            "str" | "e" => Cow::Owned(value.to_string()),
+            _ if value.is_empty() => Cow::Borrowed(""),
+            _ => Cow::Owned(
+                match (self.styles.shown(cell.style), value.parse::<f64>()) {
+                    (Shown::Date, Ok(serial)) => excel_date(serial, self.date1904),
+                    (Shown::Percent, Ok(number)) => format!("{}%", general(number * 100.0)),
+                    (_, Ok(number)) => general(number),
+                    (_, Err(_)) => value.to_string(),
+                },
+            ),
         }
     }
 }
 
-fn emit_row(sink: &mut Sink, row: &[(usize, String)]) {
-    let mut sorted: Vec<&(usize, String)> = row.iter().collect();
+fn emit_row(sink: &mut Sink, row: &[(usize, Cow<'_, str>)]) {
+    let mut sorted: Vec<&(usize, Cow<'_, str>)> = row.iter().collect();
     sorted.sort_by_key(|(column, _)| *column);
     let mut next = 0usize;
     for (i, (column, text)) in sorted.into_iter().enumerate() {
