@@ -604,8 +604,13 @@ fn a_deeply_nested_mail_is_refused_and_the_relay_goes_on() {
     c.command("QUIT");
     relay.wait_for_log("refused", 1, LIMIT);
     assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
-    let got = sink.wait_for(2, LIMIT);
+    let got = sink.wait_for(3, LIMIT);
     assert!(got.iter().any(|m| m.text().contains("Subject: after")));
+    let notice = got
+        .iter()
+        .find(|m| m.to == ["taro@example.lg.jp"] && m.text().contains("X-Mugai-Sanitized: refused"))
+        .expect("a notice-only message for the recipient");
+    assert!(common::read_output(&notice.data).body.contains("入れ子"));
     let report = got
         .iter()
         .find(|m| m.to == ["postmaster@example.lg.jp"])

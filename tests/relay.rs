@@ -428,12 +428,30 @@ fn a_message_the_core_refuses_is_kept_and_reported() {
     let original = sample("deep-nesting.eml");
     let r = c.send_message("sender@example.com", &["taro@example.lg.jp"], &original);
     assert!(r.starts_with("250"), "{r}");
-    let got = sink.wait_for(1, LIMIT);
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].to, ["postmaster@example.lg.jp"]);
-    let text = common::read_output_text(&got[0].data);
+    // The postmaster gets a report, the recipient a notice-only message.
+    let got = sink.wait_for(2, LIMIT);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(sink.count(), 2);
+    let report = got
+        .iter()
+        .find(|m| m.to == ["postmaster@example.lg.jp"])
+        .expect("a report");
+    let text = common::read_output_text(&report.data);
     let sha = hex_sha256(&common::smtp::dot_unstuffed_crlf(&original));
     assert!(text.contains(&sha), "{text}");
+    let notice = got
+        .iter()
+        .find(|m| m.to == ["taro@example.lg.jp"])
+        .expect("a notice for the recipient");
+    let out = common::read_output(&notice.data);
+    assert!(
+        out.header_block.contains("X-Mugai-Sanitized: refused"),
+        "{}",
+        out.header_block
+    );
+    assert!(out.body.contains("お届けしていません"), "{}", out.body);
+    assert!(out.body.contains("/r/"), "the request link: {}", out.body);
+    assert!(out.attachments.is_empty());
     assert!(
         relay
             .data_dir

@@ -142,26 +142,7 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
                     }
                     state.original_stored = true;
                 }
-                // With a link in the notice each recipient gets their own
-                // copy (made at delivery); otherwise one copy for all.
-                let (message, links) = match placeholder {
-                    Some(placeholder) if sanitized.text.contains(&placeholder) => (
-                        Arc::new(Vec::new()),
-                        Some(deliver::Links {
-                            sanitized: Arc::new(sanitized),
-                            placeholder,
-                        }),
-                    ),
-                    _ => (Arc::new(sanitized.message), None),
-                };
-                let job = deliver::Job {
-                    id,
-                    envelope,
-                    state,
-                    sha256,
-                    message,
-                    links,
-                };
+                let job = sanitized_job(id, envelope, state, sha256, sanitized, placeholder);
                 return start_delivery(pipeline, job, permit);
             }
             Err(refused) => {
@@ -172,16 +153,23 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
                     r.reason.map(|c| c.as_str()).unwrap_or("structure"),
                     r.detail.as_deref().unwrap_or(""),
                 );
-                if !state.original_stored
-                    && let Err(e) = index(pipeline, &id, &envelope, &sha256, r, "")
-                {
-                    deliver::defer_whole(pipeline, &id, state, &e);
-                    return;
+                // The first time through: index the original and tell the
+                // postmaster (a resumed entry has done both).
+                if !state.original_stored {
+                    if let Err(e) = index(pipeline, &id, &envelope, &sha256, r, "") {
+                        deliver::defer_whole(pipeline, &id, state, &e);
+                        return;
+                    }
+                    let report = report::refused(&pipeline.config, &envelope, r, unix_now());
+                    deliver::send_report(pipeline, &id, report);
+                    state.original_stored = true;
                 }
-                let report = report::refused(&pipeline.config, &envelope, r, unix_now());
-                deliver::send_report(pipeline, &id, report);
-                deliver::finish(pipeline, &id);
-                return;
+                // Each recipient learns that mail arrived and how to ask
+                // for it: a notice-only message in place of the mail.
+                let notice =
+                    sanitize::notice_only(&spooled.message, r, &pipeline.config.sanitize, &stamp);
+                let job = sanitized_job(id, envelope, state, sha256, notice, placeholder);
+                return start_delivery(pipeline, job, permit);
             }
         }
     };
@@ -194,6 +182,37 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
         links: None,
     };
     start_delivery(pipeline, job, permit);
+}
+
+/// A delivery job for a sanitized message (or a notice-only one). With a
+/// request link in its notice each recipient gets their own copy (made at
+/// delivery); otherwise one copy serves all.
+fn sanitized_job(
+    id: String,
+    envelope: Envelope,
+    state: DeliveryState,
+    sha256: String,
+    sanitized: sanitize::Sanitized,
+    placeholder: Option<String>,
+) -> deliver::Job {
+    let (message, links) = match placeholder {
+        Some(placeholder) if sanitized.text.contains(&placeholder) => (
+            Arc::new(Vec::new()),
+            Some(deliver::Links {
+                sanitized: Arc::new(sanitized),
+                placeholder,
+            }),
+        ),
+        _ => (Arc::new(sanitized.message), None),
+    };
+    deliver::Job {
+        id,
+        envelope,
+        state,
+        sha256,
+        message,
+        links,
+    }
 }
 
 fn start_delivery(

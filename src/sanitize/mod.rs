@@ -28,6 +28,7 @@ mod notice;
 mod params;
 mod parsed;
 mod plain;
+mod refusal;
 pub mod report;
 mod sniff;
 mod utf7;
@@ -45,6 +46,7 @@ pub use clean::is_invisible;
 pub use header_text::decode_unstructured as decode_header_text;
 pub use notice::human_size;
 pub use plain::{plain_text_message, rfc5322_date};
+pub use refusal::notice_only;
 pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
 
 /// Writes `text` the way mugai writes every text (invisible characters

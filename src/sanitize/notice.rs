@@ -80,22 +80,29 @@ pub fn render(
         }
     }
     let worth_a_link = report.notable_parts().next().is_some() || report.has(Action::TextConverted);
-    match request_link {
-        Some(link) if worth_a_link => lines.push(if ja {
-            format!(
-                "原本が必要な場合は、次のページから取り出しを依頼できます（承認後に届きます）。\n{link}\n原本ID: {}",
-                report.original_sha256
-            )
-        } else {
-            format!(
-                "To obtain the original, request it on this page (it arrives once approved):\n{link}\nOriginal ID: {}",
-                report.original_sha256
-            )
-        }),
-        _ => lines.push(original_id_line(report, ja)),
-    }
+    lines.push(how_to_ask(
+        report,
+        request_link.filter(|_| worth_a_link),
+        ja,
+    ));
     lines.push(SEPARATOR.to_string());
     writer.write_block(&lines.join("\n"));
+}
+
+/// How to obtain the original: the request link when there is one, the
+/// original's id otherwise.
+pub fn how_to_ask(report: &Report, request_link: Option<&str>, ja: bool) -> String {
+    match request_link {
+        Some(link) if ja => format!(
+            "原本が必要な場合は、次のページから取り出しを依頼できます（承認後に届きます）。\n{link}\n原本ID: {}",
+            report.original_sha256
+        ),
+        Some(link) => format!(
+            "To obtain the original, request it on this page (it arrives once approved):\n{link}\nOriginal ID: {}",
+            report.original_sha256
+        ),
+        None => original_id_line(report, ja),
+    }
 }
 
 /// How to ask for the original without a link.

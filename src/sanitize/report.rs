@@ -19,7 +19,7 @@ pub enum Outcome {
 
 /// Why a message was refused as a whole: the class of defect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum RefusalCode {
     /// MIME or message/rfc822 nesting deeper than the limit.
     Nesting,
@@ -35,6 +35,12 @@ pub enum RefusalCode {
     Size,
     /// A structure that cannot be understood (no boundary, overlong line …).
     Structure,
+    /// The converter process died (a crash, an abort, a stack overflow).
+    ConverterCrashed,
+    /// The conversion ran out of time.
+    TimeLimit,
+    /// The conversion ran out of memory.
+    MemoryLimit,
 }
 
 impl RefusalCode {
@@ -47,6 +53,9 @@ impl RefusalCode {
             RefusalCode::Charset => "charset",
             RefusalCode::Size => "size",
             RefusalCode::Structure => "structure",
+            RefusalCode::ConverterCrashed => "converter-crashed",
+            RefusalCode::TimeLimit => "time-limit",
+            RefusalCode::MemoryLimit => "memory-limit",
         }
     }
 }
@@ -193,6 +202,8 @@ pub enum Action {
     HeadersRemoved,
     /// `subject_prefix` added.
     SubjectTagged,
+    /// The message was refused as a whole; this is the notice sent instead.
+    Refused,
 }
 
 impl Action {
@@ -207,6 +218,7 @@ impl Action {
             Action::AttachmentsConverted => "attachments-converted",
             Action::HeadersRemoved => "headers-removed",
             Action::SubjectTagged => "subject-tagged",
+            Action::Refused => "refused",
         }
     }
 }
