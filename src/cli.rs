@@ -64,6 +64,9 @@ enum Command {
         #[command(subcommand)]
         command: admin::AuditCommand,
     },
+    /// A converter process (started by `serve` and `sanitize` themselves).
+    #[command(hide = true)]
+    ConvertChild,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +127,11 @@ struct SanitizeArgs {
     /// Host name for the Received field (default: this machine's name).
     #[arg(long)]
     hostname: Option<String>,
+    /// Convert in this process instead of a locked-down converter process
+    /// (for debugging: a message that crashes the converter then ends the
+    /// command).
+    #[arg(long)]
+    no_isolation: bool,
 }
 
 /// A failure that ends the command with one line on stderr.
@@ -205,6 +213,7 @@ pub fn main() -> ExitCode {
             init_logging(None);
             admin::audit(config.path(), command)
         }
+        Command::ConvertChild => return crate::isolate::child_main(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -344,7 +353,18 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
         queue_id: None,
         request_link: None,
     };
-    let outcome = sanitize::sanitize_with_id(&bytes, id, size, policy, &stamp);
+    let outcome = if args.no_isolation || !policy.isolation.enabled {
+        sanitize::sanitize_with_id(&bytes, id, size, policy, &stamp)
+    } else {
+        let program = std::env::current_exe().map_err(|e| {
+            usage(format!(
+                "cannot find this program to start a converter: {e}"
+            ))
+        })?;
+        crate::isolate::Pool::new(program, policy, 1)
+            .sanitize(&bytes, id, size, &stamp)
+            .map_err(|e| usage(format!("cannot start a converter process: {e}")))?
+    };
     let report = match &outcome {
         Ok(s) => &s.report,
         Err(r) => &r.report,

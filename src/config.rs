@@ -155,6 +155,7 @@ impl Config {
             }
         }
         p.attachments.problems(&mut problems);
+        p.isolation.problems(&mut problems);
         if p.subject_prefix.chars().any(char::is_control) {
             problems
                 .push("sanitize.subject_prefix must not contain control characters".to_string());

@@ -31,6 +31,7 @@ pub mod config;
 pub mod delivery;
 pub mod fonts;
 pub mod ingress;
+pub mod isolate;
 pub mod pipeline;
 pub mod policy;
 pub mod quarantine;

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 pub use crate::units::ByteSize;
 
 mod attachments;
+mod isolation;
 pub use attachments::{AttachmentAction, AttachmentPolicy, FontFile, Fonts, PhotoFormat};
+pub use isolation::Isolation;
 
 /// What happens to links found in body text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -52,6 +54,9 @@ pub struct Policy {
     pub limits: Limits,
     /// What to do with each kind of attachment (`[sanitize.attachments]`).
     pub attachments: AttachmentPolicy,
+    /// How the core is run for untrusted mail (`[sanitize.isolation]`);
+    /// the core itself ignores it.
+    pub isolation: Isolation,
 }
 
 impl Default for Policy {
@@ -63,6 +68,7 @@ impl Default for Policy {
             wrap_width: DEFAULT_WRAP_WIDTH,
             limits: Limits::default(),
             attachments: AttachmentPolicy::default(),
+            isolation: Isolation::default(),
         }
     }
 }

@@ -44,6 +44,8 @@ pub struct Pipeline {
     active: AtomicUsize,
     stopping: AtomicBool,
     idle: Notify,
+    /// Converter processes, unless isolation is off.
+    converters: Option<crate::isolate::Pool>,
 }
 
 impl Pipeline {
@@ -57,7 +59,23 @@ impl Pipeline {
         runtime: Handle,
     ) -> std::io::Result<Arc<Pipeline>> {
         let (tx, rx) = mpsc::channel();
+        let isolation = &config.sanitize.isolation;
+        let converters = if isolation.enabled {
+            let program = std::env::current_exe()?;
+            let processes = match isolation.processes {
+                0 => config.queue.worker_count(),
+                n => n,
+            };
+            Some(crate::isolate::Pool::new(
+                program,
+                &config.sanitize,
+                processes,
+            ))
+        } else {
+            None
+        };
         let pipeline = Arc::new(Pipeline {
+            converters,
             delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),
             config,
             spool,

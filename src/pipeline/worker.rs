@@ -104,13 +104,32 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
             request_link: placeholder.clone(),
         };
         let size = spooled.message.len() as u64;
-        match sanitize::sanitize_with_id(
-            &spooled.message,
-            sha256.clone(),
-            size,
-            &pipeline.config.sanitize,
-            &stamp,
-        ) {
+        let converted = match &pipeline.converters {
+            Some(pool) => pool.sanitize(&spooled.message, sha256.clone(), size, &stamp),
+            None => Ok(sanitize::sanitize_with_id(
+                &spooled.message,
+                sha256.clone(),
+                size,
+                &pipeline.config.sanitize,
+                &stamp,
+            )),
+        };
+        let converted = match converted {
+            Ok(converted) => converted,
+            Err(e) => {
+                // No converter could run at all (out of processes, memory):
+                // not this message's fault; it waits in the spool.
+                tracing::error!("{id}: cannot run a converter: {e}");
+                deliver::defer_whole(
+                    pipeline,
+                    &id,
+                    state,
+                    &format!("cannot run a converter: {e}"),
+                );
+                return;
+            }
+        };
+        match converted {
             Ok(sanitized) => {
                 let r = &sanitized.report;
                 let removed = r

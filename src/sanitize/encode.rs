@@ -138,7 +138,7 @@ pub fn addresses(out: &mut Vec<u8>, name: &str, items: &[AddressItem]) {
 }
 
 /// The body transfer encodings we write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TransferEncoding {
     QuotedPrintable,
     Base64,

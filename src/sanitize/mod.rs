@@ -65,7 +65,7 @@ use walk::{Refusal, Walker};
 
 /// Facts from outside the message that go into the output: who sanitized
 /// it and when. Passed in so that the core never reads a clock.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     /// Host name written into our `Received` field.
     pub hostname: String,
@@ -80,10 +80,13 @@ pub struct Stamp {
     pub request_link: Option<String>,
 }
 
-/// A sanitized message and its report.
-#[derive(Debug, Clone)]
+/// A sanitized message and its report. Serialisable so that it can come
+/// back from a converter process (the message bytes travel beside the
+/// rest, not inside the JSON: see `isolate`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sanitized {
     /// The complete RFC 5322 message, CRLF line ends.
+    #[serde(skip)]
     pub message: Vec<u8>,
     pub report: Report,
     /// The text part (notice and body, CRLF line ends), as encoded at
@@ -111,7 +114,7 @@ impl Sanitized {
 }
 
 /// A message refused as a whole; `report.reason` says why.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Refused {
     /// Boxed: a refusal is rare, and a small `Err` keeps `Result` cheap.
     pub report: Box<Report>,

@@ -1,0 +1,70 @@
+//! The converter process (`mugai convert-child`, started by the relay or
+//! by `mugai sanitize`): reads its policy and the CJK font, locks itself
+//! down (`sandbox`), then converts one message per frame on a thread with
+//! a large stack, until its input ends.
+
+use std::io::{self, BufReader, BufWriter};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use super::sandbox;
+use super::{Done, Init, Job, MAX_BODY};
+use crate::sanitize;
+
+/// Stack of the converting thread: deep but bounded structures (MIME to
+/// `max_depth`, HTML to `max_html_depth`) parse without overflowing it.
+const STACK: usize = 128 << 20;
+
+/// Runs the converter on standard input and output.
+pub fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mugai convert-child: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> io::Result<()> {
+    let mut input = BufReader::with_capacity(1 << 16, io::stdin());
+    let mut output = BufWriter::with_capacity(1 << 16, io::stdout());
+    let Some(init) = super::frame::read::<Init>(&mut input, MAX_BODY)? else {
+        return Ok(());
+    };
+    let Init {
+        mut policy,
+        font_index,
+        memory_limit,
+        cpu_limit,
+    } = init.header;
+    if let Some(index) = font_index {
+        policy.attachments.fonts.cjk = Some((Arc::new(init.body), index));
+    }
+    sandbox::restrict(memory_limit)?;
+    super::frame::write(&mut output, &"ready", &[])?;
+    // Frames are read and written on the converting thread, which
+    // inherits every restriction above.
+    let worker = std::thread::Builder::new()
+        .name("convert".into())
+        .stack_size(STACK)
+        .spawn(move || -> io::Result<()> {
+            while let Some(job) = super::frame::read::<Job>(&mut input, MAX_BODY)? {
+                sandbox::allow_cpu(cpu_limit)?;
+                let Job { id, size, stamp } = job.header;
+                let result = sanitize::sanitize_with_id(&job.body, id, size, &policy, &stamp);
+                let (done, body) = match result {
+                    Ok(mut sanitized) => {
+                        let message = std::mem::take(&mut sanitized.message);
+                        (Done::Sanitized(Box::new(sanitized)), message)
+                    }
+                    Err(refused) => (Done::Refused(refused), Vec::new()),
+                };
+                super::frame::write(&mut output, &done, &body)?;
+            }
+            Ok(())
+        })?;
+    worker
+        .join()
+        .unwrap_or_else(|_| Err(io::Error::other("the converter stopped")))
+}

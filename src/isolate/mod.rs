@@ -1,0 +1,52 @@
+//! Conversion of untrusted mail in converter child processes.
+//!
+//! `catch_unwind` cannot catch a stack overflow, an abort, a runaway
+//! allocation or an endless loop in a parser; a child process can contain
+//! all of them. The relay (and `mugai sanitize`) keeps a [`Pool`] of
+//! converters, each the same binary started as `mugai convert-child`,
+//! locked down before it reads any mail ([`sandbox`]: memory and CPU
+//! limits, no privileges, no files, no network), and talks to them in
+//! frames on pipes ([`frame`]): the original in, the sanitized message
+//! and its `Report` out. The core itself does not change: it is the same
+//! pure function, run behind a process boundary.
+
+mod child;
+pub mod frame;
+mod pool;
+mod sandbox;
+
+use serde::{Deserialize, Serialize};
+
+use crate::policy::Policy;
+use crate::sanitize::{Refused, Sanitized, Stamp};
+
+pub use child::main as child_main;
+pub use pool::Pool;
+
+/// Largest body of a frame (an original, or a sanitized message with
+/// converted attachments).
+pub const MAX_BODY: u64 = 1 << 32;
+
+/// The first frame a converter reads (its body: the CJK font, if any).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Init {
+    policy: Policy,
+    font_index: Option<u32>,
+    memory_limit: u64,
+    cpu_limit: u64,
+}
+
+/// One message to convert (its body: the original bytes).
+#[derive(Debug, Serialize, Deserialize)]
+struct Job {
+    id: String,
+    size: u64,
+    stamp: Stamp,
+}
+
+/// The answer (its body: the sanitized message, if any).
+#[derive(Debug, Serialize, Deserialize)]
+enum Done {
+    Sanitized(Box<Sanitized>),
+    Refused(Refused),
+}

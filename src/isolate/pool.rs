@@ -1,0 +1,297 @@
+//! The relay's side: a pool of converter processes of the same binary,
+//! started on demand up to `processes`, each reused for `max_jobs`
+//! messages. A message goes to an idle converter as one frame; the answer
+//! must come back within `time_limit` or the converter is killed. A
+//! converter that dies takes only its message with it: the message is
+//! refused with `converter-crashed`, `time-limit` or `memory-limit`, and
+//! the next one gets a fresh process.
+
+use std::io::{self, Read};
+use std::os::unix::process::ExitStatusExt;
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::frame::{self, Deadline};
+use super::{Done, Init, Job, MAX_BODY};
+use crate::policy::Policy;
+use crate::sanitize::{RefusalCode, Refused, Report, Sanitized, Stamp};
+
+/// Last bytes of a converter's standard error kept, to tell why it died.
+const STDERR_TAIL: usize = 16 * 1024;
+
+/// One converter process.
+struct Converter {
+    process: Child,
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+    stderr: Option<JoinHandle<Vec<u8>>>,
+    jobs: u32,
+}
+
+impl Converter {
+    /// Kills the process (if still running) and returns how it ended and
+    /// the end of what it wrote to standard error.
+    fn end(mut self, kill: bool) -> (Option<std::process::ExitStatus>, String) {
+        if kill {
+            let _ = self.process.kill();
+        }
+        drop(self.stdin);
+        let status = self.process.wait().ok();
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|h| h.join().ok())
+            .unwrap_or_default();
+        (status, String::from_utf8_lossy(&stderr).into_owned())
+    }
+}
+
+/// The converter processes of one relay (or one `mugai sanitize`).
+pub struct Pool {
+    program: PathBuf,
+    init: Init,
+    font: Arc<Vec<u8>>,
+    max: usize,
+    time_limit: Duration,
+    max_jobs: u32,
+    idle: Mutex<(Vec<Converter>, usize)>,
+    freed: Condvar,
+}
+
+impl Pool {
+    /// A pool running `program` (this binary) under `policy`, with at most
+    /// `max` converters.
+    pub fn new(program: PathBuf, policy: &Policy, max: usize) -> Pool {
+        let isolation = &policy.isolation;
+        let (font, font_index) = match &policy.attachments.fonts.cjk {
+            Some((bytes, index)) => (Arc::clone(bytes), Some(*index)),
+            None => (Arc::new(Vec::new()), None),
+        };
+        Pool {
+            program,
+            init: Init {
+                policy: policy.clone(),
+                font_index,
+                memory_limit: isolation.memory_limit.bytes(),
+                cpu_limit: isolation.cpu_limit.0,
+            },
+            font,
+            max: max.max(1),
+            time_limit: isolation.time_limit.duration(),
+            max_jobs: isolation.max_jobs.max(1),
+            idle: Mutex::new((Vec::new(), 0)),
+            freed: Condvar::new(),
+        }
+    }
+
+    /// Starts a converter and waits until it has locked itself down.
+    fn spawn(&self) -> io::Result<Converter> {
+        let mut process = Command::new(&self.program)
+            .arg("convert-child")
+            .env_clear()
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let (Some(mut stdin), Some(stdout), Some(mut stderr)) = (
+            process.stdin.take(),
+            process.stdout.take(),
+            process.stderr.take(),
+        ) else {
+            let _ = process.kill();
+            let _ = process.wait();
+            return Err(io::Error::other("converter pipes missing"));
+        };
+        let stderr = std::thread::Builder::new()
+            .name("convert-stderr".into())
+            .spawn(move || {
+                let mut tail = Vec::new();
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = stderr.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    tail.extend_from_slice(&buf[..n]);
+                    if tail.len() > STDERR_TAIL {
+                        tail.drain(..tail.len() - STDERR_TAIL);
+                    }
+                }
+                tail
+            })?;
+        let sent = frame::write(&mut stdin, &self.init, &self.font);
+        let mut converter = Converter {
+            process,
+            stdin,
+            stdout,
+            stderr: Some(stderr),
+            jobs: 0,
+        };
+        let ready = sent.and_then(|()| {
+            frame::read::<String>(
+                &mut Deadline {
+                    inner: &mut converter.stdout,
+                    deadline: Instant::now() + Duration::from_secs(30),
+                },
+                0,
+            )
+        });
+        match ready {
+            Ok(Some(frame)) if frame.header == "ready" => Ok(converter),
+            other => {
+                let (_, stderr) = converter.end(true);
+                Err(io::Error::other(format!(
+                    "the converter did not start ({}): {}",
+                    match other {
+                        Err(e) => e.to_string(),
+                        _ => "no answer".into(),
+                    },
+                    stderr.trim()
+                )))
+            }
+        }
+    }
+
+    /// An idle converter, or a new one while fewer than `max` run.
+    fn take(&self) -> io::Result<Converter> {
+        let mut guard = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(converter) = guard.0.pop() {
+                return Ok(converter);
+            }
+            if guard.1 < self.max {
+                guard.1 += 1;
+                drop(guard);
+                return self.spawn().inspect_err(|_| self.gone());
+            }
+            guard = self.freed.wait(guard).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    fn give_back(&self, converter: Converter) {
+        let mut guard = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0.push(converter);
+        self.freed.notify_one();
+    }
+
+    /// A converter ended: room for a new one.
+    fn gone(&self) {
+        let mut guard = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1 = guard.1.saturating_sub(1);
+        self.freed.notify_one();
+    }
+
+    /// Sanitizes one message in a converter. `Err` only when no converter
+    /// could be run at all (the message should be tried again later); a
+    /// converter that dies refuses the message.
+    pub fn sanitize(
+        &self,
+        original: &[u8],
+        id: String,
+        size: u64,
+        stamp: &Stamp,
+    ) -> io::Result<Result<Sanitized, Refused>> {
+        let mut converter = self.take()?;
+        converter.jobs += 1;
+        let job = Job {
+            id: id.clone(),
+            size,
+            stamp: stamp.clone(),
+        };
+        let started = Instant::now();
+        let answer = frame::write(&mut converter.stdin, &job, original).and_then(|()| {
+            frame::read::<Done>(
+                &mut Deadline {
+                    inner: &mut converter.stdout,
+                    deadline: started + self.time_limit,
+                },
+                MAX_BODY,
+            )
+        });
+        let outcome = match answer {
+            Ok(Some(frame)) => {
+                let result = match frame.header {
+                    Done::Sanitized(sanitized) => {
+                        let mut sanitized = *sanitized;
+                        sanitized.message = frame.body;
+                        Ok(sanitized)
+                    }
+                    Done::Refused(refused) => Err(refused),
+                };
+                if converter.jobs >= self.max_jobs {
+                    converter.end(false);
+                    self.gone();
+                } else {
+                    self.give_back(converter);
+                }
+                return Ok(result);
+            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                let _ = converter.end(true);
+                (
+                    RefusalCode::TimeLimit,
+                    format!(
+                        "the conversion took longer than time_limit {}s; the converter was stopped",
+                        self.time_limit.as_secs()
+                    ),
+                )
+            }
+            _ => {
+                let (status, stderr) = converter.end(true);
+                died(status, &stderr)
+            }
+        };
+        self.gone();
+        tracing::warn!(
+            "{id}: converter process ended after {:.1}s: {}",
+            started.elapsed().as_secs_f64(),
+            outcome.1
+        );
+        let mut report = Report::new(id, size);
+        report.outcome = crate::sanitize::Outcome::Refused;
+        report.reason = Some(outcome.0);
+        report.detail = Some(outcome.1);
+        Ok(Err(Refused {
+            report: Box::new(report),
+        }))
+    }
+}
+
+/// Why a converter died, from its exit and its last words.
+fn died(status: Option<std::process::ExitStatus>, stderr: &str) -> (RefusalCode, String) {
+    let signal = status.and_then(|s| s.signal());
+    if stderr.contains("memory allocation of") {
+        return (
+            RefusalCode::MemoryLimit,
+            "the conversion needed more memory than memory_limit".into(),
+        );
+    }
+    match signal {
+        Some(libc::SIGXCPU) => (
+            RefusalCode::TimeLimit,
+            "the conversion used more CPU time than cpu_limit".into(),
+        ),
+        // Not ours (we kill only on time-outs): the kernel's OOM killer.
+        Some(libc::SIGKILL) => (
+            RefusalCode::MemoryLimit,
+            "the converter was killed for lack of memory".into(),
+        ),
+        _ => {
+            let what = if stderr.contains("overflowed its stack") {
+                "a stack overflow".to_string()
+            } else {
+                match (signal, status.and_then(|s| s.code())) {
+                    (Some(signal), _) => format!("signal {signal}"),
+                    (None, Some(code)) => format!("exit code {code}"),
+                    _ => "no status".to_string(),
+                }
+            };
+            (
+                RefusalCode::ConverterCrashed,
+                format!("the converter process died ({what})"),
+            )
+        }
+    }
+}
