@@ -64,9 +64,19 @@ enum Command {
         #[command(subcommand)]
         command: admin::AuditCommand,
     },
+    /// Lock this process down as a converter is, then try what a converter
+    /// must never do: shows whether this machine's kernel enforces the sandbox.
+    CheckSandbox(CheckSandboxArgs),
     /// A converter process (started by `serve` and `sanitize` themselves).
     #[command(hide = true)]
     ConvertChild,
+}
+
+#[derive(Debug, Args)]
+struct CheckSandboxArgs {
+    /// Configuration file (for `[sanitize.isolation] memory_limit`).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -214,6 +224,7 @@ pub fn main() -> ExitCode {
             admin::audit(config.path(), command)
         }
         Command::ConvertChild => return crate::isolate::child_main(),
+        Command::CheckSandbox(args) => run_check_sandbox(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -337,6 +348,36 @@ fn read_input(input: &Option<PathBuf>, limit: u64) -> Result<(Vec<u8>, String, u
     std::fs::File::open(path)
         .and_then(|file| read_bounded(file, limit))
         .map_err(|e| usage(format!("cannot read {}: {}", path.display(), io_reason(&e))))
+}
+
+fn run_check_sandbox(args: &CheckSandboxArgs) -> Result<(), Failure> {
+    let config = match &args.config {
+        Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
+        None => Config::embedded(),
+    };
+    let limit = config.sanitize.isolation.memory_limit;
+    let probes = crate::isolate::check_sandbox(limit.bytes())
+        .map_err(|e| usage(format!("the sandbox could not be set up: {e}")))?;
+    let mut holes = 0;
+    for probe in &probes {
+        let verdict = match (probe.denied, probe.essential) {
+            (true, _) => "denied",
+            (false, true) => {
+                holes += 1;
+                "ALLOWED"
+            }
+            (false, false) => "allowed (kernel without Landlock; seccomp still denies writes)",
+        };
+        println!("{:<34} {verdict}", probe.what);
+    }
+    if holes > 0 {
+        return Err(Failure {
+            code: 1,
+            message: format!("{holes} of the converter's restrictions do not hold here"),
+        });
+    }
+    println!("the converter sandbox holds (memory_limit {limit})");
+    Ok(())
 }
 
 fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {

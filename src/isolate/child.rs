@@ -13,7 +13,8 @@ use crate::sanitize;
 
 /// Stack of the converting thread: deep but bounded structures (MIME to
 /// `max_depth`, HTML to `max_html_depth`) parse without overflowing it.
-const STACK: usize = 128 << 20;
+/// (It counts against `memory_limit`, as every mapping does.)
+const STACK: usize = 32 << 20;
 
 /// Runs the converter on standard input and output.
 pub fn main() -> ExitCode {

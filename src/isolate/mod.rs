@@ -10,6 +10,7 @@
 //! and its `Report` out. The core itself does not change: it is the same
 //! pure function, run behind a process boundary.
 
+mod check;
 mod child;
 pub mod frame;
 mod pool;
@@ -20,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Policy;
 use crate::sanitize::{Refused, Sanitized, Stamp};
 
+pub use check::{Probe, run as check_sandbox};
 pub use child::main as child_main;
 pub use pool::Pool;
 

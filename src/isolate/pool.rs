@@ -92,6 +92,9 @@ impl Pool {
         let mut process = Command::new(&self.program)
             .arg("convert-child")
             .env_clear()
+            // One malloc arena: each extra one reserves 64 MiB of address
+            // space, which counts against memory_limit.
+            .env("MALLOC_ARENA_MAX", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
