@@ -456,7 +456,8 @@ fn a_postmaster_report_quotes_hostile_text_defanged() {
     let r = c.send_message("x@evil.example", &["taro@example.lg.jp"], raw.as_bytes());
     assert!(r.starts_with("250"), "{r}");
     c.command("QUIT");
-    let got = sink.wait_for(1, LIMIT);
+    // The recipient's notice-only message and the postmaster's report.
+    let got = sink.wait_for(2, LIMIT);
     let report = got
         .iter()
         .find(|m| m.to == ["postmaster@example.lg.jp"])
@@ -472,7 +473,7 @@ fn a_postmaster_report_quotes_hostile_text_defanged() {
     assert!(body.contains("至急 hxxps[:]//evil[.]example/pay"), "{body}");
     assert!(body.contains("www[.]evil[.]example"), "HELO: {body}");
     assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
-    sink.wait_for(2, LIMIT);
+    sink.wait_for(3, LIMIT);
 }
 
 /// Files that lie about their type, and web code: each is removed, and

@@ -294,3 +294,68 @@ converter_memory_limit = \"64GiB\"\nimage_max_pixels = 10000000000\nimage_max_si
     assert!(logs.contains("refused reason=time-limit"), "{logs}");
     assert!(logs.contains("refused reason=memory-limit"), "{logs}");
 }
+
+/// Waits (bounded) until `relay` runs a converter, then a little longer.
+fn wait_for_converter(pid: u32) {
+    let started = Instant::now();
+    while converters_of(pid).is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no converter started"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+}
+
+/// SIGKILL the relay in the middle of converting a slow message, twice:
+/// the first restart tries it once more, the second refuses it unconverted
+/// (never a crash loop), and the relay goes on delivering.
+#[test]
+fn a_relay_killed_during_conversions_is_never_stuck_on_that_message() {
+    use common::relay::{Relay, config};
+    use common::sink::Sink;
+    use common::smtp::Client;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let extra = "[sanitize.attachments]\npdf_max_pages = 1000\n\
+[sanitize.isolation]\ntime_limit = \"5m\"\n";
+    let cfg = config(dir.path(), sink.addr, "", "", extra);
+    let mut relay = Relay::start(dir.path(), &cfg);
+    let (mut c, _) = Client::connect(relay.addr);
+    assert!(c.command("EHLO client.example.com").starts_with("250"));
+    let slow = mail_with("long.pdf", "application/pdf", &files::text_pdf(1000, false));
+    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], &slow);
+    assert!(r.starts_with("250"), "{r}");
+    drop(c);
+    for _ in 0..2 {
+        wait_for_converter(relay.pid());
+        relay.kill();
+        relay = Relay::start(dir.path(), &cfg);
+    }
+    relay.wait_for_log(
+        "refused reason=converter-crashed",
+        1,
+        Duration::from_secs(30),
+    );
+    let (mut c, _) = Client::connect(relay.addr);
+    assert!(c.command("EHLO client.example.com").starts_with("250"));
+    let r = c.send_message(
+        "a@example.com",
+        &["taro@example.lg.jp"],
+        b"From: a@example.com\r\nSubject: next\r\n\r\nnext message\r\n",
+    );
+    assert!(r.starts_with("250"), "{r}");
+    // The notice for the refused one, its report, and the next message.
+    let got = sink.wait_for(3, Duration::from_secs(60));
+    let bodies: Vec<String> = got
+        .iter()
+        .filter(|m| m.to == ["taro@example.lg.jp"])
+        .map(|m| common::read_output(&m.data).body)
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("next message")),
+        "{bodies:?}"
+    );
+    assert!(bodies.iter().any(|b| b.contains("異常終了")), "{bodies:?}");
+}

@@ -10,6 +10,7 @@
 //! A worker waits for a delivery slot before sanitizing, so sanitized
 //! copies in memory are bounded by `delivery.concurrency`.
 
+mod convert;
 mod deliver;
 pub mod release;
 mod worker;

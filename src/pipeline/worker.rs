@@ -8,7 +8,7 @@ use std::io;
 use std::sync::mpsc::Receiver;
 use std::sync::{Arc, Mutex};
 
-use super::{Pipeline, deliver, unix_now};
+use super::{Pipeline, convert, deliver, unix_now};
 use crate::audit::Event;
 use crate::delivery::report;
 use crate::quarantine::NewMessage;
@@ -103,17 +103,8 @@ fn process(pipeline: &Arc<Pipeline>, id: String) {
             queue_id: Some(id.clone()),
             request_link: placeholder.clone(),
         };
-        let size = spooled.message.len() as u64;
-        let converted = match &pipeline.converters {
-            Some(pool) => pool.sanitize(&spooled.message, sha256.clone(), size, &stamp),
-            None => Ok(sanitize::sanitize_with_id(
-                &spooled.message,
-                sha256.clone(),
-                size,
-                &pipeline.config.sanitize,
-                &stamp,
-            )),
-        };
+        let converted =
+            convert::convert(pipeline, &id, &spooled.message, &sha256, &stamp, &mut state);
         let converted = match converted {
             Ok(converted) => converted,
             Err(e) => {

@@ -58,6 +58,11 @@ pub struct DeliveryState {
     /// The original is in the original store.
     pub original_stored: bool,
     pub recipients: Vec<RecipientState>,
+    /// Conversions begun whose result was never recorded: the relay died
+    /// during them. At two the message is not converted again (a poison
+    /// message must not stop the relay at every start).
+    #[serde(default)]
+    pub conversions_unfinished: u32,
 }
 
 impl DeliveryState {
@@ -67,6 +72,7 @@ impl DeliveryState {
             attempts: 0,
             next_attempt: 0,
             original_stored: false,
+            conversions_unfinished: 0,
             recipients: envelope
                 .recipients
                 .iter()

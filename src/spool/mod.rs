@@ -142,12 +142,25 @@ impl Spool {
 
     /// Replaces the delivery progress durably (write, fsync, rename, fsync).
     pub fn write_state(&self, id: &str, state: &DeliveryState) -> io::Result<()> {
+        self.replace_state(id, state, true)?;
+        self.dirsync.sync(&self.queue)
+    }
+
+    /// Replaces the delivery progress, surviving a crash of the relay but
+    /// not of the machine (no fsync): for marks that only guard against
+    /// the relay itself dying (a conversion under way).
+    pub fn write_state_unsynced(&self, id: &str, state: &DeliveryState) -> io::Result<()> {
+        self.replace_state(id, state, false)
+    }
+
+    fn replace_state(&self, id: &str, state: &DeliveryState, sync: bool) -> io::Result<()> {
         let tmp = self.queue.join(format!("{id}.state-tmp"));
         let mut file = File::create(&tmp)?;
         file.write_all(&serde_json::to_vec(state).map_err(io::Error::other)?)?;
-        file.sync_data()?;
-        fs::rename(&tmp, self.state_path(id))?;
-        self.dirsync.sync(&self.queue)
+        if sync {
+            file.sync_data()?;
+        }
+        fs::rename(&tmp, self.state_path(id))
     }
 
     /// Removes a finished entry. Not fsynced: if the removal is lost in a
