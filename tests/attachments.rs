@@ -666,3 +666,61 @@ fn shared_strings_are_not_copied_into_every_cell() {
             .contains("text_max_size")
     );
 }
+
+/// A page whose content stream inflates to 64 MB from about 64 KB, under
+/// a 32 MB converter memory limit: the PDF is removed as too large before
+/// hayro inflates it, and a small PDF beside it is still rasterised.
+#[test]
+fn a_pdf_deflate_bomb_is_measured_before_rendering() {
+    let bomb = files::pdf_deflate_bomb(64 << 20);
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    let mut policy = Policy::default();
+    policy.attachments.converter_memory_limit = mugai::policy::ByteSize(32 << 20);
+    let (_, report, _) = sanitized_with(
+        &[
+            ("bomb.pdf", "application/pdf", &bomb),
+            ("ok.pdf", "application/pdf", &files::pages_pdf(1)),
+        ],
+        &policy,
+    );
+    let entry = part(&report, "bomb.pdf");
+    assert_eq!(entry.reason, Some(PartReason::TooLarge), "{entry:?}");
+    assert!(entry.detail.as_deref().unwrap().contains("would decode"));
+    assert_eq!(
+        part(&report, "ok.pdf").reason,
+        Some(PartReason::PdfRasterised)
+    );
+    // Under the default limit the same content is an ordinary empty page.
+    let (_, report, _) = sanitized(&[("bomb.pdf", "application/pdf", &bomb)]);
+    assert_eq!(
+        part(&report, "bomb.pdf").reason,
+        Some(PartReason::PdfRasterised)
+    );
+}
+
+/// One content stream named many times in a page's `/Contents` array:
+/// too many parts, or parts that add up past the memory left, remove the
+/// PDF instead of making hayro join them.
+#[test]
+fn a_pdf_content_array_is_counted_and_summed_with_repetition() {
+    let many = files::pdf_repeated_contents(20_000, 10);
+    let (_, report, _) = sanitized(&[("many.pdf", "application/pdf", &many)]);
+    let entry = part(&report, "many.pdf");
+    assert_eq!(entry.reason, Some(PartReason::TooLarge), "{entry:?}");
+    assert!(entry.detail.as_deref().unwrap().contains("10000 parts"));
+
+    let heavy = files::pdf_repeated_contents(5_000, 10_000);
+    let mut policy = Policy::default();
+    policy.attachments.converter_memory_limit = mugai::policy::ByteSize(32 << 20);
+    let (_, report, _) = sanitized_with(&[("heavy.pdf", "application/pdf", &heavy)], &policy);
+    let entry = part(&report, "heavy.pdf");
+    assert_eq!(entry.reason, Some(PartReason::TooLarge), "{entry:?}");
+    assert!(entry.detail.as_deref().unwrap().contains("page's content"));
+
+    let fine = files::pdf_repeated_contents(100, 10);
+    let (_, report, _) = sanitized(&[("fine.pdf", "application/pdf", &fine)]);
+    assert_eq!(
+        part(&report, "fine.pdf").reason,
+        Some(PartReason::PdfRasterised)
+    );
+}

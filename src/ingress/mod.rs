@@ -18,11 +18,12 @@ mod session;
 mod simple;
 pub mod tls;
 
+use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -124,17 +125,37 @@ fn goodbye(mut stream: TcpStream, text: &'static str) {
     });
 }
 
+/// The greeting and a session until it ends (STARTTLS ends it too).
+async fn greet_and_run<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    peer: SocketAddr,
+    ctx: &Arc<Context>,
+    input: &mut Input,
+) -> io::Result<End> {
+    let greeting = format!("220 {} ESMTP mugai\r\n", ctx.config.smtp.hostname);
+    stream.write_all(greeting.as_bytes()).await?;
+    Session::new(Arc::clone(ctx), peer, None)
+        .run(stream, input)
+        .await
+}
+
+/// One session over any byte stream, as a plain TCP client gets it
+/// (STARTTLS ends it): the entry point of the SMTP fuzz target.
+pub async fn plain_session<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    peer: SocketAddr,
+    ctx: &Arc<Context>,
+) -> io::Result<()> {
+    greet_and_run(stream, peer, ctx, &mut Input::new())
+        .await
+        .map(|_| ())
+}
+
 /// One connection: greeting, session, and STARTTLS if asked for.
 async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: Arc<Context>) {
     let _ = stream.set_nodelay(true);
-    let hostname = ctx.config.smtp.hostname.clone();
-    let greeting = format!("220 {hostname} ESMTP mugai\r\n");
-    if stream.write_all(greeting.as_bytes()).await.is_err() {
-        return;
-    }
     let mut input = Input::new();
-    let mut session = Session::new(Arc::clone(&ctx), peer, None);
-    let end = match session.run(&mut stream, &mut input).await {
+    let end = match greet_and_run(&mut stream, peer, &ctx, &mut input).await {
         Ok(end) => end,
         Err(e) => {
             tracing::debug!("connection from {peer}: {e}");

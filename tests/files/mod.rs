@@ -14,11 +14,19 @@ use zip::write::{SimpleFileOptions, ZipWriter};
 /// A PDF from numbered object bodies (object i+1 = `objects[i]`), with a
 /// correct cross-reference table.
 pub fn pdf(objects: &[String], trailer_extra: &str) -> Vec<u8> {
+    let objects: Vec<&[u8]> = objects.iter().map(|o| o.as_bytes()).collect();
+    pdf_of_bytes(&objects, trailer_extra)
+}
+
+/// As [`pdf`], for object bodies that hold binary stream data.
+pub fn pdf_of_bytes(objects: &[&[u8]], trailer_extra: &str) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n".to_vec();
     let mut offsets = Vec::new();
     for (i, body) in objects.iter().enumerate() {
         offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
     }
     let xref = out.len();
     out.extend_from_slice(
@@ -517,4 +525,51 @@ pub fn text_pdf(pages: usize, japanese: bool) -> Vec<u8> {
         objects.push(stream("", &content));
     }
     pdf(&objects, "")
+}
+
+/// A one-page PDF whose content stream deflates `decoded` bytes of
+/// spaces (a valid, empty content) into a few kilobytes: a deflate bomb.
+pub fn pdf_deflate_bomb(decoded: usize) -> Vec<u8> {
+    let mut encoder =
+        flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let spaces = vec![b' '; 1 << 20];
+    let mut left = decoded;
+    while left > 0 {
+        let n = left.min(spaces.len());
+        encoder.write_all(&spaces[..n]).unwrap();
+        left -= n;
+    }
+    let compressed = encoder.finish().unwrap();
+    let mut content = format!(
+        "<< /Filter /FlateDecode /Length {} >>\nstream\n",
+        compressed.len()
+    )
+    .into_bytes();
+    content.extend_from_slice(&compressed);
+    content.extend_from_slice(b"\nendstream");
+    pdf_of_bytes(
+        &[
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>",
+            &content,
+        ],
+        "",
+    )
+}
+
+/// A one-page PDF whose `/Contents` array names one small stream `parts`
+/// times.
+pub fn pdf_repeated_contents(parts: usize, stream_len: usize) -> Vec<u8> {
+    let array = "5 0 R ".repeat(parts);
+    pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".into(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R >>".into(),
+            format!("[{array}]"),
+            stream("", &" ".repeat(stream_len)),
+        ],
+        "",
+    )
 }

@@ -18,6 +18,7 @@ pub mod kind;
 mod names;
 mod office;
 mod pdf;
+mod pdf_bounds;
 mod textfile;
 mod tnef;
 mod xml;

@@ -1,5 +1,6 @@
 //! PDFs → `rasterise`: every page rendered to pixels by hayro (pure Rust:
-//! the input is hostile), then a new PDF built that holds one image per
+//! the input is hostile; what it would decode is bounded first by
+//! [`pdf_bounds`]), then a new PDF built that holds one image per
 //! page and nothing else: no text objects, scripts, actions, annotations,
 //! forms, links, embedded files or metadata survive, because nothing of
 //! the original is copied; only pixels cross over.
@@ -26,7 +27,7 @@ use image::codecs::jpeg::JpegEncoder;
 use pdf_writer::{Content, Filter, Name, Rect, Ref};
 
 use super::budget::{Budget, Failure};
-use super::names;
+use super::{names, pdf_bounds};
 use super::{NewFile, Verdict};
 use crate::policy::{AttachmentPolicy, Fonts};
 use crate::sanitize::report::PartReason;
@@ -64,6 +65,7 @@ pub fn rasterise(
         return Err(Failure::Broken("the PDF has no pages".into()));
     }
     let wanted = total.min(limits.pdf_max_pages as usize);
+    pdf_bounds::check(&pdf, pages.iter().take(wanted), budget)?;
     let settings = interpreter_settings(&limits.fonts);
     let cache = RenderCache::new();
     let mut images = Vec::with_capacity(wanted);
