@@ -11,7 +11,11 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 
 fn main() {
-    let out = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| "fuzz/corpus".into()));
+    let out = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "fuzz/corpus".into()),
+    );
     let samples = samples();
     let mut written = 0;
     let mut put = |target: &str, name: &str, bytes: &[u8]| {
@@ -27,7 +31,11 @@ fn main() {
         put("smtp_session", name, &dialogue(mail, false));
     }
     if let Some((name, mail)) = samples.first() {
-        put("smtp_session", &format!("pipelined-{name}"), &dialogue(mail, true));
+        put(
+            "smtp_session",
+            &format!("pipelined-{name}"),
+            &dialogue(mail, true),
+        );
     }
     put(
         "smtp_session",
@@ -72,16 +80,44 @@ RCPT TO:<\"a b\"@c>\r\nRCPT TO:<a\x01@b>\r\nVRFY x\r\nBDAT 10\r\nSTARTTLS\r\nRSE
         put("convert_zip", name, &zip);
     }
     for (pick, name, document, main, second) in [
-        (0u8, "docx", files::docx(), "word/document.xml", "word/styles.xml"),
-        (1, "xlsx", files::xlsx(), "xl/worksheets/sheet1.xml", "xl/sharedStrings.xml"),
-        (2, "pptx", files::pptx(), "ppt/presentation.xml", "ppt/slides/slide1.xml"),
+        (
+            0u8,
+            "docx",
+            files::docx(),
+            "word/document.xml",
+            "word/styles.xml",
+        ),
+        (
+            1,
+            "xlsx",
+            files::xlsx(),
+            "xl/worksheets/sheet1.xml",
+            "xl/sharedStrings.xml",
+        ),
+        (
+            2,
+            "pptx",
+            files::pptx(),
+            "ppt/presentation.xml",
+            "ppt/slides/slide1.xml",
+        ),
         (3, "odt", files::odt(), "content.xml", "styles.xml"),
     ] {
-        let seed = [&[pick][..], &entry(&document, main), b"\0", &entry(&document, second)].concat();
+        let seed = [
+            &[pick][..],
+            &entry(&document, main),
+            b"\0",
+            &entry(&document, second),
+        ]
+        .concat();
         put("office_xml", name, &seed);
     }
     put("convert_tnef", "one", &files::tnef());
-    put("convert_tnef", "nested", &files::tnef_with("inner.dat", &files::tnef()));
+    put(
+        "convert_tnef",
+        "nested",
+        &files::tnef_with("inner.dat", &files::tnef()),
+    );
     put(
         "convert_calendar",
         "invite",

@@ -4,7 +4,6 @@
 //! pipeline from these outcomes and the retry schedule here.
 
 mod maildir;
-pub mod report;
 mod smtp;
 
 use std::sync::Arc;

@@ -15,7 +15,7 @@ use super::dot::DotDecoder;
 use super::input::{Input, Read};
 use super::session::{Next, Session};
 use crate::config::BareNewline;
-use crate::spool::Envelope;
+use crate::spool::{Envelope, Origin};
 use crate::units::unix_now;
 
 /// The checks before `354`.
@@ -68,8 +68,7 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
         tls: session.tls.clone(),
         received_at: unix_now(),
         smtputf8: transaction.smtputf8,
-        generated: false,
-        release_of: None,
+        origin: Origin::Received,
     };
     let max = ctx.config.smtp.max_message_size.bytes();
     let mut writer = match ctx.spool.create(&envelope, max) {

@@ -5,16 +5,17 @@
 
 use std::sync::Arc;
 
-use super::{Pipeline, arrival, seconds_since, unix_now};
+use super::ticket::Ticket;
+use super::{Pipeline, arrival, report, seconds_since, unix_now};
 use crate::audit::Event;
-use crate::delivery::report::{self, PostmasterReport};
 use crate::delivery::{Outcome, retry_wait};
 use crate::sanitize::Sanitized;
-use crate::spool::{DeliveryState, Envelope, RecipientStatus};
+use crate::spool::{DeliveryState, Envelope, Origin, RecipientStatus};
 
 /// A sanitized message on its way out.
 pub struct Job {
-    pub id: String,
+    /// The entry's place in the backlog, given back when its turn ends.
+    pub ticket: Ticket,
     pub envelope: Envelope,
     pub state: DeliveryState,
     pub sha256: String,
@@ -32,13 +33,14 @@ pub struct Links {
 
 pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
     let Job {
-        id,
+        ticket,
         envelope,
         mut state,
         sha256,
         message,
         links,
     } = job;
+    let id = ticket.id().to_string();
     let pending = state.pending();
     let outcomes = match links {
         _ if pending.is_empty() => Vec::new(),
@@ -80,14 +82,13 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             "{id}: to=<{address}> relay={relay} delay={delay:.2} status={word} ({text})"
         );
         if status == RecipientStatus::Sent {
-            let mut event = Event::new("delivered", "mugai")
-                .id(envelope.release_of.as_deref().unwrap_or(&id))
-                .with("recipient", address.as_str());
-            if envelope.release_of.is_some() {
-                event = event.with("release", id.as_str());
-            }
-            if !envelope.generated || envelope.release_of.is_some() {
-                pipeline.quarantine.note(event);
+            let event = Event::new("delivered", "mugai").with("recipient", address.as_str());
+            match &envelope.origin {
+                Origin::Received => pipeline.quarantine.note(event.id(&id)),
+                Origin::Release { of } => pipeline
+                    .quarantine
+                    .note(event.id(of).with("release", id.as_str())),
+                Origin::Report => {}
             }
         }
         if let Some(r) = state.recipients.iter_mut().find(|r| &r.address == address) {
@@ -118,7 +119,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         }
     }
     if !newly_failed.is_empty() {
-        if let Some(original) = &envelope.release_of {
+        if let Origin::Release { of: original } = &envelope.origin {
             for r in &newly_failed {
                 tracing::error!(
                     "{id}: released original {original} could not be delivered to <{}>",
@@ -132,7 +133,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
                         .with("response", r.last_response.clone().unwrap_or_default()),
                 );
             }
-        } else if envelope.generated {
+        } else if envelope.origin == Origin::Report {
             tracing::error!("{id}: postmaster report could not be delivered; dropped");
         } else {
             let report = report::undeliverable(
@@ -145,60 +146,45 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             let pipeline2 = Arc::clone(pipeline);
             let id2 = id.clone();
             let _ =
-                tokio::task::spawn_blocking(move || send_report(&pipeline2, &id2, report)).await;
+                tokio::task::spawn_blocking(move || report::send(&pipeline2, &id2, report)).await;
         }
     }
     let pipeline2 = Arc::clone(pipeline);
     let _ = tokio::task::spawn_blocking(move || {
         if state.pending().is_empty() {
-            finish(&pipeline2, &id);
+            finish(&pipeline2, ticket);
         } else {
-            defer(&pipeline2, &id, state);
+            defer(&pipeline2, ticket, state);
         }
     })
     .await;
 }
 
-/// Spools a report for the postmaster and queues it (blocking).
-pub fn send_report(pipeline: &Arc<Pipeline>, about: &str, mut report: PostmasterReport) {
-    report.envelope.queue_id = pipeline.spool.new_id();
-    let id = report.envelope.queue_id.clone();
-    match pipeline.spool.inject(&report.envelope, &report.message) {
-        Ok(()) => {
-            tracing::info!(
-                queue_id = %id,
-                "{id}: from=<> size={} nrcpt=1 (report about {about} to the postmaster)",
-                report.message.len()
-            );
-            pipeline.submit(id);
-        }
-        Err(e) => tracing::error!("{about}: cannot spool the postmaster report: {e}"),
-    }
-}
-
 /// The entry is done: remove it from the spool (blocking).
-pub fn finish(pipeline: &Pipeline, id: &str) {
+fn finish(pipeline: &Pipeline, ticket: Ticket) {
+    let id = ticket.id();
     match pipeline.spool.remove(id) {
         Ok(()) => tracing::info!(queue_id = %id, "{id}: removed"),
         Err(e) => tracing::error!("{id}: cannot remove the spool entry: {e}"),
     }
-    pipeline.done_with();
 }
 
-/// Some recipients must wait: record the state and set the timer (blocking).
-fn defer(pipeline: &Arc<Pipeline>, id: &str, mut state: DeliveryState) {
+/// Some recipients must wait: record the state and set the timer
+/// (blocking). The ticket ends here; the retry takes a new one.
+fn defer(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: DeliveryState) {
+    let id = ticket.id().to_string();
+    drop(ticket);
     let wait = retry_wait(&pipeline.config.delivery.retry_schedule, state.attempts);
     state.next_attempt = unix_now() + wait.0 as i64;
-    if let Err(e) = pipeline.spool.write_state(id, &state) {
+    if let Err(e) = pipeline.spool.write_state(&id, &state) {
         tracing::error!("{id}: cannot record the delivery state: {e}");
     }
-    pipeline.done_with();
-    pipeline.retry_at(id.to_string(), state.next_attempt);
+    pipeline.retry_at(id, state.next_attempt);
 }
 
 /// Nothing could be attempted (e.g. the original could not be stored):
 /// try the whole message again later (blocking).
-pub fn defer_whole(pipeline: &Arc<Pipeline>, id: &str, mut state: DeliveryState, why: &str) {
+pub fn defer_whole(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: DeliveryState, why: &str) {
     for r in state
         .recipients
         .iter_mut()
@@ -207,7 +193,7 @@ pub fn defer_whole(pipeline: &Arc<Pipeline>, id: &str, mut state: DeliveryState,
         r.last_response = Some(why.to_string());
     }
     state.attempts += 1;
-    defer(pipeline, id, state);
+    defer(pipeline, ticket, state);
 }
 
 /// `recipient`'s own link to request the original of entry `id`: valid as

@@ -5,14 +5,18 @@
 //! reports failures to the postmaster, and removes the entry when done.
 //!
 //! Back-pressure: `backlog` counts entries waiting for or inside a worker
-//! or a delivery; past `queue.max_backlog` ingress answers 451 4.3.2.
+//! or a delivery (each holds a [`Ticket`]); past `queue.max_backlog`
+//! ingress answers 451 4.3.2.
 //! Entries waiting for a retry are on disk only and not counted.
 //! A worker waits for a delivery slot before sanitizing, so sanitized
 //! copies in memory are bounded by `delivery.concurrency`.
 
+mod clean;
 mod convert;
 mod deliver;
 pub mod release;
+pub mod report;
+mod ticket;
 mod worker;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -28,6 +32,7 @@ use crate::delivery::Delivery;
 use crate::ingress::Queue;
 use crate::quarantine::Quarantine;
 use crate::spool::Spool;
+use ticket::Ticket;
 
 /// The running pipeline.
 pub struct Pipeline {
@@ -37,10 +42,10 @@ pub struct Pipeline {
     delivery: Arc<Delivery>,
     /// Where request links point (`public_url`), once the page listens.
     link_base: OnceLock<String>,
-    jobs: Mutex<Sender<String>>,
+    jobs: Mutex<Sender<Ticket>>,
     delivery_slots: Arc<Semaphore>,
     runtime: Handle,
-    backlog: AtomicUsize,
+    backlog: Arc<AtomicUsize>,
     /// Entries inside a worker or a delivery right now.
     active: AtomicUsize,
     stopping: AtomicBool,
@@ -85,7 +90,7 @@ impl Pipeline {
             link_base: OnceLock::new(),
             jobs: Mutex::new(tx),
             runtime,
-            backlog: AtomicUsize::new(0),
+            backlog: Arc::new(AtomicUsize::new(0)),
             active: AtomicUsize::new(0),
             stopping: AtomicBool::new(false),
             idle: Notify::new(),
@@ -93,7 +98,7 @@ impl Pipeline {
         let rx = Arc::new(Mutex::new(rx));
         for n in 0..pipeline.config.queue.worker_count() {
             let pipeline = Arc::clone(&pipeline);
-            let rx: Arc<Mutex<Receiver<String>>> = Arc::clone(&rx);
+            let rx: Arc<Mutex<Receiver<Ticket>>> = Arc::clone(&rx);
             std::thread::Builder::new()
                 .name(format!("mugai-worker-{n}"))
                 .spawn(move || worker::run(pipeline, rx))?;
@@ -119,16 +124,12 @@ impl Pipeline {
         let _ = self.link_base.set(base.trim_end_matches('/').to_string());
     }
 
-    /// Queues one entry for a worker.
+    /// Queues one entry for a worker. (If the workers are gone the
+    /// ticket comes back in the error and is dropped with it.)
     pub fn submit(&self, id: String) {
-        self.backlog.fetch_add(1, Ordering::SeqCst);
-        let sent = self
-            .jobs
-            .lock()
-            .map(|jobs| jobs.send(id))
-            .is_ok_and(|r| r.is_ok());
-        if !sent {
-            self.backlog.fetch_sub(1, Ordering::SeqCst);
+        let ticket = Ticket::take(id, &self.backlog);
+        if let Ok(jobs) = self.jobs.lock() {
+            let _ = jobs.send(ticket);
         }
     }
 
@@ -142,11 +143,6 @@ impl Pipeline {
                 pipeline.submit(id);
             }
         });
-    }
-
-    /// An entry is finished, deferred or set aside.
-    fn done_with(&self) {
-        self.backlog.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn begin_active(&self) {

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use super::Pipeline;
 use crate::audit::rfc3339;
 use crate::quarantine::ReleaseRow;
-use crate::spool::Envelope;
+use crate::spool::{Envelope, Origin};
 use crate::units::unix_now;
 
 /// How often the index is checked for releases made by other processes.
@@ -105,8 +105,9 @@ async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<&'sta
         tls: None,
         received_at: unix_now(),
         smtputf8: false,
-        generated: true,
-        release_of: Some(r.message_id.clone()),
+        origin: Origin::Release {
+            of: r.message_id.clone(),
+        },
     };
     let id = r.id.clone();
     let size = copy.len();

@@ -3,8 +3,25 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Where a spooled message came from: what the pipeline does with it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// Internet mail from the MX: its original is kept and it is
+    /// sanitized before delivery.
+    #[default]
+    Received,
+    /// A report mugai wrote to the postmaster: delivered as is, and its
+    /// own failure is only logged (no report about a report).
+    Report,
+    /// An original an approver released to one recipient: delivered as
+    /// is; deliveries and failures are audited under the original's id.
+    Release { of: String },
+}
+
 /// The SMTP envelope and where the message came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "EnvelopeRecord")]
 pub struct Envelope {
     pub queue_id: String,
     /// Reverse path; empty for the null sender `<>`.
@@ -21,13 +38,51 @@ pub struct Envelope {
     /// MAIL FROM had SMTPUTF8.
     #[serde(default)]
     pub smtputf8: bool,
-    /// Written by mugai itself (a postmaster report): delivered as is,
-    /// never sanitized, and a failure is only logged (no report loops).
     #[serde(default)]
-    pub generated: bool,
-    /// For a released original (also `generated`): its quarantine id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub release_of: Option<String>,
+    pub origin: Origin,
+}
+
+/// An envelope as the spool holds it, including the two fields entries
+/// written before [`Origin`] used (`generated`, `release_of`): a relay
+/// upgraded with mail in its spool reads them as their origin.
+#[derive(Deserialize)]
+struct EnvelopeRecord {
+    queue_id: String,
+    sender: String,
+    recipients: Vec<String>,
+    client: String,
+    helo: String,
+    tls: Option<String>,
+    received_at: i64,
+    #[serde(default)]
+    smtputf8: bool,
+    #[serde(default)]
+    origin: Option<Origin>,
+    #[serde(default)]
+    generated: bool,
+    #[serde(default)]
+    release_of: Option<String>,
+}
+
+impl From<EnvelopeRecord> for Envelope {
+    fn from(r: EnvelopeRecord) -> Envelope {
+        let origin = r.origin.unwrap_or(match (r.generated, r.release_of) {
+            (_, Some(of)) => Origin::Release { of },
+            (true, None) => Origin::Report,
+            (false, None) => Origin::Received,
+        });
+        Envelope {
+            queue_id: r.queue_id,
+            sender: r.sender,
+            recipients: r.recipients,
+            client: r.client,
+            helo: r.helo,
+            tls: r.tls,
+            received_at: r.received_at,
+            smtputf8: r.smtputf8,
+            origin,
+        }
+    }
 }
 
 /// Where one recipient stands.
@@ -92,5 +147,48 @@ impl DeliveryState {
             .filter(|r| r.status == RecipientStatus::Pending)
             .map(|r| r.address.clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope_json(extra: &str) -> String {
+        format!(
+            r#"{{"queue_id":"A","sender":"s@example.com","recipients":["r@example.lg.jp"],"client":"192.0.2.1:25","helo":"mx","tls":null,"received_at":1{extra}}}"#
+        )
+    }
+
+    #[test]
+    fn entries_spooled_before_origin_read_as_their_origin() {
+        let read = |extra: &str| {
+            serde_json::from_str::<Envelope>(&envelope_json(extra))
+                .unwrap()
+                .origin
+        };
+        assert_eq!(read(""), Origin::Received);
+        assert_eq!(read(r#","generated":false"#), Origin::Received);
+        assert_eq!(read(r#","generated":true"#), Origin::Report);
+        assert_eq!(
+            read(r#","generated":true,"release_of":"Q1""#),
+            Origin::Release { of: "Q1".into() }
+        );
+    }
+
+    #[test]
+    fn origin_survives_a_round_trip() {
+        for origin in [
+            Origin::Received,
+            Origin::Report,
+            Origin::Release { of: "Q1".into() },
+        ] {
+            let mut envelope: Envelope = serde_json::from_str(&envelope_json("")).unwrap();
+            envelope.origin = origin.clone();
+            let json = serde_json::to_string(&envelope).unwrap();
+            assert!(!json.contains("generated"), "{json}");
+            let back: Envelope = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, envelope);
+        }
     }
 }

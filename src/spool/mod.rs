@@ -19,7 +19,7 @@ mod entry;
 mod writer;
 
 pub use dirsync::DirSync;
-pub use entry::{DeliveryState, Envelope, RecipientState, RecipientStatus};
+pub use entry::{DeliveryState, Envelope, Origin, RecipientState, RecipientStatus};
 pub use writer::SpoolWriter;
 
 use std::fs::{self, File};

@@ -530,8 +530,7 @@ pub fn text_pdf(pages: usize, japanese: bool) -> Vec<u8> {
 /// A one-page PDF whose content stream deflates `decoded` bytes of
 /// spaces (a valid, empty content) into a few kilobytes: a deflate bomb.
 pub fn pdf_deflate_bomb(decoded: usize) -> Vec<u8> {
-    let mut encoder =
-        flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
     let spaces = vec![b' '; 1 << 20];
     let mut left = decoded;
     while left > 0 {

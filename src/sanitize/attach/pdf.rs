@@ -27,8 +27,8 @@ use image::codecs::jpeg::JpegEncoder;
 use pdf_writer::{Content, Filter, Name, Rect, Ref};
 
 use super::budget::{Budget, Failure};
-use super::{names, pdf_bounds};
 use super::{NewFile, Verdict};
+use super::{names, pdf_bounds};
 use crate::policy::{AttachmentPolicy, Fonts};
 use crate::sanitize::report::PartReason;
 

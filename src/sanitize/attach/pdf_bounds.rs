@@ -125,9 +125,11 @@ fn filter_names(dict: &Dict<'_>) -> Vec<Vec<u8>> {
 
 /// LZW's `/EarlyChange` for the filter at `index` (default 1).
 fn early_change(dict: &Dict<'_>, index: usize) -> bool {
-    let params = dict
-        .get::<Dict<'_>>(DECODE_PARMS)
-        .or_else(|| dict.get::<Array<'_>>(DECODE_PARMS)?.iter::<Dict<'_>>().nth(index));
+    let params = dict.get::<Dict<'_>>(DECODE_PARMS).or_else(|| {
+        dict.get::<Array<'_>>(DECODE_PARMS)?
+            .iter::<Dict<'_>>()
+            .nth(index)
+    });
     params
         .and_then(|p| p.get::<i32>(b"EarlyChange"))
         .is_none_or(|v| v != 0)

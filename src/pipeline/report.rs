@@ -1,11 +1,15 @@
-//! Reports to the postmaster: a message refused as a whole, or recipients
-//! that could not be delivered. Never a bounce to the internet sender
-//! (backscatter); the report is itself spooled and delivered like mail,
-//! marked as generated so that its own failure is only logged.
+//! Reports to the postmaster (Postfix's bounce daemon, not its SMTP
+//! client): a message refused as a whole, or recipients that could not be
+//! delivered. Never a bounce to the internet sender (backscatter); the
+//! report is itself spooled and delivered like mail, with origin
+//! [`Origin::Report`] so that its own failure is only logged.
 
+use std::sync::Arc;
+
+use super::Pipeline;
 use crate::config::Config;
 use crate::sanitize::{Report, plain_text_message, rfc5322_date};
-use crate::spool::{Envelope, RecipientState};
+use crate::spool::{Envelope, Origin, RecipientState};
 
 /// A report ready to be spooled: the envelope to the postmaster and the
 /// message.
@@ -131,9 +135,25 @@ fn build(
             tls: None,
             received_at: now,
             smtputf8: false,
-            generated: true,
-            release_of: None,
+            origin: Origin::Report,
         },
         message,
+    }
+}
+
+/// Spools a report for the postmaster and queues it (blocking).
+pub fn send(pipeline: &Arc<Pipeline>, about: &str, mut report: PostmasterReport) {
+    report.envelope.queue_id = pipeline.spool.new_id();
+    let id = report.envelope.queue_id.clone();
+    match pipeline.spool.inject(&report.envelope, &report.message) {
+        Ok(()) => {
+            tracing::info!(
+                queue_id = %id,
+                "{id}: from=<> size={} nrcpt=1 (report about {about} to the postmaster)",
+                report.message.len()
+            );
+            pipeline.submit(id);
+        }
+        Err(e) => tracing::error!("{about}: cannot spool the postmaster report: {e}"),
     }
 }

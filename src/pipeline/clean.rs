@@ -1,0 +1,208 @@
+//! The cleaning half of an internet message's turn, in the order that
+//! keeps every guarantee: store the original (nothing is converted that
+//! is not kept), convert it in a converter process ([`convert`]), index
+//! the original with its report (and, for a refused message, tell the
+//! postmaster once), then hand back the delivery job: the sanitized copy,
+//! or for a refused message the notice-only message. Any step that cannot
+//! be done now defers the whole entry to a retry.
+//!
+//! [`convert`]: super::convert
+
+use std::sync::Arc;
+
+use super::ticket::Ticket;
+use super::{Pipeline, convert, deliver, report, unix_now};
+use crate::audit::Event;
+use crate::quarantine::NewMessage;
+use crate::sanitize::{self, Report, Stamp};
+use crate::spool::{DeliveryState, Envelope, SpooledMessage};
+
+/// Cleans one received entry; `None` when it was deferred.
+pub fn clean(
+    pipeline: &Arc<Pipeline>,
+    ticket: Ticket,
+    spooled: SpooledMessage,
+    mut state: DeliveryState,
+) -> Option<deliver::Job> {
+    let id = ticket.id().to_string();
+    let SpooledMessage {
+        envelope,
+        sha256,
+        message: original,
+    } = spooled;
+    // `original_stored` is set once the original is stored and indexed.
+    if !state.original_stored
+        && let Err(e) = pipeline
+            .quarantine
+            .store
+            .store(&sha256, &pipeline.spool.path(&id))
+    {
+        tracing::error!("{id}: cannot store the original: {e}");
+        let why = format!("cannot store the original: {e}");
+        deliver::defer_whole(pipeline, ticket, state, &why);
+        return None;
+    }
+    // Derived from the original's hash: the sender cannot write it.
+    let placeholder = pipeline
+        .link_base
+        .get()
+        .map(|_| format!("MUGAI_REQUEST_LINK_{}", sha256.get(..32).unwrap_or("0")));
+    let stamp = Stamp {
+        hostname: pipeline.config.smtp.hostname.clone(),
+        received_at: envelope.received_at,
+        queue_id: Some(id.clone()),
+        request_link: placeholder.clone(),
+    };
+    let converted = match convert::convert(pipeline, &id, &original, &sha256, &stamp, &mut state) {
+        Ok(converted) => converted,
+        Err(e) => {
+            // No converter could run at all (out of processes, memory):
+            // not this message's fault; it waits in the spool.
+            tracing::error!("{id}: cannot run a converter: {e}");
+            let why = format!("cannot run a converter: {e}");
+            deliver::defer_whole(pipeline, ticket, state, &why);
+            return None;
+        }
+    };
+    let delivered = match converted {
+        Ok(sanitized) => {
+            log_sanitized(&id, &sha256, &sanitized.report);
+            if !state.original_stored {
+                let text = placeholder
+                    .as_deref()
+                    .map(|p| sanitized.text.replacen(p, "(link)", 1));
+                let text = text.as_deref().unwrap_or(&sanitized.text);
+                let indexed = index(pipeline, &id, &envelope, &sha256, &sanitized.report, text);
+                if let Err(e) = indexed {
+                    deliver::defer_whole(pipeline, ticket, state, &e);
+                    return None;
+                }
+            }
+            sanitized
+        }
+        Err(refused) => {
+            let r = &refused.report;
+            tracing::warn!(
+                queue_id = %id,
+                "{id}: refused reason={} detail=\"{}\" original={sha256}",
+                r.reason.map(|c| c.as_str()).unwrap_or("structure"),
+                r.detail.as_deref().unwrap_or(""),
+            );
+            // The first time through: index the original and tell the
+            // postmaster (a resumed entry has done both).
+            if !state.original_stored {
+                if let Err(e) = index(pipeline, &id, &envelope, &sha256, r, "") {
+                    deliver::defer_whole(pipeline, ticket, state, &e);
+                    return None;
+                }
+                let report = report::refused(&pipeline.config, &envelope, r, unix_now());
+                report::send(pipeline, &id, report);
+            }
+            // Each recipient learns that mail arrived and how to ask for
+            // it: a notice-only message in place of the mail.
+            sanitize::notice_only(&original, r, &pipeline.config.sanitize, &stamp)
+        }
+    };
+    state.original_stored = true;
+    Some(job(ticket, envelope, state, sha256, delivered, placeholder))
+}
+
+fn log_sanitized(id: &str, sha256: &str, r: &Report) {
+    let removed = r
+        .parts
+        .iter()
+        .filter(|p| {
+            p.action == sanitize::PartAction::Removed && p.reason.is_none_or(|r| r.is_notable())
+        })
+        .count();
+    let converted = r
+        .parts
+        .iter()
+        .filter(|p| p.kinds.is_some() && p.action == sanitize::PartAction::Converted)
+        .count();
+    tracing::info!(
+        queue_id = %id,
+        "{id}: sanitized actions={} parts_converted={converted} parts_removed={removed} original={sha256}",
+        r.actions_header().replace(' ', ","),
+    );
+}
+
+/// A delivery job for a sanitized message (or a notice-only one). With a
+/// request link in its notice each recipient gets their own copy (made at
+/// delivery); otherwise one copy serves all.
+fn job(
+    ticket: Ticket,
+    envelope: Envelope,
+    state: DeliveryState,
+    sha256: String,
+    sanitized: sanitize::Sanitized,
+    placeholder: Option<String>,
+) -> deliver::Job {
+    let (message, links) = match placeholder {
+        Some(placeholder) if sanitized.text.contains(&placeholder) => (
+            Arc::new(Vec::new()),
+            Some(deliver::Links {
+                sanitized: Arc::new(sanitized),
+                placeholder,
+            }),
+        ),
+        _ => (Arc::new(sanitized.message), None),
+    };
+    deliver::Job {
+        ticket,
+        envelope,
+        state,
+        sha256,
+        message,
+        links,
+    }
+}
+
+/// Records the kept original in the index and the audit log (blocking).
+fn index(
+    pipeline: &Pipeline,
+    id: &str,
+    envelope: &Envelope,
+    sha256: &str,
+    report: &Report,
+    sanitized_text: &str,
+) -> Result<(), String> {
+    let q = &pipeline.quarantine;
+    let new = NewMessage {
+        id,
+        received_at: envelope.received_at,
+        sender: &envelope.sender,
+        recipients: &envelope.recipients,
+        to: report.to.as_deref().unwrap_or(""),
+        sha256,
+        report,
+        sanitized_text,
+    };
+    let inserted = pipeline
+        .runtime
+        .block_on(q.index.insert(&new))
+        .map_err(|e| {
+            tracing::error!("{id}: cannot index the original: {e}");
+            format!("cannot index the original: {e}")
+        })?;
+    if inserted {
+        q.note(
+            Event::new("received", "mugai")
+                .id(id)
+                .with("sender", envelope.sender.as_str())
+                .with("recipients", envelope.recipients.clone())
+                .with("client", envelope.client.as_str())
+                .with("size", report.original_size)
+                .with("sha256", sha256),
+        );
+        let event = match report.outcome {
+            sanitize::Outcome::Refused => Event::new("refused", "mugai").with(
+                "reason",
+                report.reason.map(|c| c.as_str()).unwrap_or("structure"),
+            ),
+            _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
+        };
+        q.note(event.id(id));
+    }
+    Ok(())
+}
