@@ -11,10 +11,11 @@ use tokio::sync::watch;
 
 use crate::config::{Config, DeliveryMode};
 use crate::delivery::Delivery;
+use crate::durable::{DirSync, create_dir_durably};
 use crate::ingress::{self, Context};
 use crate::pipeline::Pipeline;
 use crate::quarantine::Quarantine;
-use crate::spool::{DirSync, Spool, create_dir_durably};
+use crate::spool::Spool;
 
 /// Runs the relay until a stop signal; `Err` is one line for the operator.
 pub fn serve(config: Config) -> Result<(), String> {
@@ -54,7 +55,7 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
     );
     let delivery = Arc::new(Delivery::from_config(&config, Arc::clone(&dirsync))?);
     let tls = match (&config.smtp.tls_cert, &config.smtp.tls_key) {
-        (Some(cert), Some(key)) => Some(ingress::tls::acceptor(cert, key)?),
+        (Some(cert), Some(key)) => Some(crate::tls::acceptor(cert, key)?),
         _ => None,
     };
     let listen = &config.smtp.listen;

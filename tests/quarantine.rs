@@ -597,7 +597,7 @@ fn purge_removes_only_what_retention_allows() {
         cfg.storage.data_dir = data.clone();
         let q = mugai::quarantine::Quarantine::open(
             &cfg,
-            std::sync::Arc::new(mugai::spool::DirSync::start().unwrap()),
+            std::sync::Arc::new(mugai::durable::DirSync::start().unwrap()),
         )
         .await
         .unwrap();

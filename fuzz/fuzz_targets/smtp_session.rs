@@ -9,7 +9,8 @@ use std::sync::{Arc, OnceLock};
 
 use mugai::config::Config;
 use mugai::ingress::{Context, Queue, plain_session};
-use mugai::spool::{DirSync, Spool};
+use mugai::durable::DirSync;
+use mugai::spool::Spool;
 use tokio::sync::watch;
 
 struct Discard(Arc<Spool>);

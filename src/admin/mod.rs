@@ -59,7 +59,7 @@ pub async fn start(
 ) -> Result<Page, String> {
     let admin = &config.admin;
     let tls = match (&admin.tls_cert, &admin.tls_key) {
-        (Some(cert), Some(key)) => Some(Arc::new(crate::ingress::tls::acceptor(cert, key)?)),
+        (Some(cert), Some(key)) => Some(Arc::new(crate::tls::acceptor(cert, key)?)),
         _ => None,
     };
     let listener = tokio::net::TcpListener::bind(&admin.listen)

@@ -13,9 +13,9 @@ use super::{Failure, usage};
 use crate::admin::{jst, parse_date};
 use crate::audit::{self, Event, Verification};
 use crate::config::Config;
+use crate::durable::DirSync;
 use crate::quarantine::users::{hash_password, is_address};
 use crate::quarantine::{Filter, Quarantine, Role, User};
-use crate::spool::DirSync;
 use crate::units::unix_now;
 
 #[derive(Debug, Args)]

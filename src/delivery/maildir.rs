@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::Outcome;
-use crate::spool::{DirSync, create_dir_durably};
+use crate::durable::{DirSync, create_dir_durably};
 
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 

@@ -9,7 +9,7 @@ mod smtp;
 use std::sync::Arc;
 
 use crate::config::{Config, DeliveryMode};
-use crate::spool::DirSync;
+use crate::durable::DirSync;
 use crate::units::Seconds;
 
 pub use maildir::MaildirDelivery;

@@ -16,7 +16,6 @@ mod mail;
 mod rcpt;
 mod session;
 mod simple;
-pub mod tls;
 
 use std::io;
 use std::net::SocketAddr;
@@ -185,7 +184,7 @@ async fn connection(mut stream: TcpStream, peer: SocketAddr, ctx: Arc<Context>) 
             return;
         }
     };
-    let described = tls::describe(tls.get_ref().1);
+    let described = crate::tls::describe(tls.get_ref().1);
     let mut session = Session::new(ctx, peer, Some(described));
     if let Err(e) = session.run(&mut tls, &mut input).await {
         tracing::debug!("TLS connection from {peer}: {e}");

@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::sanitize::attach::Kind;
 use crate::units::{ByteSize, Seconds};
 
 /// What happens to an attachment.
@@ -176,21 +175,6 @@ impl Default for AttachmentPolicy {
 use AttachmentAction::{Rasterise, Reencode, Remove, Text, Unpack};
 
 impl AttachmentPolicy {
-    /// The action for a detected kind.
-    pub fn action(&self, kind: Kind) -> AttachmentAction {
-        match kind {
-            Kind::Image => self.image,
-            Kind::Pdf => self.pdf,
-            Kind::Ooxml | Kind::OoxmlMacro | Kind::Odf => self.office,
-            Kind::Text => self.text,
-            Kind::Calendar => self.calendar,
-            Kind::Zip => self.zip,
-            Kind::Tnef => self.tnef,
-            Kind::Script | Kind::Html | Kind::Svg => self.script,
-            _ => Remove,
-        }
-    }
-
     /// One sentence per key set to an action its kind cannot take.
     pub fn problems(&self, out: &mut Vec<String>) {
         let table: [(&str, AttachmentAction, &[AttachmentAction]); 8] = [
@@ -249,21 +233,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_follow_municipal_practice_and_the_rest_is_removed() {
+    fn the_defaults_pass_their_own_checks_and_a_wrong_action_is_named() {
         let policy = AttachmentPolicy::default();
-        assert_eq!(policy.action(Kind::Image), Reencode);
-        assert_eq!(policy.action(Kind::Pdf), Rasterise);
-        assert_eq!(policy.action(Kind::OoxmlMacro), Text);
-        assert_eq!(policy.action(Kind::Zip), Unpack);
-        for kind in [
-            Kind::Executable,
-            Kind::Svg,
-            Kind::LegacyOffice,
-            Kind::Encrypted,
-            Kind::Unknown,
-        ] {
-            assert_eq!(policy.action(kind), Remove, "{kind:?}");
-        }
         let mut problems = Vec::new();
         policy.problems(&mut problems);
         assert!(problems.is_empty());

@@ -25,7 +25,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use crate::spool::{DirSync, SpooledMessage, create_dir_durably, parse_record};
+use crate::durable::{DirSync, create_dir_durably};
+use crate::spool::{SpooledMessage, parse_record};
 
 /// Files named by SHA-256 under one directory.
 pub struct OriginalStore {

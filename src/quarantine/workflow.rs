@@ -23,7 +23,7 @@ use super::token::{Claim, Signer, new_id};
 use super::users::{Role, User};
 use crate::audit::{AuditLog, Event};
 use crate::config::Config;
-use crate::spool::DirSync;
+use crate::durable::DirSync;
 use crate::units::unix_now;
 
 /// An action that could not be taken, in words for the person who tried.
@@ -80,7 +80,7 @@ impl Quarantine {
     /// Opens the quarantine of `config` (creating what is missing).
     pub async fn open(config: &Config, dirsync: Arc<DirSync>) -> Result<Quarantine> {
         let data_dir = &config.storage.data_dir;
-        crate::spool::create_dir_durably(data_dir)?;
+        crate::durable::create_dir_durably(data_dir)?;
         let index = Index::open(&config.quarantine.database_url(data_dir)).await?;
         Ok(Quarantine {
             index,

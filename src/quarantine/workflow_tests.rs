@@ -11,7 +11,7 @@ use crate::sanitize::Report;
 async fn with_message(dir: &Path, id: &str, sha: &str, received_at: i64) -> Quarantine {
     let mut config = Config::default();
     config.storage.data_dir = dir.to_path_buf();
-    let q = Quarantine::open(&config, Arc::new(DirSync::start().unwrap()))
+    let q = Quarantine::open(&config, Arc::new(crate::durable::DirSync::start().unwrap()))
         .await
         .unwrap();
     let report = Report::new(sha.to_string(), 10);

@@ -14,11 +14,9 @@
 //! CRLF line ends). Delivery progress of a message that had to wait for a
 //! retry lives beside it in `ID.state`.
 
-mod dirsync;
 mod entry;
 mod writer;
 
-pub use dirsync::DirSync;
 pub use entry::{DeliveryState, Envelope, Origin, RecipientState, RecipientStatus};
 pub use writer::SpoolWriter;
 
@@ -28,6 +26,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::durable::{DirSync, create_dir_durably};
 
 /// First bytes of every spool file.
 const MAGIC: &str = "MUGAI-SPOOL 1 ";
@@ -185,19 +185,6 @@ impl Spool {
     fn state_path(&self, id: &str) -> PathBuf {
         self.queue.join(format!("{id}.state"))
     }
-}
-
-/// Creates a directory (and parents) and fsyncs its parent so the new
-/// entry survives a crash.
-pub fn create_dir_durably(dir: &Path) -> io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    fs::create_dir_all(dir)?;
-    if let Some(parent) = dir.parent() {
-        File::open(parent)?.sync_all()?;
-    }
-    Ok(())
 }
 
 /// Splits a spool record (a spool file, or a stored original) into its

@@ -15,7 +15,8 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::{DirSync, Envelope, HEADER_LEN, MAGIC};
+use super::{Envelope, HEADER_LEN, MAGIC};
+use crate::durable::DirSync;
 
 const BUFFER: usize = 64 * 1024;
 

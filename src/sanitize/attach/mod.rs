@@ -13,6 +13,7 @@
 mod archive;
 mod budget;
 mod calendar;
+mod choose;
 mod image;
 pub mod kind;
 mod names;
@@ -124,7 +125,7 @@ pub(crate) fn treat_within(
     // code (which `script = "text"` would read as text).
     let text_as_binary = detection.by_content.is_textual() && kind.is_binary();
     let binary_as_code = kind.is_active() && !detection.by_content.is_textual();
-    let removed_claim = policy.attachments.action(kind) == AttachmentAction::Remove;
+    let removed_claim = choose::action(&policy.attachments, kind) == AttachmentAction::Remove;
     if kind != detection.by_content && (removed_claim || text_as_binary || binary_as_code) {
         let failure = Failure::Mismatch(format!(
             "the bytes are {} but the {} claims {}",
@@ -138,7 +139,7 @@ pub(crate) fn treat_within(
         ));
         return Treated::removed(input.name, size, detection, failure);
     }
-    let action = policy.attachments.action(kind);
+    let action = choose::action(&policy.attachments, kind);
     if action == AttachmentAction::Remove {
         let failure = if kind == Kind::Encrypted {
             Failure::Encrypted

@@ -1,5 +1,6 @@
-//! STARTTLS: the rustls server configuration from the PEM files in
-//! `[smtp]`, and a one-line description of a negotiated session.
+//! TLS for mugai's two servers: the rustls configuration from PEM files
+//! (`[smtp]` for STARTTLS, `[admin]` for the web page), and a one-line
+//! description of a negotiated session for the logs and Received field.
 
 use std::path::Path;
 use std::sync::Arc;
