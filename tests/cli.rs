@@ -188,6 +188,12 @@ fn usage_and_io_errors_exit_2_with_one_line() {
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr_line(&out).contains("cannot write"));
+
+    // States are checked where they are typed, before any data is read.
+    let out = run(&["quarantine", "list", "--state", "kep"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(text.contains("kept, requested, released, purged"), "{text}");
 }
 
 #[test]

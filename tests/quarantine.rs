@@ -612,7 +612,7 @@ fn purge_removes_only_what_retention_allows() {
             })
             .await
             .unwrap();
-        assert_eq!(rows[0].state, "purged");
+        assert_eq!(rows[0].state, mugai::quarantine::MessageState::Purged);
     });
     assert_eq!(
         std::fs::read_dir(data.join("originals")).unwrap().count(),

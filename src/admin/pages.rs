@@ -16,7 +16,10 @@ use super::App;
 use super::auth::{SESSION_COOKIE, Session, credentials, same_token};
 use super::view::{self, Chrome, cookie, jst, parse_date};
 use crate::audit::{self, Entry};
-use crate::quarantine::{Filter, MessageRow, ReleaseRow, RequestRow, Role, User, WorkflowError};
+use crate::quarantine::{
+    Filter, MessageRow, MessageState, ReleaseRow, RequestRow, RequestState, Role, User,
+    WorkflowError,
+};
 use crate::sanitize::{PartReport, Report};
 
 const PAGE_SIZE: i64 = 50;
@@ -177,7 +180,7 @@ pub async fn list(
         since: parse_date(&since),
         rcpt: Some(rcpt.clone()),
         subject: None,
-        state: Some(state.clone()),
+        state: state.parse().ok(),
         text: Some(q.clone()),
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
@@ -198,7 +201,7 @@ pub async fn list(
             subject: m.subject.clone(),
             rcpt: m.recipients.join(", "),
             size: crate::sanitize::human_size(m.size.max(0) as u64),
-            state: c.state(&m.state),
+            state: c.state(m.state.as_str()),
             outcome: c.state(&m.outcome),
         })
         .collect();
@@ -211,9 +214,9 @@ pub async fn list(
             url_escape(&since)
         )
     };
-    let states = ["kept", "requested", "released", "purged"]
-        .into_iter()
-        .map(|s| (s, c.state(s)))
+    let states = MessageState::ALL
+        .iter()
+        .map(|s| (s.as_str(), c.state(s.as_str())))
         .collect();
     view::page(
         StatusCode::OK,
@@ -299,7 +302,7 @@ fn request_view(c: &Chrome, r: &RequestRow) -> RequestView {
         recipient: r.recipient.clone(),
         reason: r.reason.clone(),
         requested: jst(r.requested_at),
-        state: c.state(&r.state),
+        state: c.state(r.state.as_str()),
         decided_by: r
             .decided_by
             .clone()
@@ -315,7 +318,7 @@ struct ReleaseView {
     recipient: String,
     by: String,
     at: String,
-    state: String,
+    state: &'static str,
 }
 
 fn release_view(r: &ReleaseRow) -> ReleaseView {
@@ -324,7 +327,7 @@ fn release_view(r: &ReleaseRow) -> ReleaseView {
         recipient: r.recipient.clone(),
         by: r.released_by.clone(),
         at: jst(r.released_at),
-        state: r.state.clone(),
+        state: r.state.as_str(),
     }
 }
 
@@ -379,7 +382,7 @@ pub async fn detail(
             c: &c,
             received: jst(m.received_at),
             size: crate::sanitize::human_size(m.size.max(0) as u64),
-            state: c.state(&m.state),
+            state: c.state(m.state.as_str()),
             outcome: c.state(&m.outcome),
             actions: report
                 .as_ref()
@@ -421,7 +424,10 @@ pub async fn requests(
 ) -> Response {
     let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let (pending, decided) = match (
-        app.q.index.requests(None, Some("pending"), 500).await,
+        app.q
+            .index
+            .requests(None, Some(RequestState::Pending), 500)
+            .await,
         app.q.index.recent_decisions(50).await,
     ) {
         (Ok(p), Ok(d)) => (p, d),

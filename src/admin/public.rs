@@ -15,7 +15,7 @@ use axum::response::Response;
 use super::App;
 use super::pages::{PartRow, part_rows};
 use super::view::{self, Chrome, jst};
-use crate::quarantine::{Claim, MessageRow, Requested, TokenError};
+use crate::quarantine::{Claim, MessageRow, MessageState, Requested, TokenError};
 use crate::units::unix_now;
 
 #[derive(Template)]
@@ -74,7 +74,7 @@ fn render(
     notice: Option<String>,
 ) -> Response {
     let notice = notice.or_else(|| {
-        (m.state == "purged").then(|| {
+        (m.state == MessageState::Purged).then(|| {
             if c.t.lang == "ja" {
                 "原本は保存期間を過ぎて削除されました。".to_string()
             } else {

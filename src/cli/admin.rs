@@ -15,7 +15,7 @@ use crate::audit::{self, Event, Verification};
 use crate::config::Config;
 use crate::durable::DirSync;
 use crate::quarantine::users::{hash_password, is_address};
-use crate::quarantine::{Filter, Quarantine, Role, User};
+use crate::quarantine::{Filter, MessageState, Quarantine, Role, User};
 use crate::units::unix_now;
 
 #[derive(Debug, Args)]
@@ -46,7 +46,7 @@ pub enum QuarantineCommand {
         subject: Option<String>,
         /// kept, requested, released or purged.
         #[arg(long, value_name = "STATE")]
-        state: Option<String>,
+        state: Option<MessageState>,
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: i64,

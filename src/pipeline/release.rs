@@ -18,7 +18,7 @@ use tokio::sync::watch;
 
 use super::Pipeline;
 use crate::audit::rfc3339;
-use crate::quarantine::ReleaseRow;
+use crate::quarantine::{ReleaseRow, ReleaseState};
 use crate::spool::{Envelope, Origin};
 use crate::units::unix_now;
 
@@ -43,7 +43,7 @@ pub async fn run(pipeline: Arc<Pipeline>, mut stop: watch::Receiver<bool>) {
 /// Spools every queued release; `submit` hands them to the workers too.
 pub async fn dispatch(pipeline: &Arc<Pipeline>, submit: bool) {
     let q = &pipeline.quarantine;
-    let queued = match q.index.releases(None, Some("queued")).await {
+    let queued = match q.index.releases(None, Some(ReleaseState::Queued)).await {
         Ok(queued) => queued,
         Err(e) => {
             tracing::error!("cannot read queued releases: {e}");
@@ -57,7 +57,7 @@ pub async fn dispatch(pipeline: &Arc<Pipeline>, submit: bool) {
                     tracing::error!("{}: cannot record the release as {state}: {e}", release.id);
                     continue;
                 }
-                if state == "spooled" && submit {
+                if state == ReleaseState::Spooled && submit {
                     pipeline.submit(release.id.clone());
                 }
             }
@@ -67,10 +67,10 @@ pub async fn dispatch(pipeline: &Arc<Pipeline>, submit: bool) {
 }
 
 /// Writes the spool entry of one release; the state the row gets.
-async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<&'static str, String> {
+async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<ReleaseState, String> {
     let spool = Arc::clone(&pipeline.spool);
     if spool.path(&r.id).exists() {
-        return Ok("spooled");
+        return Ok(ReleaseState::Spooled);
     }
     let q = &pipeline.quarantine;
     let Some(message) = q
@@ -80,7 +80,7 @@ async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<&'sta
         .map_err(|e| e.to_string())?
     else {
         tracing::error!("{}: original {} is not in the index", r.id, r.message_id);
-        return Ok("failed");
+        return Ok(ReleaseState::Failed);
     };
     let pipeline2 = Arc::clone(pipeline);
     let sha256 = message.sha256.clone();
@@ -91,7 +91,7 @@ async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<&'sta
         Ok(bytes) => bytes,
         Err(e) => {
             tracing::error!("{}: original {} cannot be read: {e}", r.id, r.message_id);
-            return Ok("failed");
+            return Ok(ReleaseState::Failed);
         }
     };
     let mut copy = released_field(r).into_bytes();
@@ -123,7 +123,7 @@ async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<&'sta
         r.released_by,
         r.recipient
     );
-    Ok("spooled")
+    Ok(ReleaseState::Spooled)
 }
 
 /// `X-Mugai-Released: id=…; by=…; at=…; release=…` and CRLF.

@@ -13,6 +13,7 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
+use super::states::MessageState;
 use crate::sanitize::Report;
 
 /// A database failure, in one line.
@@ -124,8 +125,7 @@ pub struct MessageRow {
     pub sha256: String,
     /// `sanitized` or `refused`.
     pub outcome: String,
-    /// kept, requested, released or purged.
-    pub state: String,
+    pub state: MessageState,
     pub purged_at: Option<i64>,
     #[serde(skip)]
     pub report_json: String,
@@ -146,7 +146,7 @@ pub struct Filter {
     pub since: Option<i64>,
     pub rcpt: Option<String>,
     pub subject: Option<String>,
-    pub state: Option<String>,
+    pub state: Option<MessageState>,
     /// Matches sender, recipients, From, To or Subject.
     pub text: Option<String>,
     pub limit: i64,
@@ -252,8 +252,8 @@ impl Index {
             let p = param(&mut values, Value::Text(like(subject)));
             clauses.push(format!("LOWER(subject) LIKE {p} ESCAPE '\\'"));
         }
-        if let Some(state) = filter.state.as_deref().filter(|s| !s.is_empty()) {
-            let p = param(&mut values, Value::Text(state.to_string()));
+        if let Some(state) = filter.state {
+            let p = param(&mut values, Value::Text(state.as_str().to_string()));
             clauses.push(format!("state = {p}"));
         }
         if let Some(text) = filter.text.as_deref().filter(|s| !s.is_empty()) {
@@ -297,10 +297,10 @@ impl Index {
         Ok((rows, total))
     }
 
-    /// Sets a message's state (kept, requested, released, purged).
-    pub async fn set_state(&self, id: &str, state: &str) -> Result<()> {
+    /// Sets a message's state (never once purged).
+    pub async fn set_state(&self, id: &str, state: MessageState) -> Result<()> {
         sqlx::query("UPDATE messages SET state = $1 WHERE id = $2 AND state <> 'purged'")
-            .bind(state)
+            .bind(state.as_str())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -401,7 +401,7 @@ fn message_row(r: &AnyRow) -> Result<MessageRow> {
         size: r.try_get("size")?,
         sha256: r.try_get("sha256")?,
         outcome: r.try_get("outcome")?,
-        state: r.try_get("state")?,
+        state: parse_state(r)?,
         purged_at: r.try_get("purged_at")?,
         report_json: r.try_get("report")?,
         sanitized_text: r.try_get("sanitized_text")?,
@@ -426,4 +426,10 @@ fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
         _ => url.to_string(),
     }
+}
+
+/// The `state` column of a row, as the enum its table uses.
+pub(crate) fn parse_state<T: std::str::FromStr<Err = String>>(r: &AnyRow) -> Result<T> {
+    let text: String = r.try_get("state")?;
+    text.parse().map_err(IndexError::new)
 }

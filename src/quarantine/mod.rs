@@ -12,6 +12,7 @@
 
 pub mod index;
 pub mod requests;
+pub mod states;
 mod store;
 pub mod token;
 pub mod users;
@@ -19,6 +20,7 @@ pub mod workflow;
 
 pub use index::{Filter, Index, IndexError, MessageRow, NewMessage};
 pub use requests::{ReleaseRow, RequestRow};
+pub use states::{MessageState, ReleaseState, RequestState};
 pub use store::OriginalStore;
 pub use token::{Claim, Signer, TokenError};
 pub use users::{Role, User};

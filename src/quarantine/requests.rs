@@ -6,7 +6,8 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::index::{Index, IndexError, Result};
+use super::index::{Index, IndexError, Result, parse_state};
+use super::states::{MessageState, ReleaseState, RequestState};
 
 /// One request for an original.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -17,8 +18,7 @@ pub struct RequestRow {
     pub recipient: String,
     pub reason: String,
     pub requested_at: i64,
-    /// pending, approved or rejected.
-    pub state: String,
+    pub state: RequestState,
     pub decided_by: Option<String>,
     pub decided_at: Option<i64>,
     pub decision_reason: Option<String>,
@@ -36,8 +36,7 @@ pub struct ReleaseRow {
     pub released_by: String,
     pub released_at: i64,
     pub request_id: Option<String>,
-    /// queued (waiting for the relay) or spooled (in its delivery queue).
-    pub state: String,
+    pub state: ReleaseState,
 }
 
 /// A decision on a request, as the index records it.
@@ -57,9 +56,10 @@ pub struct Decision<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decided {
     Done,
-    /// Someone decided it already (state and who).
+    /// Someone decided it already (the state, unless a concurrent
+    /// decision won the race, and who).
     AlreadyDecided {
-        state: String,
+        state: Option<RequestState>,
         by: String,
     },
     /// The original is gone: nothing can be released.
@@ -106,13 +106,13 @@ impl Index {
     pub async fn requests(
         &self,
         message_id: Option<&str>,
-        state: Option<&str>,
+        state: Option<RequestState>,
         limit: i64,
     ) -> Result<Vec<RequestRow>> {
         let sql = format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE {BY_MESSAGE_AND_STATE} ORDER BY requested_at, id LIMIT $5"
         );
-        let rows = by_message_and_state(sql, message_id, state)
+        let rows = by_message_and_state(sql, message_id, state.map(RequestState::as_str))
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
@@ -156,26 +156,30 @@ impl Index {
             return Ok(Decided::NoSuchRequest);
         };
         let request = request_row(&request)?;
-        if request.state != "pending" {
+        if request.state != RequestState::Pending {
             return Ok(Decided::AlreadyDecided {
-                state: request.state,
+                state: Some(request.state),
                 by: request.decided_by.unwrap_or_default(),
             });
         }
-        let state: Option<String> = sqlx::query("SELECT state FROM messages WHERE id = $1")
+        let state: Option<MessageState> = sqlx::query("SELECT state FROM messages WHERE id = $1")
             .bind(&request.message_id)
             .fetch_optional(&mut *tx)
             .await?
-            .map(|r| r.try_get("state"))
+            .map(|r| parse_state(&r))
             .transpose()?;
-        if approve && state.as_deref().is_none_or(|s| s == "purged") {
+        if approve && state.is_none_or(|s| s == MessageState::Purged) {
             return Ok(Decided::Purged);
         }
-        let new_state = if approve { "approved" } else { "rejected" };
+        let new_state = if approve {
+            RequestState::Approved
+        } else {
+            RequestState::Rejected
+        };
         let done = sqlx::query(
             "UPDATE requests SET state = $1, decided_by = $2, decided_at = $3, decision_reason = $4 WHERE id = $5 AND state = 'pending'",
         )
-        .bind(new_state)
+        .bind(new_state.as_str())
         .bind(by)
         .bind(now)
         .bind(reason)
@@ -184,7 +188,7 @@ impl Index {
         .await?;
         if done.rows_affected() != 1 {
             return Ok(Decided::AlreadyDecided {
-                state: "decided".into(),
+                state: None,
                 by: String::new(),
             });
         }
@@ -231,21 +235,21 @@ impl Index {
     pub async fn releases(
         &self,
         message_id: Option<&str>,
-        state: Option<&str>,
+        state: Option<ReleaseState>,
     ) -> Result<Vec<ReleaseRow>> {
         let sql = format!(
             "SELECT {RELEASE_COLUMNS} FROM releases WHERE {BY_MESSAGE_AND_STATE} ORDER BY released_at, id"
         );
-        let rows = by_message_and_state(sql, message_id, state)
+        let rows = by_message_and_state(sql, message_id, state.map(ReleaseState::as_str))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(release_row).collect()
     }
 
     /// Sets a release's state: spooled, or failed (original unreadable).
-    pub async fn mark_release(&self, id: &str, state: &str) -> Result<()> {
+    pub async fn mark_release(&self, id: &str, state: ReleaseState) -> Result<()> {
         sqlx::query("UPDATE releases SET state = $1 WHERE id = $2")
-            .bind(state)
+            .bind(state.as_str())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -293,7 +297,7 @@ fn request_row(r: &AnyRow) -> Result<RequestRow> {
         recipient: r.try_get("recipient")?,
         reason: r.try_get("reason")?,
         requested_at: r.try_get("requested_at")?,
-        state: r.try_get("state")?,
+        state: parse_state(r)?,
         decided_by: r.try_get("decided_by")?,
         decided_at: r.try_get("decided_at")?,
         decision_reason: r.try_get("decision_reason")?,
@@ -309,6 +313,6 @@ fn release_row(r: &AnyRow) -> Result<ReleaseRow> {
         released_by: r.try_get("released_by")?,
         released_at: r.try_get("released_at")?,
         request_id: r.try_get("request_id")?,
-        state: r.try_get("state")?,
+        state: parse_state(r)?,
     })
 }

@@ -19,6 +19,7 @@ use tokio::sync::Notify;
 use super::OriginalStore;
 use super::index::{Index, IndexError, MessageRow};
 use super::requests::{Decided, Decision, ReleaseRow, RequestRow};
+use super::states::{MessageState, ReleaseState, RequestState};
 use super::token::{Claim, Signer, new_id};
 use super::users::{Role, User};
 use crate::audit::{AuditLog, Event};
@@ -122,7 +123,7 @@ impl Quarantine {
     /// A recipient (proved by `claim`) asks for the original.
     pub async fn request(&self, claim: &Claim, reason: &str) -> Result<Requested> {
         let message = self.message(&claim.message_id).await?;
-        if message.state == "purged" {
+        if message.state == MessageState::Purged {
             return Err(WorkflowError::Purged(message.id));
         }
         if !message
@@ -134,7 +135,7 @@ impl Quarantine {
         }
         let pending = self
             .index
-            .requests(Some(&message.id), Some("pending"), 100)
+            .requests(Some(&message.id), Some(RequestState::Pending), 100)
             .await?;
         if let Some(r) = pending
             .iter()
@@ -148,7 +149,7 @@ impl Quarantine {
             recipient: claim.recipient.clone(),
             reason: crate::quarantine::index::cut(reason.trim(), 2000).to_string(),
             requested_at: unix_now(),
-            state: "pending".into(),
+            state: RequestState::Pending,
             decided_by: None,
             decided_at: None,
             decision_reason: None,
@@ -197,7 +198,7 @@ impl Quarantine {
             released_by: user.name.clone(),
             released_at: now,
             request_id: Some(request.id.clone()),
-            state: "queued".into(),
+            state: ReleaseState::Queued,
         });
         let reason = crate::quarantine::index::cut(reason.trim(), 2000);
         let mut event = Event::new(if approve { "approve" } else { "reject" }, &user.name)
@@ -242,7 +243,7 @@ impl Quarantine {
             Decided::Done => {}
             Decided::AlreadyDecided { state, by } => {
                 return Err(WorkflowError::AlreadyDecided {
-                    state,
+                    state: state.map_or("decided", RequestState::as_str).to_string(),
                     by: if by.is_empty() {
                         String::new()
                     } else {
@@ -277,7 +278,7 @@ impl Quarantine {
             return Err(WorkflowError::NotAllowed(role.as_str()));
         }
         let message = self.message(message_id).await?;
-        if message.state == "purged" {
+        if message.state == MessageState::Purged {
             return Err(WorkflowError::Purged(message.id));
         }
         let recipients: Vec<String> = match to {
@@ -294,7 +295,7 @@ impl Quarantine {
                 released_by: actor.to_string(),
                 released_at: now,
                 request_id: None,
-                state: "queued".into(),
+                state: ReleaseState::Queued,
             };
             self.record(
                 Event::new("release", actor)
@@ -321,7 +322,7 @@ impl Quarantine {
     /// The original bytes, exactly as received, recorded as an export.
     pub async fn export(&self, message_id: &str, actor: &str) -> Result<Vec<u8>> {
         let message = self.message(message_id).await?;
-        if message.state == "purged" {
+        if message.state == MessageState::Purged {
             return Err(WorkflowError::Purged(message.id));
         }
         let bytes = self.store.message(&message.sha256)?;

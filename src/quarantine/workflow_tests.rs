@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::quarantine::index::NewMessage;
+use crate::quarantine::states::RequestState;
 use crate::sanitize::Report;
 
 /// The quarantine of a data directory `dir`, with one kept message `id`
@@ -40,7 +41,7 @@ async fn with_request(dir: &Path) -> (Quarantine, String) {
         recipient: "hanako@example.lg.jp".into(),
         reason: String::new(),
         requested_at: unix_now(),
-        state: "pending".into(),
+        state: RequestState::Pending,
         decided_by: None,
         decided_at: None,
         decision_reason: None,
@@ -74,7 +75,11 @@ async fn a_decision_that_cannot_be_audited_is_not_taken() {
         .unwrap_err();
     assert!(matches!(error, WorkflowError::Audit(_)), "{error}");
     let request = q.index.request(&id).await.unwrap().unwrap();
-    assert_eq!(request.state, "pending", "the decision was rolled back");
+    assert_eq!(
+        request.state,
+        RequestState::Pending,
+        "the decision was rolled back"
+    );
     assert!(q.index.releases(Some("M1"), None).await.unwrap().is_empty());
 }
 
@@ -95,7 +100,7 @@ async fn four_eyes_knows_aliases_in_any_case_and_needs_a_mail_address() {
     ));
     assert_eq!(
         q.index.request(&id).await.unwrap().unwrap().state,
-        "pending"
+        RequestState::Pending
     );
     q.decide(&id, true, &approver("sato@example.lg.jp", &[]), "ok")
         .await
