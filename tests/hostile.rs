@@ -622,3 +622,117 @@ fn a_deeply_nested_mail_is_refused_and_the_relay_goes_on() {
     let text = parsed.body_text(0).unwrap();
     assert!(text.contains("nesting"), "{text}");
 }
+
+/// One message carrying one attachment, base64-encoded.
+fn with_attachment(subject: &str, name: &str, mime: &str, bytes: &[u8]) -> Vec<u8> {
+    format!(
+        "From: a@example.com\r\nTo: taro@example.lg.jp\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee attached\r\n\
+--b\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        b64(bytes)
+    )
+    .into_bytes()
+}
+
+/// The structures that used to hold a converter for minutes or exhaust its
+/// memory, each sent to the real relay: a body of 200 000 self-closed
+/// `<div/>` (html5ever opens each one), winmail.dat nested 3 000 deep, an
+/// xlsx naming a 1 MB shared string in 45 000 cells, a PDF deflate bomb and
+/// a PDF naming one content stream 20 000 times. Each gets a real answer
+/// (the part removed with its reason, or its text cut at the limit) rather
+/// than a killed converter, the recipient gets the sanitized mail with the
+/// notice saying so, and an ordinary mail sent after them all arrives.
+#[test]
+fn hostile_structures_get_real_answers_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let extra =
+        "[sanitize.attachments]\nconverter_memory_limit = \"32MiB\"\ntext_max_size = \"4MiB\"\n";
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", extra));
+    let mut divs = b"From: a@example.com\r\nTo: taro@example.lg.jp\r\nSubject: divs\r\n\
+Content-Type: text/html\r\n\r\n<p>DIV-MARKER</p>"
+        .to_vec();
+    for _ in 0..200_000 {
+        divs.extend_from_slice(b"<div/>\r\n");
+    }
+    divs.extend_from_slice(b"\r\n");
+    let mut tnef = files::tnef();
+    for _ in 0..3000 {
+        tnef = files::tnef_with("winmail.dat", &tnef);
+    }
+    let mails: Vec<(&str, Vec<u8>)> = vec![
+        ("divs", divs),
+        (
+            "tnef",
+            with_attachment("tnef", "winmail.dat", "application/ms-tnef", &tnef),
+        ),
+        (
+            "xlsx",
+            with_attachment(
+                "xlsx",
+                "shared.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                &files::xlsx_sharing(1_000_000, 45_000),
+            ),
+        ),
+        (
+            "bomb",
+            with_attachment(
+                "bomb",
+                "bomb.pdf",
+                "application/pdf",
+                &files::pdf_deflate_bomb(64 << 20),
+            ),
+        ),
+        (
+            "parts",
+            with_attachment(
+                "parts",
+                "parts.pdf",
+                "application/pdf",
+                &files::pdf_repeated_contents(20_000, 10),
+            ),
+        ),
+    ];
+    for (_, mail) in &mails {
+        let (mut c, _) = Client::connect(relay.addr);
+        ehlo(&mut c);
+        let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail);
+        assert!(r.starts_with("250"), "{r}");
+        c.command("QUIT");
+    }
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(mails.len() + 1, LIMIT);
+    let by_subject = |subject: &str| {
+        let m = got
+            .iter()
+            .find(|m| m.text().contains(&format!("Subject: {subject}\r\n")))
+            .unwrap_or_else(|| panic!("{subject} was not delivered"));
+        assert_eq!(m.to, ["taro@example.lg.jp"]);
+        assert!(
+            !m.text().contains("X-Mugai-Sanitized: refused"),
+            "{subject}"
+        );
+        common::read_output(&m.data)
+    };
+    let divs = by_subject("divs");
+    assert!(!divs.body.contains("DIV-MARKER"), "{}", divs.body);
+    assert!(divs.body.contains("削除"), "{}", divs.body);
+    let tnef = by_subject("tnef");
+    assert!(tnef.attachments.is_empty());
+    assert!(tnef.body.contains("winmail.dat → 削除"), "{}", tnef.body);
+    let xlsx = by_subject("xlsx");
+    assert_eq!(xlsx.attachments.len(), 1);
+    assert!(xlsx.attachments[0].bytes.len() <= (4 << 20) + 64);
+    for (subject, name) in [("bomb", "bomb.pdf"), ("parts", "parts.pdf")] {
+        let out = by_subject(subject);
+        assert!(out.attachments.is_empty(), "{subject}");
+        assert!(out.body.contains(&format!("{name} → 削除")), "{}", out.body);
+    }
+    by_subject("after");
+    assert!(
+        !got.iter().any(|m| m.to == ["postmaster@example.lg.jp"]),
+        "no message was refused as a whole"
+    );
+}
