@@ -11,8 +11,13 @@
 #     postfix  a private Postfix instance configured as a plain relay
 #              (relay_domains = example.lg.jp, relayhost = the sink)
 #     mugai    `target/release/mugai serve` with a generated TOML config
+#              (conversion in locked-down converter processes, the default)
+#     mugai-inproc  the same binary with [sanitize.isolation] enabled = false
+#              (conversion in the relay's own threads): the pair gives the
+#              cost of isolation, measured in the same run
 #   Reported per run: messages, seconds, messages/s and relay CPU ms/message,
-#   plus a ratio row (mugai / postfix) per configuration, as a Markdown table
+#   plus ratio rows (each mugai / postfix, and mugai / mugai-inproc: what
+#   isolation costs) per configuration, as a Markdown table
 #   on stdout. Progress and diagnostics go to stderr.
 #
 # HOW
@@ -64,10 +69,11 @@
 #   QUICK=1 bash benches/e2e.sh        # smoke run with small counts
 #   BUILD=1 bash benches/e2e.sh        # cargo build --release first
 # Environment knobs (defaults in brackets):
-#   QUICK [0]  BUILD [0]  RELAYS ["postfix mugai"]  SIZES ["5120 204800"]
+#   QUICK [0]  BUILD [0]  RELAYS ["postfix mugai mugai-inproc"]  SIZES ["5120 204800"]
 #   SESSIONS ["1 8 32"]  MSGS_SMALL [2000, QUICK 200]  MSGS_LARGE [500, QUICK 40]
 #   (SMALL applies to sizes < 64 KiB)  WARMUP [200, QUICK 20]
-#   PORT_BASE [42520]: postfix +5, mugai +6, postfix's sink +7, mugai's sink +8
+#   PORT_BASE [42520]: postfix +5, mugai +6, postfix's sink +7, mugai's sink +8,
+#   mugai-inproc +9, its sink +10
 #   MUGAI [target/release/mugai]  RUN_TIMEOUT [300, QUICK 60] seconds per run
 #   STALL [30] seconds without sink progress after smtp-source finished
 #   SETTLE [0.3] seconds before the CPU "after" snapshot
@@ -86,7 +92,7 @@ if (($#)); then printf -v COMMAND_LINE '%s %q' "$COMMAND_LINE" "$@"; fi
 
 QUICK=${QUICK:-0}
 BUILD=${BUILD:-0}
-RELAYS=${RELAYS:-postfix mugai}
+RELAYS=${RELAYS:-postfix mugai mugai-inproc}
 SIZES=${SIZES:-5120 204800}
 SESSIONS=${SESSIONS:-1 8 32}
 if [[ $QUICK == 1 ]]; then
@@ -105,6 +111,7 @@ KEEP=${KEEP:-0}
 
 PORT_PF=$((PORT_BASE + 5)) PORT_MG=$((PORT_BASE + 6))
 PORT_SINK_PF=$((PORT_BASE + 7)) PORT_SINK_MG=$((PORT_BASE + 8))
+PORT_MI=$((PORT_BASE + 9)) PORT_SINK_MI=$((PORT_BASE + 10))
 RCPT=user@example.lg.jp SENDER=sender@example.com
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -381,8 +388,12 @@ pf_queue_count() {   # messages in the private instance's queue (no fork)
 }
 
 MUGAI_NOTE=""
+BUILT=0
+# start_mugai NAME PORT SINK_PORT ISOLATION(true|false)
 start_mugai() {
-    if [[ $BUILD == 1 ]]; then
+    local name=$1 port=$2 sink_port=$3 isolation=$4
+    if [[ $BUILD == 1 && $BUILT == 0 ]]; then
+        BUILT=1
         log "cargo build --release"
         (cd "$REPO" && cargo build --release >&2)
     fi
@@ -392,10 +403,10 @@ start_mugai() {
     if ! "$MUGAI" serve --help > /dev/null 2>&1; then
         MUGAI_NOTE="skipped: $MUGAI has no working 'serve' subcommand yet"; return 1
     fi
-    local conf=$WORK/mugai.toml
+    local conf=$WORK/$name.toml
     cat > "$conf" <<EOF
 [smtp]
-listen = "127.0.0.1:$PORT_MG"
+listen = "127.0.0.1:$port"
 hostname = "mugai.bench.lg.jp"
 accept_domains = ["example.lg.jp"]
 max_message_size = "25MiB"
@@ -404,27 +415,30 @@ max_connections_per_ip = 500
 
 [delivery]
 mode = "smtp"
-next_hop = "127.0.0.1:$PORT_SINK_MG"
+next_hop = "127.0.0.1:$sink_port"
 postmaster = "postmaster@example.lg.jp"
 
 [storage]
-data_dir = "$WORK/mugai-data"
+data_dir = "$WORK/$name-data"
+
+[sanitize.isolation]
+enabled = $isolation
 
 [log]
 level = "warn"
 EOF
-    mkdir -p "$WORK/mugai-data"
-    "$MUGAI" serve --config "$conf" > "$WORK/mugai.log" 2>&1 &
-    RELAY_PID[mugai]=$!
-    RELAY_PORT[mugai]=$PORT_MG
-    if ! wait_listening "$PORT_MG" 30 "${RELAY_PID[mugai]}"; then
-        tail -20 "$WORK/mugai.log" >&2 || true
-        MUGAI_NOTE="skipped: 'mugai serve' did not listen on 127.0.0.1:$PORT_MG within 30 s (log above)"
-        stop_pid "${RELAY_PID[mugai]}" mugai
-        unset 'RELAY_PID[mugai]'
+    mkdir -p "$WORK/$name-data"
+    "$MUGAI" serve --config "$conf" > "$WORK/$name.log" 2>&1 &
+    RELAY_PID[$name]=$!
+    RELAY_PORT[$name]=$port
+    if ! wait_listening "$port" 30 "${RELAY_PID[$name]}"; then
+        tail -20 "$WORK/$name.log" >&2 || true
+        MUGAI_NOTE="skipped: 'mugai serve' did not listen on 127.0.0.1:$port within 30 s (log above)"
+        stop_pid "${RELAY_PID[$name]}" "$name"
+        unset "RELAY_PID[$name]"
         return 1
     fi
-    log "mugai $("$MUGAI" --version 2>/dev/null || true) pid ${RELAY_PID[mugai]} listening on 127.0.0.1:$PORT_MG"
+    log "$name $("$MUGAI" --version 2>/dev/null || true) pid ${RELAY_PID[$name]} listening on 127.0.0.1:$port (isolation $isolation)"
 }
 
 # ---------------------------------------------------------------- one run
@@ -517,8 +531,11 @@ for r in $RELAYS; do
             ACTIVE+=(postfix) ;;
         mugai)
             start_sink mugai "$PORT_SINK_MG"
-            if start_mugai; then ACTIVE+=(mugai); else log "mugai $MUGAI_NOTE"; fi ;;
-        *) die "unknown relay '$r' (postfix, mugai)" ;;
+            if start_mugai mugai "$PORT_MG" "$PORT_SINK_MG" true; then ACTIVE+=(mugai); else log "mugai $MUGAI_NOTE"; fi ;;
+        mugai-inproc)
+            start_sink mugai-inproc "$PORT_SINK_MI"
+            if start_mugai mugai-inproc "$PORT_MI" "$PORT_SINK_MI" false; then ACTIVE+=(mugai-inproc); else log "mugai-inproc $MUGAI_NOTE"; fi ;;
+        *) die "unknown relay '$r' (postfix, mugai, mugai-inproc)" ;;
     esac
 done
 ((${#ACTIVE[@]})) || die "no relay to measure"
@@ -540,8 +557,8 @@ cfg=0
 for size in $SIZES; do
     for sess in $SESSIONS; do
         n=$(msgs_for "$size")
-        order=("${ACTIVE[@]}")
-        if (( cfg % 2 == 1 && ${#ACTIVE[@]} == 2 )); then order=("${ACTIVE[1]}" "${ACTIVE[0]}"); fi
+        # Rotate the order per configuration: no relay always goes first.
+        order=("${ACTIVE[@]:cfg % ${#ACTIVE[@]}}" "${ACTIVE[@]:0:cfg % ${#ACTIVE[@]}}")
         declare -A RATE=() CPU=()
         for r in "${order[@]}"; do
             log "$r: $(human "$size") x $n messages, $sess sessions"
@@ -556,12 +573,15 @@ for size in $SIZES; do
                 NOTES+=("- $r, $(human "$size"), $sess sessions: $R_FAIL")
             fi
         done
-        if [[ -n ${RATE[postfix]:-} && -n ${RATE[mugai]:-} ]]; then
-            ROWS+=("$(awk -v s="$(human "$size")" -v k="$sess" -v rm="${RATE[mugai]}" -v rp="${RATE[postfix]}" \
-                -v cm="${CPU[mugai]}" -v cp="${CPU[postfix]}" 'BEGIN {
-                    cr = (cp > 0) ? sprintf("%.2f×", cm / cp) : "–"
-                    printf "| **mugai/postfix** | %s | %s | | | **%.2f×** | **%s** |\n", s, k, rm / rp, cr }')")
-        fi
+        for pair in mugai/postfix mugai-inproc/postfix mugai/mugai-inproc; do
+            a=${pair%/*} b=${pair#*/}
+            if [[ -n ${RATE[$a]:-} && -n ${RATE[$b]:-} ]]; then
+                ROWS+=("$(awk -v p="$pair" -v s="$(human "$size")" -v k="$sess" -v ra="${RATE[$a]}" -v rb="${RATE[$b]}" \
+                    -v ca="${CPU[$a]}" -v cb="${CPU[$b]}" 'BEGIN {
+                        cr = (cb > 0) ? sprintf("%.2f×", ca / cb) : "–"
+                        printf "| **%s** | %s | %s | | | **%.2f×** | **%s** |\n", p, s, k, ra / rb, cr }')")
+            fi
+        done
         unset RATE CPU
         cfg=$((cfg + 1))
     done
@@ -580,7 +600,7 @@ $COMMAND_LINE
 
 - machine: $(nproc) CPUs, $(uname -sr), work dir on $(df --output=fstype "$WORK" | tail -n 1), 1-min load average $LOAD_START before, $LOAD_END after (other load skews both relays)
 - postfix: $(if [[ -n $PF_DIR ]]; then postconf -c "$PF_DIR/etc" -h mail_version; else echo "not requested"; fi) (private instance, plain relay)
-- mugai: $(if [[ -n ${RELAY_PID[mugai]:-} ]]; then "$MUGAI" --version 2>/dev/null || echo "$MUGAI"; else echo "${MUGAI_NOTE:-not requested}"; fi)
+- mugai: $(if [[ -n ${RELAY_PID[mugai]:-}${RELAY_PID[mugai-inproc]:-} ]]; then "$MUGAI" --version 2>/dev/null || echo "$MUGAI"; else echo "${MUGAI_NOTE:-not requested}"; fi) (mugai: converter processes; mugai-inproc: isolation off)
 - load: smtp-source -s SESSIONS -m MESSAGES -l SIZE ${SOURCE_ARGS:+$SOURCE_ARGS }(one connection per message unless -d) → relay → smtp-sink
 - seconds: first connection until the sink has received all messages; CPU: relay process tree (user+system, /proc)
 

@@ -724,3 +724,15 @@ fn a_pdf_content_array_is_counted_and_summed_with_repetition() {
         Some(PartReason::PdfRasterised)
     );
 }
+
+/// Fuzzing finding (convert_pdf, 2026-12-03): a page so wide that its
+/// pixel width, clamped to 65535, overflowed the renderer's tile rounding
+/// (a panic inside vello_common, caught as converter-failed). Pages are
+/// now capped below that; this one is rasterised like any other.
+#[test]
+fn fuzz_regression_a_page_at_the_renderers_pixel_limit_is_rasterised() {
+    let pdf = std::fs::read("tests/fixtures/pdf/fuzz-huge-page-side.pdf").unwrap();
+    let (_, report, _) = sanitized(&[("wide.pdf", "application/pdf", &pdf)]);
+    let entry = part(&report, "wide.pdf");
+    assert_eq!(entry.reason, Some(PartReason::PdfRasterised), "{entry:?}");
+}

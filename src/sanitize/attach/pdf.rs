@@ -32,6 +32,12 @@ use super::{names, pdf_bounds};
 use crate::policy::{AttachmentPolicy, Fonts};
 use crate::sanitize::report::PartReason;
 
+/// Longest side of a rendered page in pixels. The renderer counts pixels
+/// in u16 and rounds a page's edge up to its next tile, so a side near
+/// 65535 overflowed inside it (found by fuzzing: a 3 KB PDF with a page
+/// hundreds of metres wide); 65000 leaves room for the rounding.
+const MAX_PAGE_SIDE: u16 = 65_000;
+
 /// JPEG quality for photographic pages.
 const PAGE_JPEG_QUALITY: u8 = 80;
 
@@ -73,8 +79,8 @@ pub fn rasterise(
         budget.check()?;
         let (width_pt, height_pt) = page.render_dimensions();
         let scale = page_scale(width_pt, height_pt, limits);
-        let pixels_wide = ((width_pt * scale).round() as u32).clamp(1, u16::MAX.into());
-        let pixels_high = ((height_pt * scale).round() as u32).clamp(1, u16::MAX.into());
+        let pixels_wide = ((width_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
+        let pixels_high = ((height_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
         let working = u64::from(pixels_wide) * u64::from(pixels_high) * 8;
         budget.charge(working, "a rendered page")?;
         let pixmap = render(
@@ -109,7 +115,7 @@ pub fn rasterise(
 }
 
 /// Pixels per point: `pdf_dpi`, lowered when the page would exceed
-/// `pdf_max_page_pixels` or the renderer's 65535-pixel side.
+/// `pdf_max_page_pixels` or [`MAX_PAGE_SIDE`].
 fn page_scale(width_pt: f32, height_pt: f32, limits: &AttachmentPolicy) -> f32 {
     let width_pt = width_pt.max(1.0);
     let height_pt = height_pt.max(1.0);
@@ -119,8 +125,8 @@ fn page_scale(width_pt: f32, height_pt: f32, limits: &AttachmentPolicy) -> f32 {
         scale *= (limits.pdf_max_page_pixels as f64 / pixels).sqrt() as f32;
     }
     let longest = width_pt.max(height_pt) * scale;
-    if longest > f32::from(u16::MAX) {
-        scale *= f32::from(u16::MAX) / longest;
+    if longest > f32::from(MAX_PAGE_SIDE) {
+        scale *= f32::from(MAX_PAGE_SIDE) / longest;
     }
     scale
 }
