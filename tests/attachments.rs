@@ -731,8 +731,24 @@ fn a_pdf_content_array_is_counted_and_summed_with_repetition() {
 /// now capped below that; this one is rasterised like any other.
 #[test]
 fn fuzz_regression_a_page_at_the_renderers_pixel_limit_is_rasterised() {
-    let pdf = std::fs::read("tests/fixtures/pdf/fuzz-huge-page-side.pdf").unwrap();
+    let pdf = std::fs::read("tests/fixtures/fuzz/pdf-huge-page-side.pdf").unwrap();
     let (_, report, _) = sanitized(&[("wide.pdf", "application/pdf", &pdf)]);
     let entry = part(&report, "wide.pdf");
     assert_eq!(entry.reason, Some(PartReason::PdfRasterised), "{entry:?}");
+}
+
+/// Text an Office converter produces is charged to the converter's memory
+/// budget as it grows: 200 cells naming one 1 MB string make 200 MB of
+/// text, under a 100 MiB text limit but over an 8 MiB memory limit, so the
+/// file is removed as too large instead of growing past the budget.
+#[test]
+fn office_text_is_charged_to_the_memory_budget_as_it_is_produced() {
+    let xlsx = files::xlsx_sharing(1_000_000, 200);
+    let mut policy = Policy::default();
+    policy.attachments.text_max_size = mugai::policy::ByteSize(100 << 20);
+    policy.attachments.converter_memory_limit = mugai::policy::ByteSize(8 << 20);
+    let (out, report, _) = sanitized_with(&[("big.xlsx", "", &xlsx)], &policy);
+    let entry = part(&report, "big.xlsx");
+    assert_eq!(entry.reason, Some(PartReason::TooLarge), "{entry:?}");
+    assert!(out.attachments.is_empty());
 }

@@ -11,7 +11,7 @@ pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, max: usize) -> Result<String
     let xml_text = zip
         .read_text("word/document.xml", budget)?
         .unwrap_or_default();
-    let mut sink = Sink::new(max);
+    let mut sink = Sink::new(max, budget);
     let mut in_text = false;
     let mut cell_depth = 0usize;
     let mut cell_has_paragraph = false;
@@ -45,5 +45,5 @@ pub fn text(zip: &mut SafeZip<'_>, budget: &Budget, max: usize) -> Result<String
         Node::Text(t) if in_text => sink.push(t),
         Node::Text(_) => {}
     })?;
-    Ok(sink.out)
+    sink.finish()
 }

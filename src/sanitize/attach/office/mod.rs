@@ -70,36 +70,64 @@ pub fn to_text(
     Ok(text_file(name, text, detail))
 }
 
-/// Text being assembled: lines of cells, with the size bounded as it grows.
-pub struct Sink {
+/// Text being assembled: lines of cells, with the size bounded as it grows
+/// and its memory charged to the converter's budget as it is produced (by
+/// the string's capacity, what it really holds).
+pub struct Sink<'b> {
     pub out: String,
     max: usize,
+    budget: &'b Budget,
+    charged: usize,
+    over_budget: Option<Failure>,
 }
 
-impl Sink {
-    pub fn new(max: usize) -> Sink {
+impl<'b> Sink<'b> {
+    pub fn new(max: usize, budget: &'b Budget) -> Sink<'b> {
         Sink {
             out: String::new(),
             max,
+            budget,
+            charged: 0,
+            over_budget: None,
         }
     }
 
-    /// True once the text reached its size limit: more is dropped, so
-    /// readers may stop gathering it.
+    /// True once the text reached its size limit or the budget: more is
+    /// dropped, so readers may stop gathering it.
     pub fn is_full(&self) -> bool {
-        self.out.len() >= self.max
+        self.out.len() >= self.max || self.over_budget.is_some()
     }
 
     pub fn push(&mut self, text: &str) {
-        if self.out.len() < self.max {
-            for c in text.chars() {
-                if c == '\t' || c == '\n' || !c.is_control() {
-                    self.out.push(c);
-                }
+        if self.is_full() {
+            return;
+        }
+        for c in text.chars() {
+            if c == '\t' || c == '\n' || !c.is_control() {
+                self.out.push(c);
             }
+        }
+        self.charge();
+    }
+
+    fn charge(&mut self) {
+        let grown = self.out.capacity().saturating_sub(self.charged);
+        if grown == 0 {
+            return;
+        }
+        match self.budget.charge(grown as u64, "the extracted text") {
+            Ok(()) => self.charged += grown,
+            Err(failure) => self.over_budget = Some(failure),
         }
     }
 
+    /// The text, or the failure if it outgrew the budget.
+    pub fn finish(mut self) -> Result<String, Failure> {
+        match self.over_budget.take() {
+            Some(failure) => Err(failure),
+            None => Ok(std::mem::take(&mut self.out)),
+        }
+    }
     /// Ends a line, dropping trailing tabs and spaces; never more than
     /// one blank line in a row.
     pub fn end_line(&mut self) {

@@ -21,7 +21,7 @@ pub fn text(
     let mimetype = zip.read_text("mimetype", budget)?.unwrap_or_default();
     let spreadsheet = mimetype.contains("spreadsheet");
     let xml_text = zip.read_text("content.xml", budget)?.unwrap_or_default();
-    let mut sink = Sink::new(max);
+    let mut sink = Sink::new(max, budget);
     let mut cell_depth = 0usize;
     let mut cell_paragraphs = 0usize;
     let mut cell_repeat = 1usize;
@@ -91,5 +91,5 @@ pub fn text(
         Node::Text(t) if in_annotation == 0 => sink.push(t),
         Node::Text(_) => {}
     })?;
-    Ok(sink.out)
+    sink.finish()
 }

@@ -26,7 +26,7 @@ pub fn text(
         })
         .collect();
     slides.sort();
-    let mut sink = Sink::new(max);
+    let mut sink = Sink::new(max, budget);
     for (position, (_, part)) in slides.iter().enumerate() {
         let xml_text = zip.read_text(part, budget)?.unwrap_or_default();
         sink.heading(&format!("{} {}", words.slide, position + 1));
@@ -45,5 +45,5 @@ pub fn text(
             Node::Text(_) => {}
         })?;
     }
-    Ok(sink.out)
+    sink.finish()
 }

@@ -43,7 +43,7 @@ pub fn text(
     let targets = relationships(zip, budget)?;
     let strings = shared_strings(zip, budget)?;
     let styles = Styles::read(zip, budget)?;
-    let mut sink = Sink::new(max);
+    let mut sink = Sink::new(max, budget);
     for (name, id) in &sheets {
         let Some(target) = targets.get(id) else {
             continue;
@@ -59,7 +59,7 @@ pub fn text(
         };
         cells.sheet(&xml_text, budget, &mut sink)?;
     }
-    Ok(sink.out)
+    sink.finish()
 }
 
 /// Relationship id → part path inside the zip.
