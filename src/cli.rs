@@ -14,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 mod admin;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, ConfigError, LogConfig, LogFormat};
+use crate::config::{Config, ConfigError, LogConfig, LogFormat, Source};
 use crate::sanitize::{self, Stamp};
 
 /// Exit status for a refused message.
@@ -252,20 +252,41 @@ fn init_logging(log: Option<&LogConfig>) {
     };
 }
 
+/// Finds the configuration (`--config`, `$MUGAI_CONFIG`,
+/// `/etc/mugai/mugai.toml`, the embedded default), says which on stderr,
+/// and loads it.
+fn configuration(flag: Option<&Path>) -> Result<Config, Failure> {
+    let source = Source::find(flag);
+    eprintln!("mugai: {source}");
+    source.load().map_err(|e| usage(e.to_string()))
+}
+
+/// As [`configuration`] for `mugai sanitize`, a filter that stays silent
+/// when it succeeds: it names the file only when it found one by itself
+/// (`$MUGAI_CONFIG`, `/etc/mugai/mugai.toml`), which could surprise.
+fn filter_configuration(flag: Option<&Path>) -> Result<Config, Failure> {
+    let source = Source::find(flag);
+    if matches!(source, Source::Env(_) | Source::System(_)) {
+        eprintln!("mugai: {source}");
+    }
+    source.load().map_err(|e| usage(e.to_string()))
+}
+
 fn run_serve(args: &ServeArgs) -> Result<(), Failure> {
-    let config = match &args.config {
-        Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
-        None => Config::embedded(),
-    };
+    let source = Source::find(args.config.as_deref());
+    let config = source.load().map_err(|e| usage(e.to_string()))?;
     init_logging(Some(&config.log));
+    tracing::info!("{source}");
     crate::server::serve(config).map_err(usage)
 }
 
 fn run_check_config(args: &CheckConfigArgs) -> Result<(), Failure> {
-    let Some(path) = args.file.as_ref().or(args.config.as_ref()) else {
-        return Err(usage(
-            "check-config needs a FILE (see mugai check-config --help)",
-        ));
+    let source = Source::find(args.file.as_deref().or(args.config.as_deref()));
+    let Some(path) = source.path() else {
+        return Err(usage(format!(
+            "check-config needs a FILE, $MUGAI_CONFIG or {} (see mugai check-config --help)",
+            crate::config::locate::SYSTEM
+        )));
     };
     match Config::load(path) {
         Ok(_) => {
@@ -351,10 +372,7 @@ fn read_input(input: &Option<PathBuf>, limit: u64) -> Result<(Vec<u8>, String, u
 }
 
 fn run_check_sandbox(args: &CheckSandboxArgs) -> Result<(), Failure> {
-    let config = match &args.config {
-        Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
-        None => Config::embedded(),
-    };
+    let config = configuration(args.config.as_deref())?;
     let limit = config.sanitize.isolation.memory_limit;
     let probes = crate::isolate::check_sandbox(limit.bytes())
         .map_err(|e| usage(format!("the sandbox could not be set up: {e}")))?;
@@ -381,10 +399,7 @@ fn run_check_sandbox(args: &CheckSandboxArgs) -> Result<(), Failure> {
 }
 
 fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
-    let config = match &args.config {
-        Some(path) => Config::load(path).map_err(|e| usage(e.to_string()))?,
-        None => Config::embedded(),
-    };
+    let config = filter_configuration(args.config.as_deref())?;
     let policy = &config.sanitize;
     let limit = policy.limits.max_message_size.bytes();
     let (bytes, id, size) = read_input(&args.input, limit)?;

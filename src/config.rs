@@ -11,8 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::policy::Policy;
 
 mod admin;
+pub mod locate;
 mod sections;
 pub use admin::{AdminConfig, QuarantineConfig};
+pub use locate::Source;
 pub use sections::{
     BareNewline, DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig,
     SmtpConfig, StorageConfig,

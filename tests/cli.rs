@@ -296,3 +296,66 @@ fn check_config_prints_one_line_per_problem_and_accepts_the_example() {
         "{stdout}"
     );
 }
+
+/// Commands find their configuration at --config, $MUGAI_CONFIG, then
+/// /etc/mugai/mugai.toml, and say which; a read-only command never creates
+/// a data directory (an empty quarantine would hide a wrong configuration).
+#[test]
+fn commands_say_which_configuration_and_read_only_ones_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |args: &[&str], env: Option<&Path>| {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("MUGAI_CONFIG");
+        if let Some(path) = env {
+            command.env("MUGAI_CONFIG", path);
+        }
+        command.stdin(Stdio::null()).output().unwrap()
+    };
+    for args in [
+        &["quarantine", "list"][..],
+        &["quarantine", "show", "X"],
+        &["user", "list"],
+        &["audit", "verify"],
+        &["audit", "show"],
+    ] {
+        let out = in_dir(args, None);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let text = String::from_utf8_lossy(&out.stderr);
+        if !Path::new(mugai::config::locate::SYSTEM).exists() {
+            assert!(text.contains("the embedded default"), "{text}");
+        }
+        assert!(text.contains("no data directory at"), "{text}");
+        assert!(
+            !dir.path().join("mugai-data").exists(),
+            "{args:?} created it"
+        );
+    }
+    let config = dir.path().join("relay.toml");
+    let data = dir.path().join("relay-data");
+    std::fs::write(
+        &config,
+        format!("[storage]\ndata_dir = \"{}\"\n", data.display()),
+    )
+    .unwrap();
+    let out = in_dir(&["check-config"], Some(&config));
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("relay.toml: ok"));
+    let out = in_dir(&["quarantine", "list"], Some(&config));
+    let text = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains(&format!(
+            "configuration {} ($MUGAI_CONFIG)",
+            config.display()
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&data.display().to_string()), "{text}");
+    // A command that writes creates it, and then the reader finds it.
+    let out = in_dir(&["quarantine", "purge"], Some(&config));
+    assert!(out.status.success(), "{out:?}");
+    let out = in_dir(&["quarantine", "list"], Some(&config));
+    assert!(out.status.success(), "{out:?}");
+}

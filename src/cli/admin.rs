@@ -132,10 +132,21 @@ pub enum AuditCommand {
 }
 
 fn load(config: &Option<PathBuf>) -> Result<Config, Failure> {
-    match config {
-        Some(path) => Config::load(path).map_err(|e| usage(e.to_string())),
-        None => Ok(Config::embedded()),
+    super::configuration(config.as_deref())
+}
+
+/// Commands that only read never create a data directory: without one
+/// they say so (an empty quarantine would hide a wrong configuration).
+fn existing_data_dir(config: &Config) -> Result<(), Failure> {
+    let dir = &config.storage.data_dir;
+    if dir.is_dir() {
+        return Ok(());
     }
+    Err(usage(format!(
+        "no data directory at {} (nothing was ever received with this configuration; \
+         give the relay's with --config or $MUGAI_CONFIG)",
+        dir.display()
+    )))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -177,6 +188,12 @@ fn fail(e: impl std::fmt::Display) -> Failure {
 
 pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Result<(), Failure> {
     let config = load(config)?;
+    if !matches!(
+        command,
+        QuarantineCommand::Release { .. } | QuarantineCommand::Purge
+    ) {
+        existing_data_dir(&config)?;
+    }
     runtime()?.block_on(async {
         let q = open(&config).await?;
         let mut out = std::io::stdout().lock();
@@ -352,6 +369,9 @@ fn valid_name(name: &str) -> bool {
 
 pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failure> {
     let config = load(config)?;
+    if matches!(command, UserCommand::List) {
+        existing_data_dir(&config)?;
+    }
     runtime()?.block_on(async {
         let q = open(&config).await?;
         let mut out = std::io::stdout().lock();
@@ -508,6 +528,7 @@ fn check_addresses(role: Role, email: &str, aliases: &[String]) -> Result<(), Fa
 
 pub fn audit(config: &Option<PathBuf>, command: AuditCommand) -> Result<(), Failure> {
     let config = load(config)?;
+    existing_data_dir(&config)?;
     let path = config.storage.data_dir.join("audit.log");
     let mut out = std::io::stdout().lock();
     match command {
