@@ -13,6 +13,7 @@ use crate::policy::Policy;
 mod admin;
 pub mod locate;
 mod sections;
+mod unset;
 pub use admin::{AdminConfig, QuarantineConfig};
 pub use locate::Source;
 pub use sections::{
@@ -102,7 +103,8 @@ impl Config {
                 message: e.message().replace('\n', " ").trim().to_string(),
             }
         })?;
-        let problems = config.problems();
+        let mut problems = config.problems();
+        problems.extend(unset::problems(text));
         if !problems.is_empty() {
             return Err(ConfigError::Problems {
                 path: path.to_path_buf(),
@@ -234,7 +236,7 @@ max_depth = 10
 
     #[test]
     fn every_problem_is_reported_on_its_own_line() {
-        let text = "[smtp]\nlisten = \"nowhere\"\naccept_domains = []\n[delivery]\nmode = \"smtp\"\nnext_hop = \"lgwan\"\n";
+        let text = "[smtp]\nlisten = \"nowhere\"\nhostname = \"mx\"\naccept_domains = []\n[delivery]\nmode = \"smtp\"\nnext_hop = \"lgwan\"\npostmaster = \"pm@x\"\n[storage]\ndata_dir = \"/d\"\n";
         let Err(ConfigError::Problems { problems, .. }) = Config::parse(text, Path::new("x.toml"))
         else {
             panic!("expected problems");

@@ -232,7 +232,7 @@ fn check_config_prints_one_line_per_problem_and_accepts_the_example() {
     let path = dir.path().join("bad.toml");
     std::fs::write(
         &path,
-        "[smtp]\nlisten = \"nowhere\"\naccept_domains = []\n[delivery]\nmode = \"smtp\"\nnext_hop = \"lgwan\"\n",
+        "[smtp]\nlisten = \"nowhere\"\nhostname = \"mx\"\naccept_domains = []\n[delivery]\nmode = \"smtp\"\nnext_hop = \"lgwan\"\npostmaster = \"pm@x\"\n[storage]\ndata_dir = \"/d\"\n",
     )
     .unwrap();
     let out = run(&["check-config", path.to_str().unwrap()], None);

@@ -534,7 +534,7 @@ fn sigterm_lets_a_transaction_finish_and_turns_new_clients_away() {
 fn maildir_mode_and_json_logs() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = format!(
-        "[smtp]\nlisten = \"127.0.0.1:0\"\n[storage]\ndata_dir = \"{}\"\n[log]\nformat = \"json\"\n",
+        "[smtp]\nlisten = \"127.0.0.1:0\"\nhostname = \"mugai.test\"\naccept_domains = [\"example.lg.jp\"]\n[delivery]\npostmaster = \"postmaster@example.lg.jp\"\n[storage]\ndata_dir = \"{}\"\n[log]\nformat = \"json\"\n",
         dir.path().join("data").display()
     );
     let relay = Relay::start(dir.path(), &cfg);
