@@ -114,6 +114,14 @@ impl Config {
         Ok(config)
     }
 
+    /// Free space below which MAIL gets `452 4.3.1`.
+    pub fn min_free(&self) -> u64 {
+        self.storage
+            .min_free
+            .map(|b| b.bytes())
+            .unwrap_or_else(|| self.smtp.max_message_size.bytes().saturating_mul(4))
+    }
+
     /// The Maildir for `mode = "maildir"`.
     pub fn maildir_path(&self) -> PathBuf {
         self.delivery

@@ -307,6 +307,47 @@ fn a_full_backlog_gets_451_at_mail() {
     assert!(r.starts_with("451 4.3.2"), "{r}");
 }
 
+/// With less free space than `[storage] min_free`, MAIL gets `452 4.3.1`
+/// before any data is sent; the log says so once a minute, not once per
+/// client; with the space back, mail flows.
+#[test]
+fn low_disk_space_gets_452_at_mail_and_one_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let full = config(dir.path(), sink.addr, "", "", "")
+        .replace("[storage]\n", "[storage]\nmin_free = \"100000000GiB\"\n");
+    let mut relay = Relay::start(dir.path(), &full);
+    for _ in 0..3 {
+        let (mut c, _) = Client::connect(relay.addr);
+        ehlo(&mut c);
+        let r = c.command("MAIL FROM:<a@example.com> SIZE=25000000");
+        assert!(r.starts_with("452 4.3.1"), "{r}");
+        c.command("QUIT");
+    }
+    let warnings = relay.wait_for_log("new mail gets 452 4.3.1", 1, LIMIT);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("storage.min_free"), "{warnings:?}");
+    assert_eq!(
+        relay
+            .logs()
+            .iter()
+            .filter(|l| l.contains("452 4.3.1"))
+            .count(),
+        1,
+        "one line for three refusals"
+    );
+    relay.terminate();
+    relay.wait(LIMIT);
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    submit(
+        &relay,
+        "a@example.com",
+        &["taro@example.lg.jp"],
+        b"Subject: room\r\n\r\nthere is room again\r\n",
+    );
+    sink.wait_for(1, LIMIT);
+}
+
 #[test]
 fn starttls_with_a_test_certificate_and_tls_required() {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -285,12 +285,17 @@ impl DeliveryConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
     pub data_dir: PathBuf,
+    /// Below this much free space new transactions get `452 4.3.1`;
+    /// unset: four times `smtp.max_message_size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_free: Option<ByteSize>,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             data_dir: PathBuf::from("./mugai-data"),
+            min_free: None,
         }
     }
 }

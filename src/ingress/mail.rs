@@ -1,5 +1,5 @@
 //! MAIL FROM: starts a transaction, after checking sequence, TLS policy,
-//! back-pressure and the declared SIZE.
+//! free space, back-pressure and the declared SIZE.
 
 use std::borrow::Cow;
 
@@ -26,6 +26,11 @@ pub fn mail(session: &mut Session, from: MailFrom<Cow<'_, str>>) -> Next {
         session.refuse(&format!(
             "552 5.3.4 Message size exceeds fixed limit of {max} bytes"
         ));
+        return Next::Continue;
+    }
+    if !session.ctx.spool.has_room(session.ctx.config.min_free()) {
+        // Logged once a minute by the spool, not once per client.
+        session.reply("452 4.3.1 Insufficient system storage, try again later");
         return Next::Continue;
     }
     if session.ctx.queue.is_full() {

@@ -15,9 +15,11 @@
 //! retry lives beside it in `ID.state`.
 
 mod entry;
+mod space;
 mod writer;
 
 pub use entry::{DeliveryState, Envelope, Origin, RecipientState, RecipientStatus};
+pub use space::available;
 pub use writer::SpoolWriter;
 
 use std::fs::{self, File};
@@ -50,6 +52,7 @@ pub struct Spool {
     corrupt: PathBuf,
     dirsync: Arc<DirSync>,
     sequence: AtomicU64,
+    space: space::SpaceWatch,
 }
 
 impl Spool {
@@ -63,6 +66,7 @@ impl Spool {
             corrupt: root.join("corrupt"),
             dirsync,
             sequence: AtomicU64::new(0),
+            space: space::SpaceWatch::new(root.clone()),
         };
         for dir in [&spool.incoming, &spool.queue, &spool.corrupt] {
             create_dir_durably(dir)?;
@@ -71,6 +75,12 @@ impl Spool {
             let _ = fs::remove_file(entry?.path());
         }
         Ok(spool)
+    }
+
+    /// True while the spool's file system has `min_free` bytes left
+    /// (logged once a minute while it does not).
+    pub fn has_room(&self, min_free: u64) -> bool {
+        self.space.has_room(min_free)
     }
 
     /// A new queue id: microseconds since the epoch and a sequence number,
