@@ -12,9 +12,12 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod admin;
+mod logging;
+
+use logging::init_logging;
 use sha2::{Digest, Sha256};
 
-use crate::config::{Config, ConfigError, LogConfig, LogFormat, Source};
+use crate::config::{Config, ConfigError, Source};
 use crate::sanitize::{self, Stamp};
 
 /// Exit status for a refused message.
@@ -235,30 +238,20 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr (journald under systemd). `MUGAI_LOG` overrides the
-/// level; commands other than `serve` log warnings only by default.
-fn init_logging(log: Option<&LogConfig>) {
-    let default = log.map(|l| l.level.as_str()).unwrap_or("warn");
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MUGAI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false);
-    let _ = match log.map(|l| l.format) {
-        Some(LogFormat::Json) => builder.json().flatten_event(true).try_init(),
-        _ => builder.try_init(),
-    };
-}
-
 /// Finds the configuration (`--config`, `$MUGAI_CONFIG`,
 /// `/etc/mugai/mugai.toml`, the embedded default), says which on stderr,
 /// and loads it.
 fn configuration(flag: Option<&Path>) -> Result<Config, Failure> {
     let source = Source::find(flag);
     eprintln!("mugai: {source}");
-    source.load().map_err(|e| usage(e.to_string()))
+    load(&source)
+}
+
+/// Loads the configuration and takes its time zone for what is shown.
+fn load(source: &Source) -> Result<Config, Failure> {
+    let config = source.load().map_err(|e| usage(e.to_string()))?;
+    crate::clock::set_zone(&config.log.timezone).map_err(usage)?;
+    Ok(config)
 }
 
 /// As [`configuration`] for `mugai sanitize`, a filter that stays silent
@@ -269,12 +262,12 @@ fn filter_configuration(flag: Option<&Path>) -> Result<Config, Failure> {
     if matches!(source, Source::Env(_) | Source::System(_)) {
         eprintln!("mugai: {source}");
     }
-    source.load().map_err(|e| usage(e.to_string()))
+    load(&source)
 }
 
 fn run_serve(args: &ServeArgs) -> Result<(), Failure> {
     let source = Source::find(args.config.as_deref());
-    let config = source.load().map_err(|e| usage(e.to_string()))?;
+    let config = load(&source)?;
     init_logging(Some(&config.log));
     tracing::info!("{source}");
     crate::server::serve(config).map_err(usage)

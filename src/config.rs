@@ -166,6 +166,9 @@ impl Config {
                 problems.push(format!("sanitize.limits.{name} must be larger than 0"));
             }
         }
+        if let Err(problem) = crate::clock::parse_zone(&self.log.timezone) {
+            problems.push(problem);
+        }
         p.attachments.problems(&mut problems);
         p.isolation.problems(&mut problems);
         if p.subject_prefix.chars().any(char::is_control) {

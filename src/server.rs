@@ -81,8 +81,11 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
         )
         .await?;
         pipeline.enable_request_links(&page.public_url);
-        tracing::info!("web page on {} (links: {})", page.local, page.public_url);
-        eprintln!("mugai: web page on {}", page.public_url);
+        tracing::info!(
+            "web page on {} (links: {})",
+            page.local_url,
+            page.public_url
+        );
     }
     // Releases queued while the relay was down go to the spool first, so
     // resuming the spool picks them up exactly once.
@@ -111,8 +114,6 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         config.smtp.accept_domains.join(", "),
     );
-    // Also on stderr for a person who started it by hand.
-    eprintln!("mugai: listening on {local}, delivering by {target} (stop with Ctrl-C)");
 
     tokio::spawn(async move {
         wait_for_stop_signal().await;

@@ -348,6 +348,40 @@ fn low_disk_space_gets_452_at_mail_and_one_warning() {
     sink.wait_for(1, LIMIT);
 }
 
+/// Text logs: each start-up line once, the queue id once per line (as its
+/// first word), times in `[log] timezone` with the offset shown.
+#[test]
+fn text_logs_name_the_queue_id_once_in_the_operators_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let cfg = config(dir.path(), sink.addr, "", "", "")
+        .replace("[log]\n", "[log]\ntimezone = \"Asia/Tokyo\"\n");
+    let relay = Relay::start(dir.path(), &cfg);
+    let reply = submit(
+        &relay,
+        "a@example.com",
+        &["taro@example.lg.jp"],
+        b"Subject: log\r\n\r\nlog lines\r\n",
+    );
+    let id = reply.rsplit(' ').next().unwrap().trim().to_string();
+    sink.wait_for(1, LIMIT);
+    relay.wait_for_log(&format!("{id}: removed"), 1, LIMIT);
+    let logs = relay.logs();
+    let about: Vec<&String> = logs.iter().filter(|l| l.contains(&id)).collect();
+    assert!(about.len() >= 4, "{logs:?}");
+    for line in &about {
+        assert_eq!(line.matches(id.as_str()).count(), 1, "{line}");
+        assert!(line.contains("+09:00"), "{line}");
+    }
+    for startup in ["listening on", "web page on", "configuration"] {
+        assert_eq!(
+            logs.iter().filter(|l| l.contains(startup)).count(),
+            1,
+            "{startup}: {logs:?}"
+        );
+    }
+}
+
 #[test]
 fn starttls_with_a_test_certificate_and_tls_required() {
     let _ = rustls::crypto::ring::default_provider().install_default();

@@ -15,7 +15,6 @@ mod pages;
 mod public;
 mod view;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
@@ -31,7 +30,7 @@ use crate::quarantine::Quarantine;
 use auth::{LoginLimiter, Sessions};
 use login_log::LoginLog;
 pub use pages::{PartRow, part_rows};
-pub use view::{jst, parse_date};
+pub use view::{local_time, parse_date};
 
 /// Shared by every request.
 pub struct App {
@@ -47,7 +46,8 @@ pub struct App {
 
 /// Where the page listens.
 pub struct Page {
-    pub local: SocketAddr,
+    /// The address it listens on, as a URL (`https://127.0.0.1:8025`).
+    pub local_url: String,
     pub public_url: String,
 }
 
@@ -66,10 +66,12 @@ pub async fn start(
         .await
         .map_err(|e| format!("cannot listen on {} for the web page: {e}", admin.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let local_url = format!("{scheme}://{local}");
     let public_url = admin
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("{}://{local}", if tls.is_some() { "https" } else { "http" }))
+        .unwrap_or_else(|| local_url.clone())
         .trim_end_matches('/')
         .to_string();
     let app = Arc::new(App {
@@ -85,7 +87,10 @@ pub async fn start(
     });
     let router = router(app);
     listen::spawn(listener, tls, router, stop);
-    Ok(Page { local, public_url })
+    Ok(Page {
+        local_url,
+        public_url,
+    })
 }
 
 /// The routes.

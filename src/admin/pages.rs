@@ -14,7 +14,7 @@ use axum::response::Response;
 
 use super::App;
 use super::auth::{SESSION_COOKIE, Session, credentials, same_token};
-use super::view::{self, Chrome, cookie, jst, parse_date};
+use super::view::{self, Chrome, cookie, local_time, parse_date};
 use crate::audit::{self, Entry};
 use crate::quarantine::{
     Filter, MessageRow, MessageState, ReleaseRow, RequestRow, RequestState, Role, User,
@@ -196,7 +196,7 @@ pub async fn list(
         .iter()
         .map(|m| ListRow {
             id: m.id.clone(),
-            received: jst(m.received_at),
+            received: local_time(m.received_at),
             from: m.from.clone(),
             subject: m.subject.clone(),
             rcpt: m.recipients.join(", "),
@@ -301,12 +301,12 @@ fn request_view(c: &Chrome, r: &RequestRow) -> RequestView {
         message_id: r.message_id.clone(),
         recipient: r.recipient.clone(),
         reason: r.reason.clone(),
-        requested: jst(r.requested_at),
+        requested: local_time(r.requested_at),
         state: c.state(r.state.as_str()),
         decided_by: r
             .decided_by
             .clone()
-            .map(|by| format!("{by} {}", r.decided_at.map(jst).unwrap_or_default()))
+            .map(|by| format!("{by} {}", r.decided_at.map(local_time).unwrap_or_default()))
             .unwrap_or_default(),
         decision_reason: r.decision_reason.clone().unwrap_or_default(),
         subject: r.subject.clone(),
@@ -326,7 +326,7 @@ fn release_view(r: &ReleaseRow) -> ReleaseView {
         id: r.id.clone(),
         recipient: r.recipient.clone(),
         by: r.released_by.clone(),
-        at: jst(r.released_at),
+        at: local_time(r.released_at),
         state: r.state.as_str(),
     }
 }
@@ -380,7 +380,7 @@ pub async fn detail(
         &c,
         &DetailPage {
             c: &c,
-            received: jst(m.received_at),
+            received: local_time(m.received_at),
             size: crate::sanitize::human_size(m.size.max(0) as u64),
             state: c.state(m.state.as_str()),
             outcome: c.state(&m.outcome),

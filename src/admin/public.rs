@@ -14,7 +14,7 @@ use axum::response::Response;
 
 use super::App;
 use super::pages::{PartRow, part_rows};
-use super::view::{self, Chrome, jst};
+use super::view::{self, Chrome, local_time};
 use crate::quarantine::{Claim, MessageRow, MessageState, Requested, TokenError};
 use crate::units::unix_now;
 
@@ -89,7 +89,7 @@ fn render(
             c,
             m,
             recipient: &claim.recipient,
-            received: jst(m.received_at),
+            received: local_time(m.received_at),
             parts: m.report().as_ref().map(part_rows).unwrap_or_default(),
             csrf: app.q.signer.csrf(token),
             token,

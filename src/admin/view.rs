@@ -180,40 +180,16 @@ pub async fn stylesheet() -> Response {
         .into_response()
 }
 
-/// Unix time → `2026-11-23 10:04` in JST (UTC+9, no daylight saving).
-pub fn jst(unix: i64) -> String {
-    let t = mail_parser::DateTime::from_timestamp(unix + 9 * 3600);
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year, t.month, t.day, t.hour, t.minute
-    )
-}
-
-/// `2026-11-23` (JST) → Unix time of that day's start, JST.
-pub fn parse_date(text: &str) -> Option<i64> {
-    let mut it = text.trim().splitn(3, '-');
-    let date = mail_parser::DateTime {
-        year: it.next()?.parse().ok()?,
-        month: it.next()?.parse().ok()?,
-        day: it.next()?.parse().ok()?,
-        hour: 0,
-        minute: 0,
-        second: 0,
-        tz_before_gmt: false,
-        tz_hour: 9,
-        tz_minute: 0,
-    };
-    (date.is_valid() && date.year >= 1970).then(|| date.to_timestamp())
-}
+pub use crate::clock::{day_start as parse_date, local_minutes as local_time};
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn dates_are_jst() {
+    fn a_typed_day_starts_at_midnight_in_the_shown_zone() {
         let t = parse_date("2026-11-23").unwrap();
-        assert_eq!(jst(t), "2026-11-23 00:00");
+        assert_eq!(local_time(t), "2026-11-23 00:00");
         assert_eq!(parse_date("2026-13-01"), None);
         assert_eq!(parse_date("x"), None);
     }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use clap::{Args, Subcommand};
 
 use super::{Failure, usage};
-use crate::admin::{jst, parse_date};
+use crate::admin::{local_time, parse_date};
 use crate::audit::{self, Event, Verification};
 use crate::config::Config;
 use crate::durable::DirSync;
@@ -35,7 +35,7 @@ impl ConfigArg {
 pub enum QuarantineCommand {
     /// List kept originals, newest first.
     List {
-        /// Received on or after this day (YYYY-MM-DD, JST).
+        /// Received on or after this day (YYYY-MM-DD, in log.timezone).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
         /// Envelope recipient contains ADDR.
@@ -119,7 +119,7 @@ pub enum AuditCommand {
     Verify,
     /// Print the log readably.
     Show {
-        /// On or after this day (YYYY-MM-DD, JST).
+        /// On or after this day (YYYY-MM-DD, in log.timezone).
         #[arg(long, value_name = "DATE")]
         since: Option<String>,
         /// Only this actor's events.
@@ -225,7 +225,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                             out,
                             "{}  {}  {:<9}  {:<30}  {}",
                             m.id,
-                            jst(m.received_at),
+                            local_time(m.received_at),
                             m.state,
                             m.from,
                             m.subject
@@ -259,7 +259,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                     let mut text = format!(
                         "id:         {}\nreceived:   {}\nstate:      {}\noutcome:    {}\nsender:     <{}>\nrecipients: {}\nfrom:       {}\nto:         {}\nsubject:    {}\nsize:       {}\nsha256:     {}\n",
                         m.id,
-                        jst(m.received_at),
+                        local_time(m.received_at),
                         m.state,
                         m.outcome,
                         m.sender,
@@ -284,7 +284,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                             "request {} by {} at {}: {} ({}{})\n",
                             r.id,
                             r.recipient,
-                            jst(r.requested_at),
+                            local_time(r.requested_at),
                             r.state,
                             r.reason,
                             r.decided_by
@@ -299,7 +299,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                             r.id,
                             r.recipient,
                             r.released_by,
-                            jst(r.released_at),
+                            local_time(r.released_at),
                             r.state
                         ));
                     }

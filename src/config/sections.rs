@@ -358,6 +358,9 @@ pub struct LogConfig {
     pub format: LogFormat,
     /// tracing filter, e.g. `"info"` or `"mugai=debug"`; `MUGAI_LOG` overrides it.
     pub level: String,
+    /// The zone times are shown in (logs, CLI, web page): an IANA name
+    /// such as `"Asia/Tokyo"`; empty for the system's.
+    pub timezone: String,
 }
 
 impl Default for LogConfig {
@@ -365,6 +368,7 @@ impl Default for LogConfig {
         LogConfig {
             format: LogFormat::Text,
             level: "info".into(),
+            timezone: String::new(),
         }
     }
 }

@@ -78,12 +78,16 @@ impl Relay {
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines() {
                 let Ok(line) = line else { break };
-                if let Some(url) = line.strip_prefix("mugai: web page on ") {
+                // The start-up lines, in text or JSON format.
+                let after = |needle: &str| {
+                    let at = line.find(needle)? + needle.len();
+                    line[at..].split([' ', ',', '"']).next().map(str::to_string)
+                };
+                if let Some(url) = after("web page on ") {
                     let address = url.split("://").nth(1).unwrap_or("");
-                    let _ = web_tx.send(address.trim_end_matches('/').to_string());
+                    let _ = web_tx.send(address.to_string());
                 }
-                if let Some(rest) = line.strip_prefix("mugai: listening on ") {
-                    let addr = rest.split(',').next().unwrap_or("").to_string();
+                if let Some(addr) = after(" listening on ") {
                     let _ = tx.send(addr);
                 }
                 l.lock().unwrap().push(line);
