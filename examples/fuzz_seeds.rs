@@ -60,6 +60,22 @@ RCPT TO:<\"a b\"@c>\r\nRCPT TO:<a\x01@b>\r\nVRFY x\r\nBDAT 10\r\nSTARTTLS\r\nRSE
             put("convert_pdf", &name, &fs::read(&path).unwrap());
         }
     }
+    for (pick, name, format) in [
+        (6u8, "pam", image::ImageFormat::Pnm),
+        (7, "ico", image::ImageFormat::Ico),
+        (8, "tga", image::ImageFormat::Tga),
+        (9, "qoi", image::ImageFormat::Qoi),
+    ] {
+        put(
+            "convert_image",
+            name,
+            &[&[pick][..], &files::square_as(format)].concat(),
+        );
+    }
+    for name in ["square.jp2", "square.j2k"] {
+        let bytes = fs::read(Path::new("tests/fixtures/images").join(name)).unwrap();
+        put("convert_image", name, &[&[10u8][..], &bytes].concat());
+    }
     for (pick, name, image) in [
         (0u8, "png", files::png(40, 30)),
         (0, "png-payloads", files::png_with_payloads()),

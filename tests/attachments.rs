@@ -752,3 +752,67 @@ fn office_text_is_charged_to_the_memory_budget_as_it_is_produced() {
     assert_eq!(entry.reason, Some(PartReason::TooLarge), "{entry:?}");
     assert!(out.attachments.is_empty());
 }
+
+/// PNM, ICO, TGA (known by its name), QOI and JPEG 2000 (JP2 and raw
+/// codestream) are re-encoded as PNG with their pixels, not removed.
+#[test]
+fn more_image_formats_are_reencoded() {
+    use image::ImageFormat;
+    let jp2 = std::fs::read("tests/fixtures/images/square.jp2").unwrap();
+    let j2k = std::fs::read("tests/fixtures/images/square.j2k").unwrap();
+    let inputs: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "scan.ppm",
+            "image/x-portable-pixmap",
+            files::square_as(ImageFormat::Pnm),
+        ),
+        (
+            "icon.ico",
+            "image/vnd.microsoft.icon",
+            files::square_as(ImageFormat::Ico),
+        ),
+        (
+            "photo.tga",
+            "application/octet-stream",
+            files::square_as(ImageFormat::Tga),
+        ),
+        (
+            "frame.qoi",
+            "application/octet-stream",
+            files::square_as(ImageFormat::Qoi),
+        ),
+        ("map.jp2", "image/jp2", jp2),
+        ("map2.j2k", "application/octet-stream", j2k),
+    ];
+    let attachments: Vec<(&str, &str, &[u8])> = inputs
+        .iter()
+        .map(|(n, m, b)| (*n, *m, b.as_slice()))
+        .collect();
+    let (out, report, _) = sanitized(&attachments);
+    for (name, _, _) in &inputs {
+        let entry = part(&report, name);
+        assert_eq!(
+            entry.reason,
+            Some(PartReason::ImageReencoded),
+            "{name}: {entry:?}"
+        );
+    }
+    assert_eq!(out.attachments.len(), inputs.len());
+    for attachment in &out.attachments {
+        assert!(attachment.name.ends_with(".png"), "{}", attachment.name);
+        let pixels = image::load_from_memory(&attachment.bytes)
+            .unwrap()
+            .to_rgb8();
+        assert_eq!(pixels.dimensions(), (64, 48), "{}", attachment.name);
+        assert!(
+            pixels.get_pixel(30, 20)[0] < 40,
+            "{} centre",
+            attachment.name
+        );
+        assert!(
+            pixels.get_pixel(2, 2)[0] > 215,
+            "{} corner",
+            attachment.name
+        );
+    }
+}

@@ -11,6 +11,11 @@ const FORMATS: &[(&str, &str)] = &[
     ("fuzz.webp", "image/webp"),
     ("fuzz.bmp", "image/bmp"),
     ("fuzz.tif", "image/tiff"),
+    ("fuzz.ppm", "image/x-portable-pixmap"),
+    ("fuzz.ico", "image/vnd.microsoft.icon"),
+    ("fuzz.tga", "image/x-tga"),
+    ("fuzz.qoi", "image/qoi"),
+    ("fuzz.jp2", "image/jp2"),
 ];
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

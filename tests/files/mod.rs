@@ -572,3 +572,23 @@ pub fn pdf_repeated_contents(parts: usize, stream_len: usize) -> Vec<u8> {
         "",
     )
 }
+
+/// A 64×48 white picture with a black rectangle from (16,12) to (47,35),
+/// encoded as `format` by the image crate.
+pub fn square_as(format: ImageFormat) -> Vec<u8> {
+    let mut pixels = RgbImage::from_pixel(64, 48, Rgb([255, 255, 255]));
+    for x in 16..48 {
+        for y in 12..36 {
+            pixels.put_pixel(x, y, Rgb([0, 0, 0]));
+        }
+    }
+    let mut out = Cursor::new(Vec::new());
+    let pixels = image::DynamicImage::ImageRgb8(pixels);
+    // The ICO encoder writes PNG entries that its decoder reads as RGBA only.
+    let pixels = match format {
+        ImageFormat::Ico => image::DynamicImage::ImageRgba8(pixels.to_rgba8()),
+        _ => pixels,
+    };
+    pixels.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}

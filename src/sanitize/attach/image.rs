@@ -2,7 +2,9 @@
 //! are allocated, turned upright by their EXIF orientation, then written
 //! afresh as PNG (or JPEG for photographs). Only pixels cross over: no
 //! metadata chunk, EXIF/XMP/IPTC block, comment, trailing data or second
-//! embedded file. Animated images keep their first frame.
+//! embedded file. Animated images keep their first frame. Read: PNG, JPEG,
+//! GIF, WebP, BMP, TIFF, PNM, ICO, TGA (known by its name: it has no
+//! signature), QOI, and JPEG 2000 ([`super::jpeg2000`]).
 
 use std::io::Cursor;
 
@@ -11,6 +13,7 @@ use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, Limits};
 
 use super::budget::{Budget, Failure};
+use super::jpeg2000;
 use super::names;
 use super::{NewFile, Verdict};
 use crate::policy::{AttachmentPolicy, PhotoFormat};
@@ -23,7 +26,7 @@ pub fn reencode(
     limits: &AttachmentPolicy,
     budget: &Budget,
 ) -> Result<Verdict, Failure> {
-    let image = decode(bytes, limits, budget)?;
+    let image = decode(bytes, name, limits, budget)?;
     let result = write(&image, name, limits);
     budget.refund(image.charged);
     result
@@ -34,7 +37,7 @@ fn write(
     name: Option<&str>,
     limits: &AttachmentPolicy,
 ) -> Result<Verdict, Failure> {
-    let as_jpeg = image.format == ImageFormat::Jpeg && limits.photo_format == PhotoFormat::Jpeg;
+    let as_jpeg = image.source == "Jpeg" && limits.photo_format == PhotoFormat::Jpeg;
     let file = if as_jpeg {
         NewFile {
             name: names::replace_extension(name, "image", "jpg"),
@@ -53,10 +56,10 @@ fn write(
         reason: PartReason::ImageReencoded,
         pages: None,
         detail: Some(format!(
-            "{}x{} {:?} re-encoded",
+            "{}x{} {} re-encoded",
             image.pixels.width(),
             image.pixels.height(),
-            image.format
+            image.source
         )),
     })
 }
@@ -64,7 +67,8 @@ fn write(
 /// Pixels and the format they came from.
 pub struct Decoded {
     pub pixels: DynamicImage,
-    pub format: ImageFormat,
+    /// The source format's name (`Jpeg`, `Png`, `Jpeg2000` …).
+    pub source: &'static str,
     /// Bytes charged to the budget for the pixels.
     pub charged: u64,
 }
@@ -72,11 +76,27 @@ pub struct Decoded {
 /// Decodes the first frame under the policy's limits.
 pub fn decode(
     bytes: &[u8],
+    name: Option<&str>,
     limits: &AttachmentPolicy,
     budget: &Budget,
 ) -> Result<Decoded, Failure> {
+    if jpeg2000::is_jpeg2000(bytes) {
+        let (pixels, charged) = jpeg2000::decode(bytes, limits, budget)?;
+        return Ok(Decoded {
+            pixels,
+            source: "Jpeg2000",
+            charged,
+        });
+    }
+    // TGA has no signature: only its name says what it is.
+    let by_name = name
+        .and_then(|n| n.rsplit_once('.'))
+        .filter(|(_, ext)| ext.eq_ignore_ascii_case("tga"))
+        .map(|_| ImageFormat::Tga);
     let format = image::guess_format(bytes)
-        .map_err(|_| Failure::Broken("not an image format that can be decoded".into()))?;
+        .ok()
+        .or(by_name)
+        .ok_or_else(|| Failure::Broken("not an image format that can be decoded".into()))?;
     if !matches!(
         format,
         ImageFormat::Png
@@ -85,6 +105,10 @@ pub fn decode(
             | ImageFormat::WebP
             | ImageFormat::Bmp
             | ImageFormat::Tiff
+            | ImageFormat::Pnm
+            | ImageFormat::Ico
+            | ImageFormat::Tga
+            | ImageFormat::Qoi
     ) {
         return Err(Failure::Broken(format!(
             "{format:?} images are not decoded"
@@ -128,9 +152,25 @@ pub fn decode(
     }
     Ok(Decoded {
         pixels,
-        format,
+        source: format_name(format),
         charged,
     })
+}
+
+fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Png => "Png",
+        ImageFormat::Jpeg => "Jpeg",
+        ImageFormat::Gif => "Gif",
+        ImageFormat::WebP => "WebP",
+        ImageFormat::Bmp => "Bmp",
+        ImageFormat::Tiff => "Tiff",
+        ImageFormat::Pnm => "Pnm",
+        ImageFormat::Ico => "Ico",
+        ImageFormat::Tga => "Tga",
+        ImageFormat::Qoi => "Qoi",
+        _ => "image",
+    }
 }
 
 fn encode_error(e: image::ImageError) -> Failure {

@@ -209,6 +209,15 @@ fn by_content(bytes: &[u8], name: Option<&str>) -> (Kind, String) {
     {
         return (Kind::DiskImage, "application/x-disk-image".into());
     }
+    if let Some(mime) = image_without_infer(head) {
+        return (Kind::Image, mime.into());
+    }
+    if name.is_some_and(|n| {
+        by_name(n) == Some(Kind::Image) && n.to_ascii_lowercase().ends_with(".tga")
+    }) && looks_like_tga(bytes)
+    {
+        return (Kind::Image, "image/x-tga".into());
+    }
     // PDF allows junk before the header within the first KiB.
     if memchr::memmem::find(&bytes[..bytes.len().min(1024)], b"%PDF-").is_some() {
         return (Kind::Pdf, "application/pdf".into());
@@ -473,12 +482,47 @@ fn by_label(declared: &str) -> Option<Kind> {
     Some(kind)
 }
 
+/// Image signatures `infer` does not know, all binary: QOI, ICO, binary
+/// PNM and PAM (P4-P7 then whitespace), JPEG 2000 (JP2 box or raw
+/// codestream). TGA has no signature and is an image by its name; ASCII
+/// PNM (P1-P3) reads as text, so a file named as an image is removed.
+fn image_without_infer(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"qoif") {
+        Some("image/qoi")
+    } else if head.starts_with(&[0, 0, 1, 0]) && head.get(4..6).is_some_and(|n| n != [0, 0]) {
+        Some("image/vnd.microsoft.icon")
+    } else if head.len() > 2
+        && head[0] == b'P'
+        && matches!(head[1], b'4'..=b'7')
+        && head[2].is_ascii_whitespace()
+    {
+        Some("image/x-portable-anymap")
+    } else if super::jpeg2000::is_jpeg2000(head) {
+        Some("image/jp2")
+    } else {
+        None
+    }
+}
+
+/// A TGA header that makes sense: TGA has no signature, so a file is taken
+/// for one only when its name says so and its header's image type, colour
+/// map type and pixel depth are values TGA defines.
+fn looks_like_tga(bytes: &[u8]) -> bool {
+    bytes.len() > 18
+        && bytes[1] <= 1
+        && matches!(bytes[2], 1 | 2 | 3 | 9 | 10 | 11)
+        && matches!(bytes[16], 8 | 15 | 16 | 24 | 32)
+}
+
 /// The kind a file name's last extension claims.
 pub fn by_name(name: &str) -> Option<Kind> {
     let name = name.trim_end_matches(['.', ' ']).to_ascii_lowercase();
     let (_, extension) = name.rsplit_once('.')?;
     let kind = match extension {
-        "png" | "jpg" | "jpeg" | "jpe" | "gif" | "webp" | "bmp" | "tif" | "tiff" => Kind::Image,
+        "png" | "jpg" | "jpeg" | "jpe" | "gif" | "webp" | "bmp" | "tif" | "tiff" | "pnm"
+        | "pbm" | "pgm" | "ppm" | "ico" | "tga" | "qoi" | "jp2" | "j2k" | "j2c" | "jpf" | "jpx" => {
+            Kind::Image
+        }
         "pdf" => Kind::Pdf,
         "docx" | "xlsx" | "pptx" | "dotx" | "xltx" | "potx" | "ppsx" => Kind::Ooxml,
         "docm" | "xlsm" | "pptm" | "dotm" | "xltm" | "potm" | "ppsm" | "xlam" | "ppam" | "xlsb" => {

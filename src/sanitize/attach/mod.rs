@@ -15,6 +15,7 @@ mod budget;
 mod calendar;
 mod choose;
 mod image;
+mod jpeg2000;
 pub mod kind;
 mod names;
 mod office;
