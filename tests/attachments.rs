@@ -122,7 +122,15 @@ fn a_pdf_loses_scripts_actions_links_and_embedded_files_but_keeps_its_page() {
         "{}",
         out.body
     );
-    assert_eq!(out.attachments.len(), 1);
+    // The rasterised copy, and its text layer beside it.
+    assert_eq!(out.attachments.len(), 2);
+    let layer = text_lines(&out.attachments[1].bytes);
+    assert_eq!(out.attachments[1].name, "請求書.pdf.txt");
+    assert!(layer.contains("Invoice"), "{layer}");
+    assert!(
+        !layer.contains("EMBEDDED-PAYLOAD") && !layer.contains("evil"),
+        "{layer}"
+    );
     let pdf = &out.attachments[0];
     assert_eq!(pdf.name, "請求書.pdf");
     assert_eq!(pdf.mime, "application/pdf");
@@ -815,4 +823,46 @@ fn more_image_formats_are_reencoded() {
             attachment.name
         );
     }
+}
+
+/// A PDF's text layer arrives beside its rasterised copy as
+/// `<name>.pdf.txt`, through the same writer as the body (links
+/// defanged); a PDF with no text (a scan) gets no `.txt`.
+#[test]
+fn a_pdf_text_layer_arrives_as_a_text_file_and_a_scan_gets_none() {
+    let text = files::pdf(
+        &[
+            "<< /Type /Catalog /Pages 2 0 R >>".into(),
+            "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".into(),
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >> >>".into(),
+            {
+                let content = "BT /F1 12 Tf 72 700 Td (Quarterly budget: pay at https://evil.example/pay today) Tj ET";
+                format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len())
+            },
+        ],
+        "",
+    );
+    let (out, report, _) = sanitized(&[
+        ("budget.pdf", "application/pdf", &text),
+        ("scan.pdf", "application/pdf", &files::pages_pdf(2)),
+    ]);
+    let names: Vec<&str> = out.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["budget.pdf", "budget.pdf.txt", "scan.pdf"],
+        "{report:#?}"
+    );
+    let layer = text_lines(&out.attachments[1].bytes);
+    assert!(layer.contains("Quarterly budget"), "{layer}");
+    assert!(layer.contains("hxxps[:]//evil[.]example/pay"), "{layer}");
+    assert!(!layer.contains("https://"), "{layer}");
+    let entry = part(&report, "budget.pdf");
+    assert!(
+        entry
+            .detail
+            .as_deref()
+            .unwrap_or("")
+            .contains("budget.pdf.txt"),
+        "{entry:?}"
+    );
 }

@@ -435,6 +435,11 @@ fn next_hop_down_then_up_delivers_after_a_retry() {
         &sample("plain-shiftjis.eml"),
     );
     relay.wait_for_log("status=deferred", 1, LIMIT);
+    // The state is written just after the line is logged.
+    let deadline = std::time::Instant::now() + LIMIT;
+    while relay.spool_entries().len() < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(
         relay.spool_entries().len(),
         2,

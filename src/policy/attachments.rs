@@ -77,6 +77,8 @@ pub struct AttachmentPolicy {
     pub pdf_dpi: u32,
     /// Pages rendered; a longer PDF keeps its first pages and says so.
     pub pdf_max_pages: u32,
+    /// Deliver a PDF's text layer beside it as `<name>.pdf.txt`.
+    pub pdf_text: bool,
     /// Pixels per rendered page; a larger page is rendered at a lower
     /// resolution so that it fits.
     pub pdf_max_page_pixels: u64,
@@ -158,6 +160,7 @@ impl Default for AttachmentPolicy {
             image_max_pixels: 60_000_000,
             pdf_dpi: 150,
             pdf_max_pages: 100,
+            pdf_text: true,
             pdf_max_page_pixels: 20_000_000,
             cjk_font: String::new(),
             text_max_size: ByteSize(8 * 1024 * 1024),

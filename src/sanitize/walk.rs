@@ -400,6 +400,7 @@ impl<'p> Walker<'p> {
                 reason,
                 pages,
                 detail,
+                companion,
             } => {
                 self.write_text_file(&mut file);
                 report.output = Some(OutputReport {
@@ -411,6 +412,15 @@ impl<'p> Walker<'p> {
                 });
                 report.detail = detail;
                 self.files.push(file);
+                if let Some(mut text) = companion {
+                    self.write_text_file(&mut text);
+                    let note = format!("its text as {}", text.name);
+                    report.detail = Some(match report.detail.take() {
+                        Some(d) => format!("{d}; {note}"),
+                        None => note,
+                    });
+                    self.files.push(text);
+                }
                 self.report.add_action(Action::AttachmentsConverted);
                 self.record(report, PartAction::Converted, Some(reason));
             }

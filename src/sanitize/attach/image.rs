@@ -61,6 +61,7 @@ fn write(
             image.pixels.height(),
             image.source
         )),
+        companion: None,
     })
 }
 

@@ -21,6 +21,7 @@ mod names;
 mod office;
 mod pdf;
 mod pdf_bounds;
+mod pdf_text;
 mod textfile;
 mod tnef;
 mod xml;
@@ -68,6 +69,9 @@ pub enum Verdict {
         pages: Option<(u32, u32)>,
         /// A note for the report (truncation …), plain English.
         detail: Option<String>,
+        /// A second file delivered beside it (a PDF's text layer).
+        #[serde(default)]
+        companion: Option<NewFile>,
     },
     /// Readable text for the message body (calendar summaries).
     Body { text: String, reason: PartReason },

@@ -28,7 +28,7 @@ use pdf_writer::{Content, Filter, Name, Rect, Ref};
 
 use super::budget::{Budget, Failure};
 use super::{NewFile, Verdict};
-use super::{names, pdf_bounds};
+use super::{names, pdf_bounds, pdf_text};
 use crate::policy::{AttachmentPolicy, Fonts};
 use crate::sanitize::report::PartReason;
 
@@ -100,8 +100,27 @@ pub fn rasterise(
         images.push(image);
     }
     let rebuilt = assemble(&images);
-    let detail = (wanted < total)
-        .then(|| format!("only the first {wanted} of {total} pages (pdf_max_pages)"));
+    drop(images);
+    let mut notes = Vec::new();
+    if wanted < total {
+        notes.push(format!(
+            "only the first {wanted} of {total} pages (pdf_max_pages)"
+        ));
+    }
+    let companion = if limits.pdf_text {
+        let max = limits.text_max_size.bytes() as usize;
+        pdf_text::text_layer(bytes, wanted, max, budget)?.map(|(text, cut)| {
+            notes.extend(cut);
+            NewFile {
+                name: names::append_extension(name, "document.pdf", "txt"),
+                mime: "text/plain; charset=utf-8".into(),
+                bytes: text.into_bytes(),
+            }
+        })
+    } else {
+        None
+    };
+    let detail = (!notes.is_empty()).then(|| notes.join("; "));
     Ok(Verdict::Replaced {
         file: NewFile {
             name: names::replace_extension(name, "document", "pdf"),
@@ -111,6 +130,7 @@ pub fn rasterise(
         reason: PartReason::PdfRasterised,
         pages: Some((wanted as u32, total as u32)),
         detail,
+        companion,
     })
 }
 

@@ -87,5 +87,6 @@ pub fn text_file(name: Option<&str>, text: String, detail: Option<String>) -> Ve
         reason: PartReason::TextExtracted,
         pages: None,
         detail,
+        companion: None,
     }
 }
