@@ -72,6 +72,15 @@ RCPT TO:<\"a b\"@c>\r\nRCPT TO:<a\x01@b>\r\nVRFY x\r\nBDAT 10\r\nSTARTTLS\r\nRSE
             &[&[pick][..], &files::square_as(format)].concat(),
         );
     }
+    put(
+        "convert_image",
+        "svg",
+        &[
+            &[11u8][..],
+            br#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect x="5" y="5" width="20" height="10"/><text x="2" y="28">文字</text></svg>"#,
+        ]
+        .concat(),
+    );
     for name in ["square.jp2", "square.j2k"] {
         let bytes = fs::read(Path::new("tests/fixtures/images").join(name)).unwrap();
         put("convert_image", name, &[&[10u8][..], &bytes].concat());

@@ -866,3 +866,47 @@ fn a_pdf_text_layer_arrives_as_a_text_file_and_a_scan_gets_none() {
         "{entry:?}"
     );
 }
+
+/// An SVG is drawn into a PNG: its pixels come through, its script,
+/// links and references do not, and nothing it points to is fetched.
+#[test]
+fn an_svg_is_drawn_into_a_png_and_fetches_nothing() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="200" height="100" onload="alert(1)">
+<script>fetch('http://127.0.0.1:{port}/script')</script>
+<style>@import url(http://127.0.0.1:{port}/style.css);</style>
+<rect x="50" y="25" width="100" height="50" fill="black"/>
+<image x="0" y="0" width="20" height="20" xlink:href="http://127.0.0.1:{port}/image.png"/>
+<image x="0" y="0" width="20" height="20" href="/etc/passwd"/>
+<a href="https://evil.example/"><text x="5" y="95">SVG-MARKER</text></a>
+</svg>"#
+    );
+    let (out, report, message) = sanitized(&[("logo.svg", "image/svg+xml", svg.as_bytes())]);
+    let entry = part(&report, "logo.svg");
+    assert_eq!(entry.reason, Some(PartReason::ImageReencoded), "{entry:?}");
+    assert_eq!(out.attachments.len(), 1);
+    assert_eq!(out.attachments[0].name, "logo.png");
+    let pixels = image::load_from_memory(&out.attachments[0].bytes)
+        .unwrap()
+        .to_rgb8();
+    assert_eq!(pixels.dimensions(), (200, 100));
+    assert!(pixels.get_pixel(100, 50)[0] < 20, "the rectangle is drawn");
+    assert!(pixels.get_pixel(180, 10)[0] > 235, "the ground is white");
+    for marker in [
+        &b"<script"[..],
+        b"alert",
+        b"evil.example",
+        b"SVG-MARKER",
+        b"<svg",
+    ] {
+        assert!(
+            !contains(&message, marker),
+            "{}",
+            String::from_utf8_lossy(marker)
+        );
+    }
+    assert!(listener.accept().is_err(), "the SVG made a connection");
+}

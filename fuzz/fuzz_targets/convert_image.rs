@@ -16,6 +16,7 @@ const FORMATS: &[(&str, &str)] = &[
     ("fuzz.tga", "image/x-tga"),
     ("fuzz.qoi", "image/qoi"),
     ("fuzz.jp2", "image/jp2"),
+    ("fuzz.svg", "image/svg+xml"),
 ];
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

@@ -1,11 +1,11 @@
 //! `[sanitize.attachments]`: for each kind of attachment that can be made
 //! harmless, what to do with it, and beside it the limits each converter
-//! works under. Scripts and web code (HTML, SVG, JavaScript, VBScript,
-//! PowerShell, batch, shell, ASP/PHP/JSP, HTA …) are removed unless
-//! `script = "text"`. Every other kind (executables, shortcuts, disk
-//! images, OneNote, legacy OLE2 Office, encrypted files, other archives,
-//! audio and video, zip-based formats other than Office and ODF, anything
-//! unknown) is always removed.
+//! works under. SVG is drawn into a PNG (`svg`); scripts and web code
+//! (HTML, JavaScript, VBScript, PowerShell, batch, shell, ASP/PHP/JSP,
+//! HTA …) are removed unless `script = "text"`. Every other kind
+//! (executables, shortcuts, disk images, OneNote, legacy OLE2 Office,
+//! encrypted files, other archives, audio and video, zip-based formats
+//! other than Office and ODF, anything unknown) is always removed.
 
 use std::fmt;
 use std::sync::Arc;
@@ -63,6 +63,9 @@ pub struct AttachmentPolicy {
     /// Scripts and web code, by content or name: `remove` (default) or
     /// `text` (the source as a `.txt`; HTML as its readable text).
     pub script: AttachmentAction,
+    /// SVG: `rasterise` (default: drawn into a PNG), `text` (its source as
+    /// a `.txt`) or `remove`.
+    pub svg: AttachmentAction,
 
     /// Re-encoded JPEG photographs stay JPEG (`jpeg`, smaller) or become
     /// PNG (`png`, lossless). Every other image becomes PNG.
@@ -154,6 +157,7 @@ impl Default for AttachmentPolicy {
             zip: AttachmentAction::Unpack,
             tnef: AttachmentAction::Unpack,
             script: AttachmentAction::Remove,
+            svg: AttachmentAction::Rasterise,
             photo_format: PhotoFormat::Jpeg,
             jpeg_quality: 85,
             image_max_side: 16_384,
@@ -180,7 +184,7 @@ use AttachmentAction::{Rasterise, Reencode, Remove, Text, Unpack};
 impl AttachmentPolicy {
     /// One sentence per key set to an action its kind cannot take.
     pub fn problems(&self, out: &mut Vec<String>) {
-        let table: [(&str, AttachmentAction, &[AttachmentAction]); 8] = [
+        let table: [(&str, AttachmentAction, &[AttachmentAction]); 9] = [
             ("image", self.image, &[Reencode, Remove]),
             ("pdf", self.pdf, &[Rasterise, Remove]),
             ("office", self.office, &[Text, Remove]),
@@ -189,6 +193,7 @@ impl AttachmentPolicy {
             ("zip", self.zip, &[Unpack, Remove]),
             ("tnef", self.tnef, &[Unpack, Remove]),
             ("script", self.script, &[Text, Remove]),
+            ("svg", self.svg, &[Rasterise, Text, Remove]),
         ];
         for (key, action, allowed) in table {
             if !allowed.contains(&action) {

@@ -16,7 +16,8 @@ pub fn action(policy: &AttachmentPolicy, kind: Kind) -> AttachmentAction {
         Kind::Calendar => policy.calendar,
         Kind::Zip => policy.zip,
         Kind::Tnef => policy.tnef,
-        Kind::Script | Kind::Html | Kind::Svg => policy.script,
+        Kind::Svg => policy.svg,
+        Kind::Script | Kind::Html => policy.script,
         _ => AttachmentAction::Remove,
     }
 }
@@ -33,9 +34,10 @@ mod tests {
         assert_eq!(action(&policy, Kind::Pdf), Rasterise);
         assert_eq!(action(&policy, Kind::OoxmlMacro), Text);
         assert_eq!(action(&policy, Kind::Zip), Unpack);
+        assert_eq!(action(&policy, Kind::Svg), Rasterise);
+        assert_eq!(action(&policy, Kind::Script), Remove);
         for kind in [
             Kind::Executable,
-            Kind::Svg,
             Kind::LegacyOffice,
             Kind::Encrypted,
             Kind::Unknown,

@@ -22,6 +22,7 @@ mod office;
 mod pdf;
 mod pdf_bounds;
 mod pdf_text;
+mod svg;
 mod textfile;
 mod tnef;
 mod xml;
@@ -205,6 +206,9 @@ fn convert(
         }
         (Kind::Html, AttachmentAction::Text) => {
             textfile::html_to_text(input.bytes, input.charset, name, policy)
+        }
+        (Kind::Svg, AttachmentAction::Rasterise) => {
+            svg::rasterise(input.bytes, name, limits, budget)
         }
         (Kind::Script | Kind::Svg, AttachmentAction::Text) => {
             textfile::to_text(input.bytes, input.charset, name, limits)
