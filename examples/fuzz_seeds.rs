@@ -77,7 +77,7 @@ RCPT TO:<\"a b\"@c>\r\nRCPT TO:<a\x01@b>\r\nVRFY x\r\nBDAT 10\r\nSTARTTLS\r\nRSE
         "svg",
         &[
             &[11u8][..],
-            br#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect x="5" y="5" width="20" height="10"/><text x="2" y="28">文字</text></svg>"#,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="30"><rect x="5" y="5" width="20" height="10"/><text x="2" y="28">文字</text></svg>"#.as_bytes(),
         ]
         .concat(),
     );
