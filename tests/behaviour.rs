@@ -590,3 +590,28 @@ fn calendar_invitations_are_summarised_in_the_body() {
     assert!(out.body.contains("日時: "), "{}", out.body);
     assert!(out.attachments.is_empty());
 }
+
+/// A byte order mark and blank lines before the first header field are
+/// repaired, not refused: the message arrives, and the report and
+/// X-Mugai-Sanitized say it was repaired.
+#[test]
+fn a_byte_order_mark_before_the_header_is_repaired() {
+    let raw = b"\xEF\xBB\xBF\r\n\r\nFrom: a@example.com\r\nSubject: =?UTF-8?B?5qGI5YaF?=\r\n\r\n\xE6\x9C\xAC\xE6\x96\x87\r\n";
+    let done = mugai::sanitize::sanitize(raw, &mugai::policy::Policy::default(), &common::stamp())
+        .expect("repaired, not refused");
+    assert_eq!(
+        done.report.repairs,
+        [
+            mugai::sanitize::repair::Repair::ByteOrderMark,
+            mugai::sanitize::repair::Repair::LeadingWhitespace
+        ]
+    );
+    let text = String::from_utf8_lossy(&done.message).to_string();
+    let header = text
+        .lines()
+        .find(|l| l.starts_with("X-Mugai-Sanitized:"))
+        .unwrap();
+    assert!(header.contains("repaired"), "{header}");
+    let out = common::read_output(&done.message);
+    assert!(out.body.contains("本文"), "{}", out.body);
+}

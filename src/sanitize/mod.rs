@@ -29,6 +29,7 @@ mod params;
 mod parsed;
 mod plain;
 mod refusal;
+pub mod repair;
 pub mod report;
 mod sniff;
 mod utf7;
@@ -253,6 +254,10 @@ fn run(
     stamp: &Stamp,
     mut report: Report,
 ) -> Result<Sanitized, (Report, Refusal)> {
+    let (original, repairs) = repair::leading_junk(original);
+    for repair in repairs {
+        report.add_repair(repair);
+    }
     if !starts_with_header_field(original) {
         return Err((
             report,

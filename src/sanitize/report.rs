@@ -4,6 +4,7 @@
 //! and (later) the quarantine index, audit log and metrics are all rendered
 //! from this value; nothing keeps a second record of the same facts.
 
+use super::repair::Repair;
 use serde::{Deserialize, Serialize};
 
 use super::attach::Detection;
@@ -204,6 +205,8 @@ pub enum Action {
     SubjectTagged,
     /// The message was refused as a whole; this is the notice sent instead.
     Refused,
+    /// Malformed text was repaired (see `repairs`).
+    Repaired,
 }
 
 impl Action {
@@ -219,6 +222,7 @@ impl Action {
             Action::HeadersRemoved => "headers-removed",
             Action::SubjectTagged => "subject-tagged",
             Action::Refused => "refused",
+            Action::Repaired => "repaired",
         }
     }
 }
@@ -243,6 +247,9 @@ pub struct Report {
     pub parts: Vec<PartReport>,
     /// Sorted, without duplicates.
     pub actions: Vec<Action>,
+    /// Damage repaired on the way (sorted, without duplicates).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<Repair>,
 }
 
 impl Report {
@@ -258,7 +265,16 @@ impl Report {
             to: None,
             parts: Vec::new(),
             actions: Vec::new(),
+            repairs: Vec::new(),
         }
+    }
+
+    /// Records a repair (and the `repaired` action).
+    pub(crate) fn add_repair(&mut self, repair: Repair) {
+        if let Err(at) = self.repairs.binary_search(&repair) {
+            self.repairs.insert(at, repair);
+        }
+        self.add_action(Action::Repaired);
     }
 
     pub(crate) fn add_action(&mut self, action: Action) {
