@@ -507,14 +507,6 @@ fn each_limit_refuses_with_its_defect_class() {
         RefusalCode::Nesting
     );
     assert_eq!(
-        refused_with(&sample("broken-no-boundary.eml"), &policy),
-        RefusalCode::Structure
-    );
-    assert_eq!(
-        refused_with(&sample("broken-base64-body.eml"), &policy),
-        RefusalCode::Encoding
-    );
-    assert_eq!(
         refused_with(&sample("not-a-message.eml"), &policy),
         RefusalCode::Header
     );
@@ -614,4 +606,46 @@ fn a_byte_order_mark_before_the_header_is_repaired() {
     assert!(header.contains("repaired"), "{header}");
     let out = common::read_output(&done.message);
     assert!(out.body.contains("本文"), "{}", out.body);
+}
+
+/// Malformed text is repaired the way mail clients read it, never refused:
+/// each class arrives readable, and the report names the repair.
+#[test]
+fn malformed_text_is_repaired_not_refused() {
+    use mugai::sanitize::repair::Repair;
+    let cases: Vec<(&str, Vec<u8>, Repair, &str)> = vec![
+        (
+            "base64 with stray characters and no padding",
+            b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5pel5pys6Kqe!!\r\n 44Gu5pys5paH\r\n".to_vec(),
+            Repair::Base64,
+            "日本語の本文",
+        ),
+        (
+            "a multipart that never closes",
+            b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello unclosed\r\n".to_vec(),
+            Repair::UnterminatedPart,
+            "hello unclosed",
+        ),
+        (
+            "a boundary that never appears",
+            b"From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"zzz\"\r\n\r\nplain body text only\r\n".to_vec(),
+            Repair::MultipartWithoutBoundary,
+            "plain body text only",
+        ),
+        ("no boundary parameter", sample("broken-no-boundary.eml"), Repair::MultipartWithoutBoundary, "境界パラメータが欠落したマルチパートです。"),
+        ("base64 mixed with junk lines", sample("broken-base64-body.eml"), Repair::Base64, "お世話になっておりま"),
+    ];
+    for (what, raw, repair, text) in cases {
+        let done = sanitize::sanitize(&raw, &Policy::default(), &common::stamp())
+            .unwrap_or_else(|r| panic!("{what}: refused: {:?}", r.report.detail));
+        assert!(
+            done.report.repairs.contains(&repair),
+            "{what}: {:?}",
+            done.report.repairs
+        );
+        assert!(done.report.has(Action::Repaired), "{what}");
+        let out = common::read_output(&done.message);
+        assert!(out.body.contains(text), "{what}: {}", out.body);
+        assert!(!out.body.contains('\u{fffd}'), "{what}: {}", out.body);
+    }
 }

@@ -13,6 +13,16 @@ pub enum Repair {
     ByteOrderMark,
     /// Blank lines or spaces before the first header field.
     LeadingWhitespace,
+    /// Base64 with stray characters, whitespace or wrong padding.
+    Base64,
+    /// Quoted-printable with broken escapes.
+    QuotedPrintable,
+    /// A text part cut short (its multipart never closed) or under an
+    /// unknown transfer encoding: read as it stands.
+    UnterminatedPart,
+    /// A multipart whose boundary is missing or never appears: its body
+    /// read as text.
+    MultipartWithoutBoundary,
 }
 
 /// The message without what comes before its first header field: a UTF-8
@@ -41,6 +51,79 @@ pub fn leading_junk(bytes: &[u8]) -> (&[u8], Vec<Repair>) {
     (rest, repairs)
 }
 
+/// Base64 read the way mail clients read it: a line that is not base64 at
+/// all (words with spaces, mostly punctuation) is skipped, every other
+/// character outside the alphabet too, padding ignored, a final partial
+/// group kept.
+pub fn lenient_base64(raw: &[u8]) -> Vec<u8> {
+    fn value(b: u8) -> Option<u32> {
+        Some(match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' | b'-' => 62,
+            b'/' | b'_' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let looks_encoded = |line: &[u8]| {
+        let line = line.trim_ascii();
+        let alphabet = line
+            .iter()
+            .filter(|&&b| b == b'=' || value(b).is_some())
+            .count();
+        !line.iter().any(u8::is_ascii_whitespace) && alphabet * 5 >= line.len() * 4
+    };
+    let mut out = Vec::with_capacity(raw.len() / 4 * 3);
+    let mut group = 0u32;
+    let mut filled = 0;
+    let kept = raw
+        .split(|&b| b == b'\n')
+        .filter(|line| looks_encoded(line));
+    for v in kept.flatten().filter_map(|&b| value(b)) {
+        group = group << 6 | v;
+        filled += 1;
+        if filled == 4 {
+            out.extend_from_slice(&group.to_be_bytes()[1..]);
+            group = 0;
+            filled = 0;
+        }
+    }
+    if filled >= 2 {
+        let bytes = (group << (6 * (4 - filled))).to_be_bytes();
+        out.extend_from_slice(&bytes[1..filled]);
+    }
+    out
+}
+
+/// Quoted-printable read leniently: a broken escape stays as written,
+/// soft line breaks are joined.
+pub fn lenient_quoted_printable(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        if raw[i] != b'=' {
+            out.push(raw[i]);
+            i += 1;
+            continue;
+        }
+        match (raw.get(i + 1).copied(), raw.get(i + 2).copied()) {
+            (Some(b'\r'), Some(b'\n')) => i += 3,
+            (Some(b'\n'), _) => i += 2,
+            (Some(a), Some(b)) if hex(a).is_some() && hex(b).is_some() => {
+                out.push(hex(a).unwrap_or(0) << 4 | hex(b).unwrap_or(0));
+                i += 3;
+            }
+            _ => {
+                out.push(b'=');
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -57,5 +140,22 @@ mod tests {
         let (rest, repairs) = leading_junk(b"\r\n\r\n");
         assert_eq!(rest, b"\r\n\r\n");
         assert!(repairs.is_empty());
+    }
+
+    #[test]
+    fn broken_transfer_encodings_are_read_as_clients_read_them() {
+        // 日本語 with a stray `!`, a line break and no padding.
+        assert_eq!(lenient_base64(b"5pel5p!ys\r\n 6Kqe"), "日本語".as_bytes());
+        // Lines of words or punctuation are not base64 and are skipped.
+        assert_eq!(
+            lenient_base64(b"5pel\r\nnot base64 at all\r\n!!!@@@#5pys\r\n5pys6Kqe"),
+            "日本語".as_bytes()
+        );
+        assert_eq!(lenient_base64(b"YQ"), b"a");
+        assert_eq!(lenient_base64(b"YWI=="), b"ab");
+        assert_eq!(
+            lenient_quoted_printable(b"=E6=97=A5=ZZ x=\r\ny"),
+            b"\xE6\x97\xA5=ZZ xy"
+        );
     }
 }

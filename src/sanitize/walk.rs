@@ -12,6 +12,7 @@ use super::attach::{self, NewFile, Treated, Verdict};
 use super::charset::{self, Decoded, Label};
 use super::headers;
 use super::html::{self, HtmlRejected};
+use super::repair::{self, Repair};
 use super::report::{
     Action, OutputReport, PartAction, PartReason, PartReport, RefusalCode, Report,
 };
@@ -190,6 +191,19 @@ impl<'p> Walker<'p> {
             PartType::Message(inner) => {
                 self.forwarded(msg, part, inner, &ct, path, depth, disposal)
             }
+            // A multipart whose boundary is missing or never appears:
+            // what it holds is read as text.
+            PartType::Text(text) if ct.starts_with("multipart/") => {
+                self.report.add_repair(Repair::MultipartWithoutBoundary);
+                self.text(msg, part, text, "text/plain", path, disposal)
+            }
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes)
+                if ct.starts_with("multipart/") =>
+            {
+                self.report.add_repair(Repair::MultipartWithoutBoundary);
+                let text = String::from_utf8_lossy(bytes);
+                self.text(msg, part, &text, "text/plain", path, disposal)
+            }
             _ if ct.starts_with("multipart/") => Err(Refusal::new(
                 RefusalCode::Structure,
                 format!("{ct} part at {path} has no usable boundary"),
@@ -274,7 +288,7 @@ impl<'p> Walker<'p> {
                 && !is_attachment(part)
                 && !part.is_encoding_problem
             {
-                let decoded = self.decode(msg, part, text, &join(path, i + 1))?;
+                let decoded = self.decode(msg, part, text, &join(path, i + 1), false)?;
                 if has_content(&decoded.text) {
                     chosen = Some((i, Some(decoded)));
                     break;
@@ -499,18 +513,13 @@ impl<'p> Walker<'p> {
             }
             return Ok(());
         }
-        if part.is_encoding_problem
-            || !matches!(
-                part.encoding,
-                Encoding::None | Encoding::Base64 | Encoding::QuotedPrintable
-            )
-        {
-            return Err(Refusal::new(
-                RefusalCode::Encoding,
-                format!("body part {path} has a broken transfer encoding"),
-            ));
+        // Text is safe once re-encoded: a broken transfer encoding is read
+        // the way mail clients read it, and the repair is reported.
+        let repair = broken_transfer(part);
+        if let Some(repair) = repair {
+            self.report.add_repair(repair);
         }
-        let decoded = self.decode(msg, part, text, path)?;
+        let decoded = self.decode(msg, part, text, path, repair.is_some())?;
         if sniff::is_binary_format(decoded.text.as_bytes()) {
             let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
             self.record(
@@ -574,6 +583,7 @@ impl<'p> Walker<'p> {
         part: &'m MessagePart<'_>,
         text: &'m str,
         path: &str,
+        lenient: bool,
     ) -> Result<Decoded<'m>, Refusal> {
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
         let resolved = charset::resolve_label(label);
@@ -590,7 +600,7 @@ impl<'p> Walker<'p> {
             }
             _ => false,
         };
-        if trusted {
+        if trusted && !lenient {
             return Ok(Decoded {
                 text: Cow::Borrowed(text),
                 charset: "utf-8",
@@ -598,12 +608,16 @@ impl<'p> Walker<'p> {
                 errors: 0,
             });
         }
-        let bytes = transfer_decoded(msg, part).ok_or_else(|| {
-            Refusal::new(
-                RefusalCode::Encoding,
-                format!("body part {path} has a broken transfer encoding"),
-            )
-        })?;
+        let bytes = if lenient {
+            lenient_transfer_decoded(msg, part)
+        } else {
+            transfer_decoded(msg, part).ok_or_else(|| {
+                Refusal::new(
+                    RefusalCode::Encoding,
+                    format!("body part {path} has a broken transfer encoding"),
+                )
+            })?
+        };
         let decoded = charset::decode_resolved(&bytes, resolved);
         let chars = decoded.text.chars().count();
         if chars >= 16 && decoded.errors * 4 > chars {
@@ -735,6 +749,46 @@ fn transfer_decoded<'m>(msg: &'m Message<'_>, part: &MessagePart<'_>) -> Option<
             mail_parser::decoders::quoted_printable::quoted_printable_decode(raw).map(Cow::Owned)
         }
         Encoding::None => Some(Cow::Borrowed(raw)),
+    }
+}
+
+/// The repair a text part's transfer encoding needs, if any. The declared
+/// encoding is read from the field itself: mail-parser reports a body it
+/// could not decode as not encoded at all.
+fn broken_transfer(part: &MessagePart<'_>) -> Option<Repair> {
+    if !part.is_encoding_problem {
+        return None;
+    }
+    Some(match declared_encoding(part) {
+        Encoding::Base64 => Repair::Base64,
+        Encoding::QuotedPrintable => Repair::QuotedPrintable,
+        Encoding::None => Repair::UnterminatedPart,
+    })
+}
+
+fn declared_encoding(part: &MessagePart<'_>) -> Encoding {
+    let field = part
+        .content_transfer_encoding()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match field.as_str() {
+        "base64" => Encoding::Base64,
+        "quoted-printable" => Encoding::QuotedPrintable,
+        _ => Encoding::None,
+    }
+}
+
+/// A part's body with its declared transfer encoding undone leniently.
+fn lenient_transfer_decoded<'m>(msg: &'m Message<'_>, part: &MessagePart<'_>) -> Cow<'m, [u8]> {
+    let raw = msg
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_default();
+    match declared_encoding(part) {
+        Encoding::Base64 => Cow::Owned(repair::lenient_base64(raw)),
+        Encoding::QuotedPrintable => Cow::Owned(repair::lenient_quoted_printable(raw)),
+        Encoding::None => Cow::Borrowed(raw),
     }
 }
 
