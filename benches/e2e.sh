@@ -242,7 +242,9 @@ cleanup() {
     if [[ -n $SOURCE_PID ]]; then stop_pid "$SOURCE_PID" "smtp-source"; fi
     if [[ -n $PF_MASTER ]]; then stop_pid "$PF_MASTER" "Postfix master"; fi   # it stops its children
     if [[ -n $PF_SCRIPT ]]; then stop_pid "$PF_SCRIPT" "postfix start-fg wrapper"; fi
-    if [[ -n ${RELAY_PID[mugai]:-} ]]; then stop_pid "${RELAY_PID[mugai]}" "mugai"; fi
+    for name in mugai mugai-inproc; do
+        if [[ -n ${RELAY_PID[$name]:-} ]]; then stop_pid "${RELAY_PID[$name]}" "$name"; fi
+    done
     for pid in "${SINK_PID[@]}"; do stop_pid "$pid" "smtp-sink"; done
     if [[ -n $WORK && -d $WORK ]]; then
         if [[ $KEEP == 1 || $rc != 0 ]]; then log "work dir kept: $WORK"
@@ -423,6 +425,9 @@ data_dir = "$WORK/$name-data"
 
 [sanitize.isolation]
 enabled = $isolation
+
+[admin]
+listen = "127.0.0.1:0"
 
 [log]
 level = "warn"

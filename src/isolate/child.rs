@@ -56,8 +56,12 @@ fn run() -> io::Result<()> {
                 let result = sanitize::sanitize_with_id(&job.body, id, size, &policy, &stamp);
                 let (done, body) = match result {
                     Ok(mut sanitized) => {
-                        let message = std::mem::take(&mut sanitized.message);
-                        (Done::Sanitized(Box::new(sanitized)), message)
+                        let mut body = std::mem::take(&mut sanitized.message);
+                        let text = std::mem::take(&mut sanitized.text);
+                        body.extend_from_slice(text.as_bytes());
+                        let text_len = text.len() as u64;
+                        let sanitized = Box::new(sanitized);
+                        (Done::Sanitized { sanitized, text_len }, body)
                     }
                     Err(refused) => (Done::Refused(refused), Vec::new()),
                 };

@@ -46,9 +46,13 @@ struct Job {
     stamp: Stamp,
 }
 
-/// The answer (its body: the sanitized message, if any).
+/// The answer. Its body: the sanitized message followed by its text
+/// (`text_len` bytes of UTF-8), both raw; empty for a refusal.
 #[derive(Debug, Serialize, Deserialize)]
 enum Done {
-    Sanitized(Box<Sanitized>),
+    Sanitized {
+        sanitized: Box<Sanitized>,
+        text_len: u64,
+    },
     Refused(Refused),
 }

@@ -216,9 +216,16 @@ impl Pool {
         let outcome = match answer {
             Ok(Some(frame)) => {
                 let result = match frame.header {
-                    Done::Sanitized(sanitized) => {
+                    Done::Sanitized {
+                        sanitized,
+                        text_len,
+                    } => {
                         let mut sanitized = *sanitized;
-                        sanitized.message = frame.body;
+                        let mut message = frame.body;
+                        let split = message.len().saturating_sub(text_len as usize);
+                        let text = message.split_off(split);
+                        sanitized.text = String::from_utf8(text).unwrap_or_default();
+                        sanitized.message = message;
                         Ok(sanitized)
                     }
                     Done::Refused(refused) => Err(refused),

@@ -91,7 +91,10 @@ pub struct Sanitized {
     pub message: Vec<u8>,
     pub report: Report,
     /// The text part (notice and body, CRLF line ends), as encoded at
-    /// `text_span` of `message`.
+    /// `text_span` of `message`. Not serialized: a converter process sends
+    /// it as raw bytes beside the message (escaping it as JSON cost more
+    /// than the rest of the frame).
+    #[serde(skip)]
     pub text: String,
     text_span: std::ops::Range<usize>,
     text_encoding: encode::TransferEncoding,
