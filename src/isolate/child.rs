@@ -61,7 +61,13 @@ fn run() -> io::Result<()> {
                         body.extend_from_slice(text.as_bytes());
                         let text_len = text.len() as u64;
                         let sanitized = Box::new(sanitized);
-                        (Done::Sanitized { sanitized, text_len }, body)
+                        (
+                            Done::Sanitized {
+                                sanitized,
+                                text_len,
+                            },
+                            body,
+                        )
                     }
                     Err(refused) => (Done::Refused(refused), Vec::new()),
                 };
