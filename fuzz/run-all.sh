@@ -11,6 +11,8 @@ cd "$(dirname "$0")/.."
 seconds="${1:?seconds per target}"
 shift
 export RUSTC_BOOTSTRAP=1
+# The fuzzers live in fuzz/target (the binaries are run from there below).
+unset CARGO_TARGET_DIR
 cargo run -q --example fuzz_seeds -- fuzz/corpus >/dev/null
 cd fuzz
 cargo fuzz build -O "$@"
