@@ -648,4 +648,15 @@ fn malformed_text_is_repaired_not_refused() {
         assert!(out.body.contains(text), "{what}: {}", out.body);
         assert!(!out.body.contains('\u{fffd}'), "{what}: {}", out.body);
     }
+    // With no boundary parameter, the delimiter that does appear splits
+    // the parts: the text arrives without the MIME scaffolding around it.
+    let done = sanitize::sanitize(
+        &sample("broken-no-boundary.eml"),
+        &Policy::default(),
+        &common::stamp(),
+    )
+    .unwrap();
+    let body = common::read_output(&done.message).body;
+    assert!(!body.contains("--MissingBoundary"), "{body}");
+    assert!(!body.contains("Content-Type"), "{body}");
 }

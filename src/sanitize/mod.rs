@@ -261,6 +261,11 @@ fn run(
     for repair in repairs {
         report.add_repair(repair);
     }
+    let with_boundary = repair::missing_boundary(original);
+    if with_boundary.is_some() {
+        report.add_repair(repair::Repair::MultipartWithoutBoundary);
+    }
+    let original = with_boundary.as_deref().unwrap_or(original);
     if !starts_with_header_field(original) {
         return Err((
             report,

@@ -124,6 +124,71 @@ pub fn lenient_quoted_printable(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A top-level `multipart/*` Content-Type without a boundary parameter,
+/// whose body does show a delimiter line (`--token`): the message again
+/// with `; boundary="token"` added to that field, so its parts are read
+/// as parts. `None` when there is nothing to repair this way.
+pub fn missing_boundary(bytes: &[u8]) -> Option<Vec<u8>> {
+    let header_end = memchr::memmem::find(bytes, b"\n\r\n")
+        .map(|at| at + 1)
+        .or_else(|| memchr::memmem::find(bytes, b"\n\n").map(|at| at + 1))?;
+    let header = &bytes[..header_end];
+    // The Content-Type field: its start, and the end of its last line
+    // (before the line break), folded lines included.
+    let mut start = None;
+    let mut at = 0;
+    while at < header.len() {
+        let line_end = memchr::memchr(b'\n', &header[at..]).map_or(header.len(), |n| at + n);
+        if header[at..line_end]
+            .get(..13)
+            .is_some_and(|name| name.eq_ignore_ascii_case(b"content-type:"))
+        {
+            start = Some(at);
+            break;
+        }
+        at = line_end + 1;
+    }
+    let start = start?;
+    let mut end = start;
+    loop {
+        let line_end = memchr::memchr(b'\n', &header[end..]).map_or(header.len(), |n| end + n);
+        let next = line_end + 1;
+        if header.get(next).is_some_and(|b| *b == b' ' || *b == b'\t') {
+            end = next;
+            continue;
+        }
+        end = if header[..line_end].ends_with(b"\r") {
+            line_end - 1
+        } else {
+            line_end
+        };
+        break;
+    }
+    let field = String::from_utf8_lossy(&header[start + 13..end]).to_ascii_lowercase();
+    if !field.trim_start().starts_with("multipart/") || field.contains("boundary") {
+        return None;
+    }
+    let body = &bytes[header_end..];
+    let token = body
+        .split(|&b| b == b'\n')
+        .filter_map(|line| line.strip_prefix(b"--"))
+        .map(|rest| rest.trim_ascii_end())
+        .find(|t| {
+            !t.is_empty() && t.len() <= 70 && t.iter().all(|&b| b.is_ascii_graphic() && b != b'"')
+        })?;
+    let token = token
+        .strip_suffix(b"--")
+        .filter(|t| !t.is_empty())
+        .unwrap_or(token);
+    let mut out = Vec::with_capacity(bytes.len() + token.len() + 16);
+    out.extend_from_slice(&bytes[..end]);
+    out.extend_from_slice(b"; boundary=\"");
+    out.extend_from_slice(token);
+    out.push(b'"');
+    out.extend_from_slice(&bytes[end..]);
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +205,32 @@ mod tests {
         let (rest, repairs) = leading_junk(b"\r\n\r\n");
         assert_eq!(rest, b"\r\n\r\n");
         assert!(repairs.is_empty());
+    }
+
+    #[test]
+    fn a_missing_boundary_parameter_is_taken_from_the_delimiter_that_appears() {
+        let raw = b"From: a@b\r\nContent-Type: multipart/mixed\r\n\r\npreamble\r\n--abc\r\nContent-Type: text/plain\r\n\r\nhi\r\n--abc--\r\n";
+        let fixed = missing_boundary(raw).unwrap();
+        assert!(
+            fixed.starts_with(
+                b"From: a@b\r\nContent-Type: multipart/mixed; boundary=\"abc\"\r\n\r\n"
+            ),
+            "{}",
+            String::from_utf8_lossy(&fixed)
+        );
+        assert!(
+            missing_boundary(
+                b"From: a@b\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+            )
+            .is_none()
+        );
+        assert!(
+            missing_boundary(b"From: a@b\r\nContent-Type: text/plain\r\n\r\n--x\r\n").is_none()
+        );
+        assert!(
+            missing_boundary(b"From: a@b\r\nContent-Type: multipart/mixed\r\n\r\nno delimiter\r\n")
+                .is_none()
+        );
     }
 
     #[test]
