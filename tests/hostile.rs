@@ -736,3 +736,54 @@ Content-Type: text/html\r\n\r\n<p>DIV-MARKER</p>"
         "no message was refused as a whole"
     );
 }
+
+/// The new converters through the real relay: an SVG that scripts, links
+/// and references a local listener arrives as a PNG and fetches nothing;
+/// a body with broken base64 is repaired, not refused; the next mail
+/// arrives.
+#[test]
+fn an_svg_and_broken_base64_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let svg = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="60" height="40" onload="alert(1)"><script>fetch('http://127.0.0.1:{port}/s')</script><image href="http://127.0.0.1:{port}/i.png" width="9" height="9"/><rect x="10" y="10" width="40" height="20"/><a href="https://evil.example/"><text y="38">SVG-MARKER</text></a></svg>"#
+    );
+    let broken = b"From: a@example.com\r\nTo: taro@example.lg.jp\r\nSubject: broken\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n5pel5pys6Kqe!!\r\n 44Gu5pys5paH\r\n";
+    for mail in [
+        with_attachment("svg", "logo.svg", "image/svg+xml", svg.as_bytes()),
+        broken.to_vec(),
+    ] {
+        let (mut c, _) = Client::connect(relay.addr);
+        ehlo(&mut c);
+        let r = c.send_message("a@example.com", &["taro@example.lg.jp"], &mail);
+        assert!(r.starts_with("250"), "{r}");
+        c.command("QUIT");
+    }
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(3, LIMIT);
+    let find = |subject: &str| {
+        got.iter()
+            .find(|m| m.text().contains(&format!("Subject: {subject}\r\n")))
+            .unwrap_or_else(|| panic!("{subject} not delivered"))
+    };
+    let svg = find("svg");
+    let out = common::read_output(&svg.data);
+    assert_eq!(out.attachments.len(), 1);
+    assert_eq!(out.attachments[0].name, "logo.png");
+    for marker in ["<svg", "alert", "evil.example", "SVG-MARKER"] {
+        assert!(!svg.text().contains(marker), "{marker}");
+    }
+    let broken = find("broken");
+    assert!(broken.text().contains("repaired"));
+    assert!(
+        common::read_output(&broken.data)
+            .body
+            .contains("日本語の本文")
+    );
+    find("after");
+    assert!(listener.accept().is_err(), "the SVG made a connection");
+}

@@ -32,7 +32,9 @@ pub fn rasterise(
     budget.charge(bytes.len() as u64 * 4, "the parsed SVG")?;
     let mut fontdb = usvg::fontdb::Database::new();
     if let Some((font, _)) = &limits.fonts.cjk {
-        fontdb.load_font_data(font.as_ref().clone());
+        // Shared, not copied: the font is megabytes and SVGs are many.
+        let font: Arc<dyn AsRef<[u8]> + Send + Sync> = font.clone();
+        fontdb.load_font_source(usvg::fontdb::Source::Binary(font));
     }
     let family = fontdb
         .faces()
