@@ -177,6 +177,8 @@ impl Relay {
             .map(|dir| {
                 dir.flatten()
                     .map(|e| e.file_name().to_string_lossy().into_owned())
+                    // A state being rewritten exists for a moment as `-tmp`.
+                    .filter(|name| !name.ends_with("-tmp"))
                     .collect()
             })
             .unwrap_or_default()
