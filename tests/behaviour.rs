@@ -632,6 +632,24 @@ fn malformed_text_is_repaired_not_refused() {
             Repair::MultipartWithoutBoundary,
             "plain body text only",
         ),
+        (
+            "base64 with a word glued on after its padding",
+            b"From: a@example.com\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n44GC44KK44GM44Go44GG\r\n5pys5paH44Gn44GZ44CC== -- signature\r\n".to_vec(),
+            Repair::Base64,
+            "ありがとう本文です。",
+        ),
+        (
+            "quoted-printable with escapes that are not escapes",
+            b"From: a@example.com\r\nContent-Type: text/plain; charset=windows-1252\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nSent from my phone=AE =\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n".to_vec(),
+            Repair::QuotedPrintable,
+            "Sent from my phone® <?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+        ),
+        (
+            "no header block at all: a saved body",
+            "お知らせ本文です。\r\n\r\nTo subscribe, reply to this message.\r\n".as_bytes().to_vec(),
+            Repair::MissingHeader,
+            "お知らせ本文です。",
+        ),
         ("no boundary parameter", sample("broken-no-boundary.eml"), Repair::MultipartWithoutBoundary, "境界パラメータが欠落したマルチパートです。"),
         ("base64 mixed with junk lines", sample("broken-base64-body.eml"), Repair::Base64, "お世話になっておりま"),
     ];
@@ -648,6 +666,24 @@ fn malformed_text_is_repaired_not_refused() {
         assert!(out.body.contains(text), "{what}: {}", out.body);
         assert!(!out.body.contains('\u{fffd}'), "{what}: {}", out.body);
     }
+    // A text part that is not text in any charset is removed as
+    // unreadable; the rest of the message is delivered.
+    let garbage = b"From: a@example.com\r\nSubject: two parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nreadable first part\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n/////w8PDw+AgICA/v7+/gEBAQGZmZmZ6urq6hgYGBj/////Dw8PD4CAgID+/v7+AQEBAZmZmZnq6urq\r\n--b--\r\n";
+    let done = sanitize::sanitize(garbage, &Policy::default(), &common::stamp())
+        .unwrap_or_else(|r| panic!("refused: {:?}", r.report.detail));
+    assert_eq!(done.report.parts[1].action, PartAction::Removed);
+    assert_eq!(done.report.parts[1].reason, Some(PartReason::Unreadable));
+    assert!(
+        common::read_output(&done.message)
+            .body
+            .contains("readable first part")
+    );
+    // Spaces before the colon (RFC 5322's obsolete syntax) still make a
+    // header field.
+    let obsolete = b"Subject : obsolete but valid\r\nFrom: a@example.com\r\n\r\nbody\r\n";
+    let done = sanitize::sanitize(obsolete, &Policy::default(), &common::stamp())
+        .unwrap_or_else(|r| panic!("refused: {:?}", r.report.detail));
+    assert!(done.report.repairs.is_empty(), "{:?}", done.report.repairs);
     // With no boundary parameter, the delimiter that does appear splits
     // the parts: the text arrives without the MIME scaffolding around it.
     let done = sanitize::sanitize(

@@ -160,6 +160,43 @@ fn decode_seven_bit(bytes: &[u8], label: Label) -> Decoded<'_> {
     }
 }
 
+/// ISO-2022-JP with SO/SI written as the escapes they mean and every
+/// escape sequence directly followed by another dropped (it selects a set
+/// that is never used); `None` when the bytes need neither.
+fn jis_escapes_normalised(bytes: &[u8]) -> Option<Vec<u8>> {
+    const ESCAPES: [&[u8]; 5] = [b"\x1b(B", b"\x1b(J", b"\x1b(I", b"\x1b$@", b"\x1b$B"];
+    let escape_at = |b: &[u8]| ESCAPES.iter().copied().find(|e| b.starts_with(e));
+    let redundant = |b: &[u8], i: usize| {
+        escape_at(&b[i..]).is_some_and(|e| matches!(b.get(i + e.len()), Some(0x1b | 0x0e | 0x0f)))
+    };
+    let shifts = memchr::memchr2(0x0e, 0x0f, bytes).is_some();
+    if !shifts && !memchr::memchr_iter(0x1b, bytes).any(|i| redundant(bytes, i)) {
+        return None;
+    }
+    let mut expanded = Vec::with_capacity(bytes.len() + 16);
+    for &b in bytes {
+        match b {
+            0x0e => expanded.extend_from_slice(b"\x1b(I"),
+            0x0f => expanded.extend_from_slice(b"\x1b(B"),
+            _ => expanded.push(b),
+        }
+    }
+    let mut fixed = Vec::with_capacity(expanded.len());
+    let mut i = 0;
+    while i < expanded.len() {
+        if expanded[i] == 0x1b
+            && let Some(e) = escape_at(&expanded[i..])
+            && expanded.get(i + e.len()) == Some(&0x1b)
+        {
+            i += e.len();
+            continue;
+        }
+        fixed.push(expanded[i]);
+        i += 1;
+    }
+    Some(fixed)
+}
+
 /// True when the bytes switch into a JIS X 0208/0212 or kana set.
 fn looks_like_iso_2022_jp(bytes: &[u8]) -> bool {
     memchr::memmem::find_iter(bytes, b"\x1b").any(|i| {
@@ -171,24 +208,22 @@ fn looks_like_iso_2022_jp(bytes: &[u8]) -> bool {
 }
 
 /// ISO-2022-JP, including the CP50222 habit of shifting into half-width
-/// kana with SO/SI, which the WHATWG decoder does not know.
+/// kana with SO/SI, which the WHATWG decoder does not know, and escape
+/// sequences with nothing between them, which it reads as an error
+/// (U+FFFD) but mail clients skip: adjacent ISO-2022-JP encoded words in
+/// a Subject end and start that way once joined.
 fn decode_iso_2022_jp(bytes: &[u8], repaired: bool) -> Decoded<'_> {
-    let (text, errors) = if memchr::memchr2(0x0e, 0x0f, bytes).is_some() {
-        let mut fixed = Vec::with_capacity(bytes.len() + 16);
-        for &b in bytes {
-            match b {
-                0x0e => fixed.extend_from_slice(b"\x1b(I"),
-                0x0f => fixed.extend_from_slice(b"\x1b(B"),
-                _ => fixed.push(b),
-            }
+    let (text, errors) = match jis_escapes_normalised(bytes) {
+        Some(fixed) => {
+            let (text, had_errors) = ISO_2022_JP.decode_without_bom_handling(&fixed);
+            let errors = count_errors(&text, had_errors);
+            (Cow::Owned(text.into_owned()), errors)
         }
-        let (text, had_errors) = ISO_2022_JP.decode_without_bom_handling(&fixed);
-        let errors = count_errors(&text, had_errors);
-        (Cow::Owned(text.into_owned()), errors)
-    } else {
-        let (text, had_errors) = ISO_2022_JP.decode_without_bom_handling(bytes);
-        let errors = count_errors(&text, had_errors);
-        (text, errors)
+        None => {
+            let (text, had_errors) = ISO_2022_JP.decode_without_bom_handling(bytes);
+            let errors = count_errors(&text, had_errors);
+            (text, errors)
+        }
     };
     Decoded {
         text,
@@ -324,6 +359,17 @@ mod tests {
     }
     fn jis(text: &str) -> Vec<u8> {
         ISO_2022_JP.encode(text).0.into_owned()
+    }
+
+    #[test]
+    fn back_to_back_jis_escapes_are_not_errors() {
+        // Two encoded words joined: `ESC ( B` then `ESC $ B` at once.
+        let mut joined = jis("会議");
+        joined.extend(jis("資料"));
+        joined.extend(b"\x1b$B\x1b(B ok");
+        let d = decode(&joined, Some("ISO-2022-JP"));
+        assert_eq!(d.text, "会議資料 ok");
+        assert_eq!(d.errors, 0);
     }
 
     #[test]

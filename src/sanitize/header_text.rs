@@ -7,18 +7,8 @@
 //! text without the whitespace RFC 2047 asks for are decoded too, as every
 //! mail client does.
 
-use base64::Engine as _;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-
+use super::repair::lenient_base64_word;
 use super::{charset, clean};
-
-/// Lenient base64 for encoded words: padding optional, trailing bits ignored.
-pub(crate) const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
-    &base64::alphabet::STANDARD,
-    GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true),
-);
 
 /// One encoded word: `=?charset?B|Q?payload?=`.
 struct EncodedWord<'a> {
@@ -48,7 +38,7 @@ fn parse_encoded_word(input: &[u8]) -> Option<EncodedWord<'_>> {
         return None;
     }
     let bytes = match encoding {
-        b'B' | b'b' => LENIENT_BASE64.decode(payload).ok()?,
+        b'B' | b'b' => lenient_base64_word(payload),
         b'Q' | b'q' => decode_q(payload),
         _ => return None,
     };
@@ -142,11 +132,12 @@ fn push_plain(out: &mut String, bytes: &[u8]) {
 
 /// Folds a decoded value onto one line: line breaks and tabs become spaces,
 /// runs of spaces collapse, and what `clean` removes from all text goes.
+/// The ideographic space (U+3000) is content (`佐藤　花子`) and stays.
 pub fn clean_line(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last_space = true;
     for c in text.chars() {
-        if c.is_whitespace() {
+        if c.is_whitespace() && c != '\u{3000}' {
             if !last_space {
                 out.push(' ');
                 last_space = true;
@@ -226,6 +217,29 @@ mod tests {
         // Unencoded ISO-2022-JP in a header (old Japanese clients) is decoded.
         assert_eq!(decode_unstructured(b"\x1b$B$3$s\x1b(B"), "\u{3053}\u{3093}");
         assert_eq!(clean_line("invoice\u{202e}fdp.exe"), "invoicefdp.exe");
+    }
+
+    #[test]
+    fn japanese_header_damage_is_read_as_clients_read_it() {
+        // A charset alias Outlook Express wrote.
+        assert_eq!(
+            decode_unstructured(b"=?UNICODE-1-1-UTF-7?B?K1R4cUxjREJ1TUZSb1NGR0Yt?="),
+            "会議のご案内"
+        );
+        // Padding where none belongs (`…KEI==`), and padding in the middle
+        // of a word's payload where two encoders' output was glued.
+        assert_eq!(
+            decode_unstructured(b"=?ISO-2022-JP?B?GyRCMnE1RBsoQg===?="),
+            "会議"
+        );
+        assert_eq!(decode_unstructured(b"=?UTF-8?B?5pel=5pys?="), "日本");
+        // A folded Subject whose continuation line is only whitespace.
+        assert_eq!(
+            decode_unstructured(
+                b"=?ISO-2022-JP?B?GyRCMnE1RCROJDQbKEI=?=\r\n \r\n =?ISO-2022-JP?B?GyRCMnE1RBsoQg==?="
+            ),
+            "会議のご会議"
+        );
     }
 
     #[test]

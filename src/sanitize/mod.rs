@@ -238,7 +238,8 @@ fn normalise_line_ends(original: &[u8]) -> Cow<'_, [u8]> {
 }
 
 /// True when the input opens with a header field (after an optional mbox
-/// `From ` line), as every RFC 5322 message does.
+/// `From ` line), as every RFC 5322 message does. Spaces before the colon
+/// are the obsolete syntax RFC 5322 still asks readers to accept.
 fn starts_with_header_field(bytes: &[u8]) -> bool {
     let mut rest = bytes;
     if rest.starts_with(b"From ") {
@@ -248,7 +249,11 @@ fn starts_with_header_field(bytes: &[u8]) -> bool {
         .iter()
         .take_while(|&&b| (0x21..0x7f).contains(&b) && b != b':')
         .count();
-    name_len > 0 && rest.get(name_len) == Some(&b':')
+    let spaces = rest[name_len..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    name_len > 0 && rest.get(name_len + spaces) == Some(&b':')
 }
 
 fn run(
@@ -266,15 +271,24 @@ fn run(
         report.add_repair(repair::Repair::MultipartWithoutBoundary);
     }
     let original = with_boundary.as_deref().unwrap_or(original);
-    if !starts_with_header_field(original) {
+    // Text with no header block at all (a saved body, a digest part) is
+    // read as a plain-text body, the way a mail client shows it.
+    let headerless;
+    let original = if starts_with_header_field(original) {
+        original
+    } else if !sniff::looks_like_text(original) || sniff::is_binary_format(original) {
         return Err((
             report,
             Refusal::new(
                 RefusalCode::Header,
-                "no header block: this is not an RFC 5322 message",
+                "no header block, and not text: this is not an RFC 5322 message",
             ),
         ));
-    }
+    } else {
+        report.add_repair(repair::Repair::MissingHeader);
+        headerless = [b"Content-Type: text/plain\r\n\r\n".as_slice(), original].concat();
+        headerless.as_slice()
+    };
     let bytes = normalise_line_ends(original);
     let parser = mail_parser::MessageParser::default();
     let Some(message) = parser
@@ -311,6 +325,15 @@ fn run(
         ..
     } = walker;
     let (body, body_links) = body.finish();
+    if nothing_readable(&report, &body, &files) {
+        return Err((
+            report,
+            Refusal::new(
+                RefusalCode::Charset,
+                "nothing readable remains: no text part is text in any charset",
+            ),
+        ));
+    }
     let links_found = body_links + header_links + walker_file_links;
 
     let subject = tag_subject(kept.subject.as_deref(), &policy.subject_prefix);
@@ -352,6 +375,21 @@ fn run(
         text_span: composed.text_span,
         text_encoding: composed.text_encoding,
     })
+}
+
+/// True when the message had text parts, none of them was readable and
+/// nothing else arrives: a notice alone would tell the recipient nothing
+/// the refusal notice does not.
+fn nothing_readable(report: &Report, body: &str, files: &[attach::NewFile]) -> bool {
+    body.trim().is_empty()
+        && files.is_empty()
+        && report.parts.iter().any(|p| {
+            p.reason == Some(PartReason::Unreadable) && p.declared_type.starts_with("text/")
+        })
+        && !report
+            .parts
+            .iter()
+            .any(|p| matches!(p.action, PartAction::Kept | PartAction::Converted))
 }
 
 /// Prepends `prefix` unless the subject already carries it (replies).

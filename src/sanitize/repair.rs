@@ -13,6 +13,8 @@ pub enum Repair {
     ByteOrderMark,
     /// Blank lines or spaces before the first header field.
     LeadingWhitespace,
+    /// No header block at all: the input read as a plain-text body.
+    MissingHeader,
     /// Base64 with stray characters, whitespace or wrong padding.
     Base64,
     /// Quoted-printable with broken escapes.
@@ -51,49 +53,125 @@ pub fn leading_junk(bytes: &[u8]) -> (&[u8], Vec<Repair>) {
     (rest, repairs)
 }
 
-/// Base64 read the way mail clients read it: a line that is not base64 at
-/// all (words with spaces, mostly punctuation) is skipped, every other
-/// character outside the alphabet too, padding ignored, a final partial
-/// group kept.
-pub fn lenient_base64(raw: &[u8]) -> Vec<u8> {
-    fn value(b: u8) -> Option<u32> {
-        Some(match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' | b'-' => 62,
-            b'/' | b'_' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let looks_encoded = |line: &[u8]| {
-        let line = line.trim_ascii();
-        let alphabet = line
-            .iter()
-            .filter(|&&b| b == b'=' || value(b).is_some())
-            .count();
-        !line.iter().any(u8::is_ascii_whitespace) && alphabet * 5 >= line.len() * 4
-    };
-    let mut out = Vec::with_capacity(raw.len() / 4 * 3);
-    let mut group = 0u32;
-    let mut filled = 0;
-    let kept = raw
-        .split(|&b| b == b'\n')
-        .filter(|line| looks_encoded(line));
-    for v in kept.flatten().filter_map(|&b| value(b)) {
-        group = group << 6 | v;
-        filled += 1;
-        if filled == 4 {
-            out.extend_from_slice(&group.to_be_bytes()[1..]);
-            group = 0;
-            filled = 0;
+/// The value of one base64 character; both alphabets (standard and
+/// URL-safe) are read, as clients do.
+fn base64_value(b: u8) -> Option<u32> {
+    Some(match b {
+        b'A'..=b'Z' => b - b'A',
+        b'a'..=b'z' => b - b'a' + 26,
+        b'0'..=b'9' => b - b'0' + 52,
+        b'+' | b'-' => 62,
+        b'/' | b'_' => 63,
+        _ => return None,
+    } as u32)
+}
+
+/// Base64 decoding that never fails: sextets are gathered four at a time;
+/// [`Sextets::finish_group`] ends a group early (at padding, or at the end)
+/// keeping the whole bytes it holds (a lone sextet holds none).
+#[derive(Default)]
+pub struct Sextets {
+    out: Vec<u8>,
+    group: u32,
+    filled: usize,
+}
+
+impl Sextets {
+    pub fn with_capacity(bytes: usize) -> Self {
+        Sextets {
+            out: Vec::with_capacity(bytes),
+            ..Sextets::default()
         }
     }
-    if filled >= 2 {
-        let bytes = (group << (6 * (4 - filled))).to_be_bytes();
-        out.extend_from_slice(&bytes[1..filled]);
+
+    /// Adds the characters of the alphabet in `data`; others are skipped.
+    pub fn push(&mut self, data: &[u8]) {
+        for v in data.iter().filter_map(|&b| base64_value(b)) {
+            self.group = self.group << 6 | v;
+            self.filled += 1;
+            if self.filled == 4 {
+                self.out.extend_from_slice(&self.group.to_be_bytes()[1..]);
+                self.group = 0;
+                self.filled = 0;
+            }
+        }
     }
-    out
+
+    pub fn finish_group(&mut self) {
+        if self.filled >= 2 {
+            let bytes = (self.group << (6 * (4 - self.filled))).to_be_bytes();
+            self.out.extend_from_slice(&bytes[1..self.filled]);
+        }
+        self.group = 0;
+        self.filled = 0;
+    }
+
+    pub fn finish(mut self) -> Vec<u8> {
+        self.finish_group();
+        self.out
+    }
+}
+
+/// True when `data` reads as base64: no spaces, at least four fifths of
+/// it in the alphabet (padding counted).
+fn looks_encoded(data: &[u8]) -> bool {
+    let alphabet = data
+        .iter()
+        .filter(|&&b| b == b'=' || base64_value(b).is_some())
+        .count();
+    !data.iter().any(u8::is_ascii_whitespace) && alphabet * 5 >= data.len() * 4
+}
+
+/// The data of one line of base64: up to the padding that completes a
+/// partial group (`eXk=` ends there; a signature glued on after it is not
+/// data), with `true` when such padding was found. An `=` at a group
+/// boundary pads nothing: when more base64 follows it is skipped as a
+/// stray character, so two encoders' output glued together (`QUJD=RUZH`)
+/// is read whole; otherwise the data ends there too.
+fn base64_line_data(line: &[u8]) -> (&[u8], bool) {
+    let mut sextets = 0usize;
+    for (i, &b) in line.iter().enumerate() {
+        if base64_value(b).is_some() {
+            sextets += 1;
+        } else if b == b'=' {
+            let rest = line[i..].trim_ascii_start();
+            let rest = &rest[rest.iter().take_while(|&&b| b == b'=').count()..];
+            if sextets % 4 >= 2 || !looks_encoded(rest) {
+                return (&line[..i], true);
+            }
+        }
+    }
+    (line, false)
+}
+
+/// Base64 read the way mail clients read it: a line that is not base64 at
+/// all (words with spaces, mostly punctuation) is skipped, every other
+/// character outside the alphabet too; padding ends a line's data (see
+/// [`base64_line_data`]) and completes the group; a final partial group
+/// is kept.
+pub fn lenient_base64(raw: &[u8]) -> Vec<u8> {
+    let mut sextets = Sextets::with_capacity(raw.len() / 4 * 3);
+    for line in raw.split(|&b| b == b'\n') {
+        let (data, padded) = base64_line_data(line.trim_ascii());
+        if data.is_empty() || !looks_encoded(data) {
+            continue;
+        }
+        sextets.push(data);
+        if padded {
+            sextets.finish_group();
+        }
+    }
+    sextets.finish()
+}
+
+/// The payload of an RFC 2047 B word, read as clients read it: one line
+/// of [`lenient_base64`] (`5pel=5pys`, two encoders' output glued, is
+/// 日本; extra or missing padding changes nothing), never failing.
+pub fn lenient_base64_word(payload: &[u8]) -> Vec<u8> {
+    let (data, _) = base64_line_data(payload);
+    let mut sextets = Sextets::with_capacity(data.len() / 4 * 3 + 2);
+    sextets.push(data);
+    sextets.finish()
 }
 
 /// Quoted-printable read leniently: a broken escape stays as written,
@@ -244,6 +322,11 @@ mod tests {
         );
         assert_eq!(lenient_base64(b"YQ"), b"a");
         assert_eq!(lenient_base64(b"YWI=="), b"ab");
+        // Padding ends the data: a word glued on after it is not decoded,
+        // and padded chunks one after another each keep their bytes.
+        assert_eq!(lenient_base64(b"eXk=  ignored\r\n"), b"yy");
+        assert_eq!(lenient_base64(b"YQ==YWI=\r\nYWJj"), b"aabc");
+        assert_eq!(lenient_base64(b"QUJD=RUZH==\r\n"), b"ABCEFG");
         assert_eq!(
             lenient_quoted_printable(b"=E6=97=A5=ZZ x=\r\ny"),
             b"\xE6\x97\xA5=ZZ xy"

@@ -28,9 +28,12 @@ pub enum RefusalCode {
     Parts,
     /// A header block too large, or no header block at all.
     Header,
-    /// A body part whose transfer encoding cannot be undone.
+    /// A body part whose transfer encoding cannot be undone. No longer
+    /// given (broken base64 and quoted-printable are repaired); kept so
+    /// that reports stored by earlier versions still read.
     Encoding,
-    /// Body text that no charset decodes into readable text.
+    /// Nothing readable remains: the text parts decode into readable text
+    /// in no charset, and there is no file to deliver.
     Charset,
     /// The message, or its decoded parts, larger than the limit.
     Size,

@@ -288,8 +288,8 @@ impl<'p> Walker<'p> {
                 && !is_attachment(part)
                 && !part.is_encoding_problem
             {
-                let decoded = self.decode(msg, part, text, &join(path, i + 1), false)?;
-                if has_content(&decoded.text) {
+                let decoded = self.decode(msg, part, text, false);
+                if let Some(decoded) = decoded.filter(|d| has_content(&d.text)) {
                     chosen = Some((i, Some(decoded)));
                     break;
                 }
@@ -519,7 +519,16 @@ impl<'p> Walker<'p> {
         if let Some(repair) = repair {
             self.report.add_repair(repair);
         }
-        let decoded = self.decode(msg, part, text, path, repair.is_some())?;
+        let decoded = self.decode(msg, part, text, repair.is_some());
+        let Some(decoded) = decoded else {
+            let detected = sniff::detect_type(text.as_bytes(), ct);
+            self.record(
+                entry(path, ct, detected, size, None),
+                PartAction::Removed,
+                Some(PartReason::Unreadable),
+            );
+            return Ok(());
+        };
         if sniff::is_binary_format(decoded.text.as_bytes()) {
             let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
             self.record(
@@ -574,17 +583,20 @@ impl<'p> Walker<'p> {
         }
     }
 
-    /// Body text as UTF-8. mail-parser's own decoding is used when it is
-    /// trustworthy (UTF-8, ASCII or plain ISO-2022-JP with no errors);
-    /// otherwise the raw bytes are decoded again with charset repair.
+    /// Body text as UTF-8, or `None` when the part is not readable text
+    /// in any charset (binary posing as text). mail-parser's own decoding
+    /// is used when it is trustworthy (UTF-8, ASCII or plain ISO-2022-JP
+    /// with no errors); otherwise the raw bytes are decoded again with
+    /// charset repair. A transfer encoding that cannot be undone strictly,
+    /// or that strictly undone gives garbage, is undone leniently and the
+    /// repair reported.
     fn decode<'m>(
-        &self,
+        &mut self,
         msg: &'m Message<'_>,
         part: &'m MessagePart<'_>,
         text: &'m str,
-        path: &str,
         lenient: bool,
-    ) -> Result<Decoded<'m>, Refusal> {
+    ) -> Option<Decoded<'m>> {
         let label = part.content_type().and_then(|ct| ct.attribute("charset"));
         let resolved = charset::resolve_label(label);
         let clean = || {
@@ -601,40 +613,45 @@ impl<'p> Walker<'p> {
             _ => false,
         };
         if trusted && !lenient {
-            return Ok(Decoded {
+            return Some(Decoded {
                 text: Cow::Borrowed(text),
                 charset: "utf-8",
                 repaired: false,
                 errors: 0,
             });
         }
-        let bytes = if lenient {
-            lenient_transfer_decoded(msg, part)
-        } else {
-            transfer_decoded(msg, part).ok_or_else(|| {
-                Refusal::new(
-                    RefusalCode::Encoding,
-                    format!("body part {path} has a broken transfer encoding"),
-                )
-            })?
+        let readable = |decoded: &charset::Decoded<'_>| {
+            let chars = decoded.text.chars().count();
+            chars < 16 || decoded.errors * 4 <= chars
         };
-        let decoded = charset::decode_resolved(&bytes, resolved);
-        let chars = decoded.text.chars().count();
-        if chars >= 16 && decoded.errors * 4 > chars {
-            return Err(Refusal::new(
-                RefusalCode::Charset,
-                format!(
-                    "body part {path} is not readable text in any charset ({} undecodable)",
-                    decoded.errors
-                ),
-            ));
-        }
-        Ok(Decoded {
+        let owned = |decoded: charset::Decoded<'_>| Decoded {
             text: Cow::Owned(decoded.text.into_owned()),
             charset: decoded.charset,
             repaired: decoded.repaired,
             errors: decoded.errors,
-        })
+        };
+        if !lenient && let Some(bytes) = transfer_decoded(msg, part) {
+            let decoded = charset::decode_resolved(&bytes, resolved);
+            if readable(&decoded) {
+                return Some(owned(decoded));
+            }
+        }
+        let declared = declared_encoding(part);
+        if lenient || declared == Encoding::None {
+            let bytes = lenient_transfer_decoded(msg, part);
+            let decoded = charset::decode_resolved(&bytes, resolved);
+            return readable(&decoded).then(|| owned(decoded));
+        }
+        let bytes = lenient_transfer_decoded(msg, part);
+        let decoded = charset::decode_resolved(&bytes, resolved);
+        if !readable(&decoded) {
+            return None;
+        }
+        self.report.add_repair(match declared {
+            Encoding::Base64 => Repair::Base64,
+            _ => Repair::QuotedPrintable,
+        });
+        Some(owned(decoded))
     }
 
     fn binary(
