@@ -924,6 +924,140 @@ def _():
     return b"\x00\x01" + bytes(rnd.getrandbits(8) for _ in range(2046))
 
 
+# ---------------------------------------------------------------------------
+# damaged text that mail clients read anyway: each is repaired, never refused
+# ---------------------------------------------------------------------------
+
+@sample("repair-bom", "a UTF-8 byte order mark before the first header field (written by some Windows tools saving .eml)")
+def _():
+    headers = top("repair-bom", ew("BOM付きのメール"), 14, 9, 0)
+    headers += ["Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: 8bit"]
+    return "\ufeff".encode("utf-8") + build(headers, text("先頭にBOMが付いたメールです。\n"))
+
+
+@sample("repair-leading-blank-lines", "two blank lines and a space-only line before the header block")
+def _():
+    headers = top("repair-leading-blank-lines", ew("先頭の空行"), 14, 9, 5)
+    headers += ["Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: 8bit"]
+    return b"\n\n \n" + build(headers, text("ヘッダーの前に空行があるメールです。\n"))
+
+
+@sample("repair-headerless", "no header block at all: a saved message body (Japanese text, then a blank line, then more text)")
+def _():
+    return text("お問い合わせありがとうございます。\n\n本文だけが保存されたメールです。\n")
+
+
+@sample("repair-7bit-with-8bit", "Content-Transfer-Encoding: 7bit on a UTF-8 body full of 8-bit bytes, and a 7bit part holding raw Shift_JIS labelled ISO-2022-JP")
+def _():
+    first = build(["Content-Type: text/plain; charset=utf-8",
+                   "Content-Transfer-Encoding: 7bit"],
+                  text("7bitと書かれたUTF-8の本文です。\n"))
+    second = build(["Content-Type: text/plain; charset=ISO-2022-JP",
+                    "Content-Transfer-Encoding: 7bit",
+                    "Content-Disposition: inline"],
+                   text("7bitと書かれたシフトJISの追記です。\n", "cp932"))
+    headers = top("repair-7bit-with-8bit", ew("7bitの8ビット本文"), 14, 9, 10)
+    headers.append('Content-Type: multipart/mixed; boundary="seven"')
+    return build(headers, multipart("seven", [first, second]))
+
+
+@sample("repair-obsolete-header", "obsolete header syntax (RFC 5322 section 4): spaces before the colon in 'Subject :' and 'From :', a folded To")
+def _():
+    lines = [
+        "Date : " + date(14, 9, 15),
+        "From : " + "%s <hanako.sato@example.com>" % ew("佐藤 花子"),
+        "To: taro@example.lg.jp,\n jiro@example.lg.jp",
+        "Subject : " + ew("古い書式のヘッダー"),
+        "Message-ID: " + msgid("repair-obsolete-header"),
+        "MIME-Version: 1.0",
+        "Content-Type: text/plain; charset=utf-8",
+        "Content-Transfer-Encoding: 8bit",
+    ]
+    return build(lines, text("コロンの前に空白があるヘッダーのメールです。\n"))
+
+
+@sample("repair-qp-errors", "quoted-printable with escapes that are not escapes (=ZZ, a lone = before text), lowercase hex, trailing spaces after a soft line break")
+def _():
+    good = quopri.encodestring("引用符付き印字可能の本文です。".encode("utf-8")).decode("ascii").lower()
+    body = (good + "\n"
+            + "=ZZ is not an escape, 100%=50% either\n"
+            + "soft break with trailing spaces=   \n"
+            + "continues here.\n")
+    return plain_message("repair-qp-errors", ew("壊れたQP本文"), b(body),
+                         "text/plain; charset=utf-8", "quoted-printable", 14, 9, 20)
+
+
+@sample("repair-base64-padding", "base64 with padding in the wrong place, a signature glued on after the padding, a line with spaces inside and a stray character")
+def _():
+    one = base64.b64encode("壊れたbase64の本文です。".encode("utf-8")).decode("ascii")
+    two = base64.b64encode("二行目です。".encode("utf-8")).decode("ascii")
+    body = (one[:20] + "\n" + one[20:] + "== -- sent from my phone\n"
+            + two[:8] + "*" + two[8:] + "\n")
+    return plain_message("repair-base64-padding", ew("壊れたパディング"), b(body),
+                         "text/plain; charset=utf-8", "base64", 14, 9, 25)
+
+
+@sample("repair-unclosed-multipart", "multipart/mixed whose closing boundary never comes: the text part and a PNG attachment, then the message ends")
+def _():
+    first = build(["Content-Type: text/plain; charset=utf-8",
+                   "Content-Transfer-Encoding: 8bit"],
+                  text("閉じ境界のないマルチパートです。\n"))
+    png = build(["Content-Type: image/png; name=\"logo.png\"",
+                 "Content-Disposition: attachment; filename=\"logo.png\"",
+                 "Content-Transfer-Encoding: base64"],
+                b64body(PNG_1X1))
+    headers = top("repair-unclosed-multipart", ew("閉じ境界なし"), 14, 9, 30)
+    headers.append('Content-Type: multipart/mixed; boundary="open"')
+    return build(headers, b"--open\n" + first + b"--open\n" + png)
+
+
+@sample("repair-nested-no-boundary", "multipart/mixed holding a multipart/alternative that has no boundary parameter, its parts delimited by a boundary that does appear")
+def _():
+    alt_plain = build(["Content-Type: text/plain; charset=utf-8"],
+                      text("入れ子の境界が欠落したメールです。\n"))
+    alt_html = build(["Content-Type: text/html; charset=utf-8"],
+                     text("<p>入れ子の境界が欠落したメールです。</p>\n"))
+    inner = build(["Content-Type: multipart/alternative"],
+                  multipart("inner-lost", [alt_plain, alt_html]))
+    note = build(["Content-Type: text/plain; charset=utf-8"], text("追記です。\n"))
+    headers = top("repair-nested-no-boundary", ew("入れ子の境界なし"), 14, 9, 35)
+    headers.append('Content-Type: multipart/mixed; boundary="outer"')
+    return build(headers, multipart("outer", [inner, note]))
+
+
+@sample("repair-dsn-blank-lines", "multipart/report delivery-status whose status part has extra blank lines between and inside its field groups, and no closing boundary after text/rfc822-headers")
+def _():
+    human = build(["Content-Type: text/plain; charset=utf-8"],
+                  text("次の宛先に配送できませんでした。\n\n  nobody@example.lg.jp\n"))
+    status = build(["Content-Type: message/delivery-status"],
+                   b"\n\nReporting-MTA: dns; mx.example.lg.jp\n\n\n"
+                   b"Final-Recipient: rfc822; nobody@example.lg.jp\n\n"
+                   b"Action: failed\nStatus: 5.1.1\n\n\n")
+    headers_part = build(["Content-Type: text/rfc822-headers"],
+                         b"From: taro@example.lg.jp\nTo: nobody@example.lg.jp\nSubject: "
+                         + b(ew("会議資料")) + b"\n")
+    headers = top("repair-dsn-blank-lines", "Undelivered Mail Returned to Sender", 14, 9, 40,
+                  frm="MAILER-DAEMON@mx.example.lg.jp (Mail Delivery System)")
+    headers.append('Content-Type: multipart/report; report-type=delivery-status; boundary="dsn"')
+    body = b"--dsn\n" + human + b"--dsn\n" + status + b"--dsn\n" + headers_part
+    return build(headers, body)
+
+
+@sample("repair-header-words", "damaged encoded words: a UTF-7 alias charset, extra padding, a word inside a quoted display name, back-to-back ISO-2022-JP words across a whitespace-only folded line")
+def _():
+    utf7 = "=?UNICODE-1-1-UTF-7?B?%s?=" % base64.b64encode("会議のご案内".encode("utf-7")).decode("ascii").rstrip("=")
+    jis1 = base64.b64encode("資料の".encode("iso2022_jp")).decode("ascii")
+    jis2 = base64.b64encode("送付".encode("iso2022_jp")).decode("ascii")
+    subject = "%s =?ISO-2022-JP?B?%s=?=\n \n =?ISO-2022-JP?B?%s?=" % (utf7, jis1, jis2)
+    frm = '"%s" <ichiro@example.jp>' % ew("鈴木 一郎", "ISO-2022-JP", "iso2022_jp")
+    headers = top("repair-header-words", subject, 14, 9, 45, frm=frm)
+    headers += ["Content-Type: text/plain; charset=utf-8",
+                "Content-Transfer-Encoding: 8bit"]
+    return build(headers, text("ヘッダーの符号化語が壊れたメールです。\n"))
+
+
 HTML_ENTITIES = """\
 <html><head><title>お知らせ</title></head>
 <body>

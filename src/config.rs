@@ -1,7 +1,7 @@
 //! The TOML configuration file → a typed, validated `Config`.
 //!
-//! One file serves every command (`mugai sanitize --config`, and later
-//! `mugai serve`). Unknown keys are errors, so a typo never silently falls
+//! One file serves every command (`serve`, `sanitize`, `quarantine`,
+//! `user`, `audit`, `check-config`). Unknown keys are errors, so a typo never silently falls
 //! back to a default. Errors name the file and line in one plain sentence.
 
 use std::path::{Path, PathBuf};

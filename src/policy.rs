@@ -50,6 +50,9 @@ pub struct Policy {
     /// Display width (full-width characters count two) at which text
     /// converted from HTML is wrapped; 0 means no wrapping.
     pub wrap_width: usize,
+    /// Keep the upstream `Received` fields (decoded, through the writer
+    /// and the link policy) for operators who trace mail across hops.
+    pub keep_trace_headers: bool,
     /// Limits past which a message is refused as a whole.
     pub limits: Limits,
     /// What to do with each kind of attachment (`[sanitize.attachments]`).
@@ -66,6 +69,7 @@ impl Default for Policy {
             notice_language: Language::Ja,
             subject_prefix: String::new(),
             wrap_width: DEFAULT_WRAP_WIDTH,
+            keep_trace_headers: false,
             limits: Limits::default(),
             attachments: AttachmentPolicy::default(),
             isolation: Isolation::default(),

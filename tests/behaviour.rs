@@ -359,7 +359,89 @@ fn only_kept_headers_survive_plus_our_own() {
         cc.contains(&"鈴木 一郎".to_string()) && cc.contains(&"Kimura, Saburo".to_string()),
         "{cc:?}"
     );
-    assert!(s.report.has(Action::HeadersRemoved));
+    // Dropping header fields is routine, not an action.
+    assert!(!s.report.has(Action::HeadersRemoved));
+}
+
+#[test]
+fn an_untouched_message_says_none() {
+    let raw =
+        b"Received: from mx.example.jp by relay.example.jp; Mon, 2 Nov 2026 09:00:00 +0900\r\n\
+From: a@example.jp\r\nTo: b@example.lg.jp\r\nSubject: hello\r\nX-Mailer: Foo 1.0\r\n\
+DKIM-Signature: v=1; a=rsa-sha256; d=example.jp; b=abc\r\n\r\nplain text only\r\n";
+    let s = sanitize::sanitize(raw, &Policy::default(), &common::stamp()).unwrap();
+    let out = common::read_output(&s.message);
+    assert!(
+        out.header_block.contains("X-Mugai-Sanitized: none\r\n"),
+        "{}",
+        out.header_block
+    );
+}
+
+#[test]
+fn trace_headers_are_kept_on_request_decoded_and_sanitized() {
+    let raw = sample("many-headers.eml");
+    let upstream = String::from_utf8_lossy(&raw)
+        .lines()
+        .filter(|l| l.starts_with("Received:"))
+        .count();
+    assert!(upstream >= 2);
+    let keep = Policy {
+        keep_trace_headers: true,
+        ..Policy::default()
+    };
+    let s = sanitize::sanitize(&raw, &keep, &common::stamp()).unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&s.message)
+        .unwrap();
+    let hops: Vec<String> = parsed
+        .headers()
+        .iter()
+        .filter(|h| h.name() == "Received")
+        .map(|h| {
+            String::from_utf8_lossy(&s.message[h.offset_start as usize..h.offset_end as usize])
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        hops.len(),
+        upstream + 1,
+        "ours first, then every upstream hop"
+    );
+    assert!(hops[0].contains("(mugai)"), "{hops:?}");
+
+    // A hostile hop: raw 8-bit text, a control character, a link.
+    let hostile = "Received: from 悪意.example (evil) by mx.example.jp\x07 https://evil.example/x; Mon, 2 Nov 2026 09:00:00 +0900\r\nFrom: a@example.jp\r\nSubject: t\r\n\r\nbody\r\n";
+    let s = sanitize::sanitize(hostile.as_bytes(), &keep, &common::stamp()).unwrap();
+    let out = common::read_output(&s.message);
+    let block = out.header_block.clone();
+    assert!(block.is_ascii(), "{block}");
+    assert!(!block.contains('\x07'), "{block}");
+    assert!(
+        !block.contains("https://evil"),
+        "the link policy applies: {block}"
+    );
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&s.message)
+        .unwrap();
+    let hop = parsed
+        .headers()
+        .iter()
+        .filter(|h| h.name() == "Received")
+        .nth(1)
+        .expect("the upstream hop");
+    let hop = sanitize::decode_header_text(
+        &s.message[hop.offset_start as usize..hop.offset_end as usize],
+    );
+    assert!(
+        hop.starts_with("from 悪意.example (evil) by mx[.]example[.]jp hxxps[:]//"),
+        "{hop}"
+    );
+    assert!(hop.ends_with("Mon, 2 Nov 2026 09:00:00 +0900"), "{hop}");
+    // Without the setting only mugai's own hop is written.
+    let s = sanitize::sanitize(hostile.as_bytes(), &Policy::default(), &common::stamp()).unwrap();
+    let out = common::read_output(&s.message);
+    assert_eq!(out.header_block.matches("Received:").count(), 1);
 }
 
 #[test]
@@ -695,4 +777,122 @@ fn malformed_text_is_repaired_not_refused() {
     let body = common::read_output(&done.message).body;
     assert!(!body.contains("--MissingBoundary"), "{body}");
     assert!(!body.contains("Content-Type"), "{body}");
+}
+
+/// Every ordinary sample is delivered (only the deliberately hostile
+/// ones are refused), and each damaged-text sample names its repair and
+/// reads as a mail client shows it.
+#[test]
+fn ordinary_samples_are_never_refused() {
+    use mugai::sanitize::repair::Repair;
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let refused_on_purpose = ["deep-nesting.eml", "not-a-message.eml"];
+    let mut delivered = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".eml") || refused_on_purpose.contains(&name.as_str()) {
+            continue;
+        }
+        let raw = std::fs::read(&path).unwrap();
+        if let Err(r) = sanitize::sanitize(&raw, &Policy::default(), &common::stamp()) {
+            panic!("{name} refused: {:?}", r.report.detail);
+        }
+        delivered += 1;
+    }
+    assert!(delivered >= 40, "{delivered} samples");
+
+    let damaged = [
+        (
+            "repair-bom.eml",
+            Some(Repair::ByteOrderMark),
+            "先頭にBOMが付いたメールです。",
+        ),
+        (
+            "repair-leading-blank-lines.eml",
+            Some(Repair::LeadingWhitespace),
+            "ヘッダーの前に空行があるメールです。",
+        ),
+        (
+            "repair-headerless.eml",
+            Some(Repair::MissingHeader),
+            "本文だけが保存されたメールです。",
+        ),
+        (
+            "repair-7bit-with-8bit.eml",
+            None,
+            "7bitと書かれたシフトJISの追記です。",
+        ),
+        (
+            "repair-obsolete-header.eml",
+            None,
+            "コロンの前に空白があるヘッダーのメールです。",
+        ),
+        (
+            "repair-qp-errors.eml",
+            None,
+            "引用符付き印字可能の本文です。",
+        ),
+        (
+            "repair-base64-padding.eml",
+            Some(Repair::Base64),
+            "壊れたbase64の本文です。二行目です。",
+        ),
+        (
+            "repair-unclosed-multipart.eml",
+            Some(Repair::Base64),
+            "閉じ境界のないマルチパートです。",
+        ),
+        (
+            "repair-nested-no-boundary.eml",
+            Some(Repair::MultipartWithoutBoundary),
+            "入れ子の境界が欠落したメールです。",
+        ),
+        (
+            "repair-dsn-blank-lines.eml",
+            Some(Repair::UnterminatedPart),
+            "Subject: 会議資料",
+        ),
+        (
+            "broken-no-boundary.eml",
+            Some(Repair::MultipartWithoutBoundary),
+            "境界パラメータが欠落したマルチパートです。",
+        ),
+    ];
+    for (name, repair, text) in damaged {
+        let (out, report) = sanitized(name);
+        if let Some(repair) = repair {
+            assert!(
+                report.repairs.contains(&repair),
+                "{name}: {:?}",
+                report.repairs
+            );
+        }
+        assert!(out.body.contains(text), "{name}: {}", out.body);
+        assert!(!out.body.contains('\u{fffd}'), "{name}: {}", out.body);
+        assert!(
+            !out.body.contains("Content-Type:"),
+            "{name}: no MIME scaffolding: {}",
+            out.body
+        );
+    }
+    // The unclosed multipart's image arrives, re-encoded.
+    let (out, _) = sanitized("repair-unclosed-multipart.eml");
+    assert_eq!(out.attachments.len(), 1);
+    assert_eq!(out.attachments[0].mime, "image/png");
+    // The damaged header words read as clients read them.
+    let s = sanitize::sanitize(
+        &sample("repair-header-words.eml"),
+        &Policy::default(),
+        &common::stamp(),
+    )
+    .unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&s.message)
+        .unwrap();
+    assert_eq!(parsed.subject(), Some("会議のご案内資料の送付"));
+    assert_eq!(
+        parsed.from().unwrap().first().unwrap().name(),
+        Some("鈴木 一郎")
+    );
 }

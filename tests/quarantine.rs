@@ -140,6 +140,15 @@ fn request(b: &mut Browser, link: &str) {
     let page = b.get(link);
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("setup.exe"), "the report is shown");
+    // What was done, in the notice's plain words and the page's language;
+    // the codes an operator reads are not on the staff member's page.
+    assert!(page.body.contains("削除（実行ファイル）"), "{}", page.body);
+    assert!(!page.body.contains("kind-removed"), "{}", page.body);
+    assert!(!page.body.contains(">removed<"), "{}", page.body);
+    let en = b.get(&format!("{link}?lang=en"));
+    assert!(en.body.contains("removed (executable)"), "{}", en.body);
+    assert!(!en.body.contains("削除"), "{}", en.body);
+    let page = b.get(&format!("{link}?lang=ja"));
     let csrf = page.input("csrf").unwrap();
     let r = b.post(
         link,
@@ -369,8 +378,26 @@ fn logins_are_required_limited_and_tokens_checked() {
     let list = mugai(&s.relay, &["quarantine", "list", "--json"], None);
     let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
     let id = rows[0]["id"].as_str().unwrap().to_string();
+    // The 原本ID a notice shows finds the message too, in the CLI and on
+    // the page's search.
+    let sha = rows[0]["sha256"].as_str().unwrap().to_string();
+    let shown = mugai(&s.relay, &["quarantine", "show", &sha], None);
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    assert!(String::from_utf8_lossy(&shown.stdout).contains(&format!("id:         {id}")));
+    let found = admin.get(&format!("/?q={sha}"));
+    assert!(found.body.contains(&format!("/m/{id}")), "{}", found.body);
     let page = admin.get(&format!("/m/{id}"));
     assert!(page.body.contains("setup.exe"), "the report table");
+    assert!(page.body.contains("削除（実行ファイル）"), "{}", page.body);
+    assert!(
+        page.body.contains("kind-removed"),
+        "the code, for operators"
+    );
+    assert!(page.body.contains("添付ファイルを削除"), "{}", page.body);
     assert!(!page.body.contains("TVqQ"), "the original is never shown");
     let csrf = page.input("csrf").unwrap();
     let r = admin.post(&format!("/m/{id}/release"), &[("csrf", &csrf), ("to", "")]);

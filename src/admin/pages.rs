@@ -236,50 +236,71 @@ pub async fn list(
     )
 }
 
-/// One part of the report as a table row.
+/// One part of the report as a table row, in the page's language.
 pub struct PartRow {
     pub path: String,
     pub name: String,
     pub kind: String,
+    /// What was done, in the notice's plain words.
     pub action: String,
-    pub reason: String,
+    /// The stable reason code and the converter's own detail, for
+    /// operators (shown on the message page only).
+    pub detail: String,
 }
 
-pub fn part_rows(report: &Report) -> Vec<PartRow> {
-    report.parts.iter().map(part_row).collect()
+pub fn part_rows(report: &Report, ja: bool) -> Vec<PartRow> {
+    report.parts.iter().map(|p| part_row(p, ja)).collect()
 }
 
-fn part_row(p: &PartReport) -> PartRow {
-    let value = |v: serde_json::Value| match v {
-        serde_json::Value::String(s) => s,
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    };
-    let json = serde_json::to_value(p).unwrap_or_default();
-    let field = |k: &str| value(json.get(k).cloned().unwrap_or_default());
+fn part_row(p: &PartReport, ja: bool) -> PartRow {
     let name = match (&p.container, &p.filename) {
         (Some(c), Some(f)) => format!("{c}/{f}"),
         (None, Some(f)) => f.clone(),
         _ => String::new(),
     };
-    let mut reason = field("reason");
-    if let Some(detail) = &p.detail {
-        reason = if reason.is_empty() {
-            detail.clone()
-        } else {
-            format!("{reason}: {detail}")
-        };
-    }
+    let code = p
+        .reason
+        .and_then(|r| serde_json::to_value(r).ok())
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let detail = match (&p.detail, code.is_empty()) {
+        (Some(detail), true) => detail.clone(),
+        (Some(detail), false) => format!("{code}: {detail}"),
+        (None, _) => code,
+    };
     PartRow {
-        path: field("path"),
+        path: p.path.clone(),
         name,
         kind: if p.detected_type.is_empty() || p.detected_type == p.declared_type {
             p.declared_type.clone()
         } else {
             format!("{} ({})", p.declared_type, p.detected_type)
         },
-        action: field("action"),
-        reason,
+        action: crate::sanitize::part_outcome(p, ja),
+        detail,
+    }
+}
+
+/// The message-level actions of a report in plain words.
+fn action_summary(report: &Report, ja: bool) -> String {
+    let words: Vec<&str> = report
+        .actions
+        .iter()
+        .map(|&a| crate::sanitize::action_words(a, ja))
+        .collect();
+    words.join(if ja { "、" } else { ", " })
+}
+
+/// Why a message was refused: plain words, then the code and detail.
+fn refusal_summary(report: &Report, ja: bool) -> String {
+    let Some(code) = report.reason else {
+        return String::new();
+    };
+    let words = crate::sanitize::refusal_words(Some(code), ja);
+    match &report.detail {
+        Some(detail) if ja => format!("{words}（{}: {detail}）", code.as_str()),
+        Some(detail) => format!("{words} ({}: {detail})", code.as_str()),
+        None => words.to_string(),
     }
 }
 
@@ -343,6 +364,8 @@ struct DetailPage<'a> {
     actions: String,
     refusal: String,
     parts: Vec<PartRow>,
+    /// The parts table has the technical detail column.
+    show_detail: bool,
     requests: Vec<RequestView>,
     releases: Vec<ReleaseView>,
 }
@@ -361,6 +384,7 @@ pub async fn detail(
         Err(e) => return server_error(&c, e),
     };
     let report = m.report();
+    let ja = c.t.lang == "ja";
     let requests = or_return!(
         app.q
             .index
@@ -386,21 +410,17 @@ pub async fn detail(
             outcome: c.state(&m.outcome),
             actions: report
                 .as_ref()
-                .map(|r| r.actions_header())
+                .map(|r| action_summary(r, ja))
                 .unwrap_or_default(),
             refusal: report
                 .as_ref()
-                .and_then(|r| {
-                    r.reason.map(|code| {
-                        format!(
-                            "{}: {}",
-                            code.as_str(),
-                            r.detail.clone().unwrap_or_default()
-                        )
-                    })
-                })
+                .map(|r| refusal_summary(r, ja))
                 .unwrap_or_default(),
-            parts: report.as_ref().map(part_rows).unwrap_or_default(),
+            parts: report
+                .as_ref()
+                .map(|r| part_rows(r, ja))
+                .unwrap_or_default(),
+            show_detail: true,
             requests: requests.iter().map(|r| request_view(&c, r)).collect(),
             releases: releases.iter().map(release_view).collect(),
             m: &m,

@@ -26,6 +26,8 @@ struct PublicPage<'a> {
     recipient: &'a str,
     received: String,
     parts: Vec<PartRow>,
+    /// Staff see what was done in plain words only.
+    show_detail: bool,
     csrf: String,
     token: &'a str,
     /// A message instead of the form (done, already requested, purged).
@@ -90,7 +92,12 @@ fn render(
             m,
             recipient: &claim.recipient,
             received: local_time(m.received_at),
-            parts: m.report().as_ref().map(part_rows).unwrap_or_default(),
+            parts: m
+                .report()
+                .as_ref()
+                .map(|r| part_rows(r, c.t.lang == "ja"))
+                .unwrap_or_default(),
+            show_detail: false,
             csrf: app.q.signer.csrf(token),
             token,
             notice,

@@ -55,14 +55,19 @@ pub enum QuarantineCommand {
     },
     /// Show one original's envelope, headers, report and requests.
     Show {
+        /// The queue id, or the 原本ID (SHA-256) from a notice.
         id: String,
         #[arg(long)]
         json: bool,
     },
     /// Write the original, byte for byte, to standard output.
-    Export { id: String },
+    Export {
+        /// The queue id, or the 原本ID (SHA-256) from a notice.
+        id: String,
+    },
     /// Deliver the original (admin release) to its recipients or --to.
     Release {
+        /// The queue id, or the 原本ID (SHA-256) from a notice.
         id: String,
         #[arg(long, value_name = "ADDR")]
         to: Option<String>,
@@ -182,6 +187,28 @@ fn date(text: &Option<String>) -> Result<Option<i64>, Failure> {
     }
 }
 
+/// A message id as given: a queue id, or the 原本ID (SHA-256) a notice
+/// shows when it names exactly one message.
+async fn resolve_id(q: &Quarantine, given: &str) -> Result<String, Failure> {
+    if q.index.get(given).await.map_err(fail)?.is_some() {
+        return Ok(given.to_string());
+    }
+    let sha = given.to_ascii_lowercase();
+    if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(usage(format!("no such original: {given}")));
+    }
+    let ids = q.index.ids_with_sha256(&sha).await.map_err(fail)?;
+    match ids.as_slice() {
+        [] => Err(usage(format!("no such original: {given}"))),
+        [one] => Ok(one.clone()),
+        many => Err(usage(format!(
+            "original ID {given} was received as {} messages ({}); give one of their ids",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
 fn fail(e: impl std::fmt::Display) -> Failure {
     usage(e.to_string())
 }
@@ -238,6 +265,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                 }
             }
             QuarantineCommand::Show { id, json } => {
+                let id = resolve_id(&q, &id).await?;
                 let m = q
                     .index
                     .get(&id)
@@ -272,10 +300,10 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                     );
                     if let Some(report) = m.report() {
                         text.push_str(&format!("actions:    {}\n", report.actions_header()));
-                        for p in crate::admin::part_rows(&report) {
+                        for p in crate::admin::part_rows(&report, false) {
                             text.push_str(&format!(
                                 "  part {} {} [{}] {} {}\n",
-                                p.path, p.name, p.kind, p.action, p.reason
+                                p.path, p.name, p.kind, p.action, p.detail
                             ));
                         }
                     }
@@ -307,11 +335,13 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                 }
             }
             QuarantineCommand::Export { id } => {
+                let id = resolve_id(&q, &id).await?;
                 let bytes = q.export(&id, &actor()).await.map_err(fail)?;
                 out.write_all(&bytes).map_err(fail)?;
                 out.flush().map_err(fail)?;
             }
             QuarantineCommand::Release { id, to } => {
+                let id = resolve_id(&q, &id).await?;
                 let releases = q
                     .release(&id, to.as_deref(), &actor(), Role::Admin)
                     .await

@@ -232,6 +232,18 @@ impl Index {
         row.map(|r| message_row(&r)).transpose()
     }
 
+    /// The ids of the messages whose original has this SHA-256 (the
+    /// 原本ID a notice shows), newest first; at most 20.
+    pub async fn ids_with_sha256(&self, sha256: &str) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id FROM messages WHERE sha256 = $1 ORDER BY received_at DESC, id DESC LIMIT 20",
+        )
+        .bind(sha256)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
+    }
+
     /// Originals matching `filter`, newest first, and how many match in all.
     pub async fn list(&self, filter: &Filter) -> Result<(Vec<MessageRow>, i64)> {
         let mut clauses: Vec<String> = Vec::new();
@@ -266,6 +278,7 @@ impl Index {
                 "to_text",
                 "subject",
                 "id",
+                "sha256",
             ] {
                 let p = param(&mut values, Value::Text(pattern.clone()));
                 ors.push(format!("LOWER({column}) LIKE {p} ESCAPE '\\'"));

@@ -47,6 +47,9 @@ pub fn compose(c: &Composition<'_>, pieces: &[&str]) -> Composed {
     }
     received.extend(stamp_date.split(' ').map(str::to_string));
     encode::tokens(&mut out, "Received", &received);
+    for hop in &c.headers.received {
+        encode::unstructured(&mut out, "Received", hop);
+    }
 
     let h = c.headers;
     if h.from.is_empty() {

@@ -122,6 +122,47 @@ pub fn decode_unstructured(raw: &[u8]) -> String {
     clean_line(&out)
 }
 
+/// A header block shown as text (the returned headers of a bounce): one
+/// field with encoded words on one line, decoded as [`decode_unstructured`]
+/// does; every other line stays as it is.
+pub fn decode_header_block(block: &str) -> String {
+    let mut out = String::with_capacity(block.len());
+    // The current field's lines, joined by '\n'.
+    let mut field = String::new();
+    let flush = |field: &mut String, out: &mut String| {
+        if field.is_empty() {
+            return;
+        }
+        match field.split_once(':') {
+            Some((name, value))
+                if !name.is_empty() && !name.contains([' ', '\t']) && value.contains("=?") =>
+            {
+                out.push_str(name);
+                out.push_str(": ");
+                out.push_str(&decode_unstructured(value.as_bytes()));
+            }
+            _ => out.push_str(field),
+        }
+        out.push('\n');
+        field.clear();
+    };
+    for line in block.lines() {
+        if line.starts_with([' ', '\t']) && !field.is_empty() {
+            field.push('\n');
+            field.push_str(line);
+            continue;
+        }
+        flush(&mut field, &mut out);
+        if line.is_empty() {
+            out.push('\n');
+        } else {
+            field.push_str(line);
+        }
+    }
+    flush(&mut field, &mut out);
+    out
+}
+
 /// Text between encoded words: ASCII as is, 8-bit through charset detection.
 fn push_plain(out: &mut String, bytes: &[u8]) {
     if bytes.is_empty() {
@@ -239,6 +280,15 @@ mod tests {
                 b"=?ISO-2022-JP?B?GyRCMnE1RCROJDQbKEI=?=\r\n \r\n =?ISO-2022-JP?B?GyRCMnE1RBsoQg==?="
             ),
             "会議のご会議"
+        );
+    }
+
+    #[test]
+    fn a_returned_header_block_is_decoded_field_by_field() {
+        let block = "From: taro@example.lg.jp\r\nSubject: =?UTF-8?B?5Lya6K2w?=\r\n =?UTF-8?B?6LOH5paZ?=\r\nX-Odd line\r\n\r\ntail";
+        assert_eq!(
+            decode_header_block(block),
+            "From: taro@example.lg.jp\nSubject: 会議資料\nX-Odd line\n\ntail\n"
         );
     }
 

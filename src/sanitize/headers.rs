@@ -1,6 +1,7 @@
 //! The header fields mugai keeps (From, To, Cc, Reply-To, Subject, Date,
 //! Message-ID, In-Reply-To, References), read from the raw bytes and
-//! decoded. Every other field is dropped.
+//! decoded; on request also the trace (`Received`) of the hops before
+//! mugai. Every other field is dropped.
 
 use mail_parser::{HeaderName, HeaderValue, Message, MessagePart};
 
@@ -22,6 +23,9 @@ pub struct KeptHeaders {
     pub message_id: Option<String>,
     pub in_reply_to: Vec<String>,
     pub references: Vec<String>,
+    /// Upstream `Received` values, decoded, newest first (only with
+    /// `keep_trace_headers`).
+    pub received: Vec<String>,
     /// How many header fields were not kept.
     pub dropped: usize,
 }
@@ -39,6 +43,9 @@ impl KeptHeaders {
         };
         if let Some(subject) = &mut self.subject {
             rewrite(subject);
+        }
+        for hop in &mut self.received {
+            rewrite(hop);
         }
         let mailbox = |m: &mut Mailbox, rewrite: &mut dyn FnMut(&mut String)| {
             if let Some(name) = &mut m.name {
@@ -70,6 +77,9 @@ impl KeptHeaders {
 /// Most message ids kept in References (the newest ones).
 const MAX_REFERENCES: usize = 50;
 
+/// Most upstream `Received` fields kept (Postfix's own hop limit).
+const MAX_TRACE: usize = 50;
+
 /// The raw value bytes of a header field of `part`.
 pub fn raw_value<'m>(
     message: &'m Message<'_>,
@@ -82,8 +92,9 @@ pub fn raw_value<'m>(
         .get(header.offset_start as usize..header.offset_end as usize)
 }
 
-/// Reads the kept fields from the top-level header block of `message`.
-pub fn read(message: &Message<'_>) -> KeptHeaders {
+/// Reads the kept fields from the top-level header block of `message`;
+/// `keep_trace` keeps the `Received` fields too.
+pub fn read(message: &Message<'_>, keep_trace: bool) -> KeptHeaders {
     let mut kept = KeptHeaders::default();
     let Some(root) = message.parts.first() else {
         return kept;
@@ -122,6 +133,9 @@ pub fn read(message: &Message<'_>) -> KeptHeaders {
                 let skip = ids.len().saturating_sub(MAX_REFERENCES);
                 ids.drain(..skip);
                 kept.references = ids
+            }
+            HeaderName::Received if keep_trace && kept.received.len() < MAX_TRACE => {
+                kept.received.push(header_text::decode_unstructured(raw))
             }
             // Structural fields are written anew by the composer.
             HeaderName::MimeVersion
@@ -190,7 +204,7 @@ mod tests {
         let raw = b"From: =?UTF-8?B?5bGx55Sw?= <y@example.jp>\r\nX-Spam: yes\r\nSubject: =?UTF-8?B?5pel5pys?=\r\n\
 Date: Mon, 2 Nov 2026 09:00:00 +0900\r\nReceived: from x\r\nMessage-ID: <1@x>\r\n\r\nbody";
         let message = mail_parser::MessageParser::default().parse(raw).unwrap();
-        let kept = read(&message);
+        let kept = read(&message, false);
         assert_eq!(kept.subject.as_deref(), Some("日本"));
         assert_eq!(address::display(&kept.from), "山田 <y@example.jp>");
         assert_eq!(kept.date.as_deref(), Some("Mon, 2 Nov 2026 09:00:00 +0900"));

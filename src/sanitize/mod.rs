@@ -3,11 +3,12 @@
 //!
 //! A pure, synchronous function: no I/O, no clock (the caller passes a
 //! `Stamp`), no global state, so it can be tested on files, benchmarked
-//! alone, and later run in a separate resource-limited process. It calls
-//! nothing outside itself but `policy`.
+//! alone, and run in a resource-limited converter process (`isolate`). It
+//! calls nothing outside itself but `policy`.
 //!
-//! Order of work: limits on the raw bytes → parse (mail-parser) → kept
-//! headers → walk the MIME tree (body text decoded, HTML converted, links
+//! Order of work: limits on the raw bytes → repairs (leading junk, a
+//! missing header block) → parse (mail-parser) → kept headers → walk the
+//! MIME tree (body text decoded and repaired, HTML converted, links
 //! rewritten, everything else removed) → notice from the report → compose.
 //! Any panic inside is caught and the message refused (fail closed).
 
@@ -45,9 +46,9 @@ use crate::policy::{LinkMode, Policy};
 pub use charset::{Decoded, decode as decode_charset};
 pub use clean::is_invisible;
 pub use header_text::decode_unstructured as decode_header_text;
-pub use notice::human_size;
+pub use notice::{action_words, human_size, part_outcome};
 pub use plain::{plain_text_message, rfc5322_date};
-pub use refusal::notice_only;
+pub use refusal::{notice_only, reason_text as refusal_words};
 pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
 
 /// Writes `text` the way mugai writes every text (invisible characters
@@ -304,11 +305,10 @@ fn run(
             ),
         ));
     };
-    let mut kept = headers::read(&message);
+    // Dropping header fields is what every message gets, not an action
+    // worth naming in `X-Mugai-Sanitized`.
+    let mut kept = headers::read(&message, policy.keep_trace_headers);
     let header_links = kept.rewrite_display_text(policy.links, policy.notice_language);
-    if kept.dropped > 0 {
-        report.add_action(Action::HeadersRemoved);
-    }
     report.from = Some(address::display(&kept.from)).filter(|f| !f.is_empty());
     report.subject = kept.subject.clone();
     report.to = Some(address::display(&kept.to)).filter(|t| !t.is_empty());

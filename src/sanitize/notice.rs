@@ -128,10 +128,28 @@ fn describe(part: &PartReport, ja: bool) -> String {
         (_, None) if ja => "（名前なし）".to_string(),
         (_, None) => "(unnamed)".to_string(),
     };
-    let Some(reason) = part.reason else {
+    if part.reason.is_none() {
         return name;
+    }
+    format!("{name} → {}", part_outcome(part, ja))
+}
+
+/// What was done with one part, in the notice's plain words:
+/// `削除（実行ファイル）`, `画像化したPDF（3ページ）`, `本文として表示`.
+/// The web pages show the same words.
+pub fn part_outcome(part: &PartReport, ja: bool) -> String {
+    let Some(reason) = part.reason else {
+        return match (part.action, ja) {
+            (PartAction::Kept, true) => "本文として表示",
+            (PartAction::Kept, false) => "shown as text",
+            (PartAction::Converted, true) => "変換",
+            (PartAction::Converted, false) => "converted",
+            (PartAction::Removed, true) => "削除",
+            (PartAction::Removed, false) => "removed",
+        }
+        .to_string();
     };
-    let what = match (part.action, &part.output) {
+    match (part.action, &part.output) {
         (_, _) if reason == PartReason::Unpacked => unpacked_text(part, ja),
         (PartAction::Removed, _) => {
             let why = match reason {
@@ -142,16 +160,44 @@ fn describe(part: &PartReport, ja: bool) -> String {
                     .unwrap_or_default(),
                 other => reason_text(other, ja).to_string(),
             };
-            if ja {
-                format!("削除（{why}）")
-            } else {
-                format!("removed ({why})")
+            match (why.is_empty(), ja) {
+                (true, true) => "削除".to_string(),
+                (true, false) => "removed".to_string(),
+                (false, true) => format!("削除（{why}）"),
+                (false, false) => format!("removed ({why})"),
             }
         }
         (_, Some(output)) => converted_text(reason, output, part, ja),
         (_, None) => conversion_text(reason, ja).to_string(),
-    };
-    format!("{name} → {what}")
+    }
+}
+
+/// A message-level action in plain words, for the web pages.
+pub fn action_words(action: Action, ja: bool) -> &'static str {
+    match (action, ja) {
+        (Action::TextConverted, true) => "HTML形式の本文をテキストに変換",
+        (Action::TextConverted, false) => "HTML body converted to text",
+        (Action::CharsetRepaired, true) => "文字コードを補正",
+        (Action::CharsetRepaired, false) => "character set repaired",
+        (Action::LinksDefanged, true) => "URLをクリックできない形に書き換え",
+        (Action::LinksDefanged, false) => "links made unclickable",
+        (Action::LinksRemoved, true) => "URLを削除",
+        (Action::LinksRemoved, false) => "links removed",
+        (Action::ForwardedInlined, true) => "添付されたメールを本文に引用",
+        (Action::ForwardedInlined, false) => "attached messages quoted in the text",
+        (Action::AttachmentsRemoved, true) => "添付ファイルを削除",
+        (Action::AttachmentsRemoved, false) => "attachments removed",
+        (Action::AttachmentsConverted, true) => "添付ファイルを変換",
+        (Action::AttachmentsConverted, false) => "attachments converted",
+        (Action::HeadersRemoved, true) => "ヘッダーを削除",
+        (Action::HeadersRemoved, false) => "header fields removed",
+        (Action::SubjectTagged, true) => "件名に目印を付加",
+        (Action::SubjectTagged, false) => "subject tagged",
+        (Action::Refused, true) => "メール全体を配信せず、お知らせのみ配信",
+        (Action::Refused, false) => "refused as a whole; a notice was delivered instead",
+        (Action::Repaired, true) => "壊れた本文を修復",
+        (Action::Repaired, false) => "damaged text repaired",
+    }
 }
 
 fn unpacked_text(part: &PartReport, ja: bool) -> String {
@@ -271,11 +317,14 @@ fn reason_text(reason: PartReason, ja: bool) -> &'static str {
         (PartReason::TimeLimit, false) => "conversion took too long",
         (PartReason::ConverterFailed, true) => "変換に失敗しました",
         (PartReason::ConverterFailed, false) => "conversion failed",
+        (PartReason::AlternativeUnused, true) => "同じ内容の別形式の本文を表示したため不要",
+        (PartReason::AlternativeUnused, false) => "another rendition of the same text was shown",
+        (PartReason::HtmlToText, true) => "HTMLをテキストに変換",
+        (PartReason::HtmlToText, false) => "HTML converted to text",
+        (PartReason::ForwardedMessage, true) => "本文に引用",
+        (PartReason::ForwardedMessage, false) => "quoted in the text",
         (
-            PartReason::AlternativeUnused
-            | PartReason::HtmlToText
-            | PartReason::ForwardedMessage
-            | PartReason::ImageReencoded
+            PartReason::ImageReencoded
             | PartReason::PdfRasterised
             | PartReason::TextExtracted
             | PartReason::Unpacked

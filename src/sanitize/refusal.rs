@@ -26,13 +26,14 @@ fn header_block(original: &[u8], max: usize, policy: &Policy) -> KeptHeaders {
     let Some(message) = mail_parser::MessageParser::default().parse_headers(&head[..end]) else {
         return KeptHeaders::default();
     };
-    let mut kept = headers::read(&message);
+    let mut kept = headers::read(&message, false);
     kept.rewrite_display_text(policy.links, policy.notice_language);
     kept
 }
 
-/// Plain words for why a message was refused.
-fn reason_text(code: Option<RefusalCode>, ja: bool) -> &'static str {
+/// Plain words for why a message was refused (the notice-only message
+/// and the web pages say the same).
+pub fn reason_text(code: Option<RefusalCode>, ja: bool) -> &'static str {
     match (code.unwrap_or(RefusalCode::Structure), ja) {
         (RefusalCode::Nesting, true) => "メールの入れ子（転送や添付の重なり）が深すぎます",
         (RefusalCode::Nesting, false) => "the message is nested too deeply",
@@ -42,8 +43,10 @@ fn reason_text(code: Option<RefusalCode>, ja: bool) -> &'static str {
         (RefusalCode::Header, false) => "its header is too large or unreadable",
         (RefusalCode::Encoding, true) => "本文の符号化が壊れています",
         (RefusalCode::Encoding, false) => "its body's transfer encoding is broken",
-        (RefusalCode::Charset, true) => "本文の文字コードを判別できません",
-        (RefusalCode::Charset, false) => "its text is in no readable character set",
+        (RefusalCode::Charset, true) => "読み取れる本文がありません（文字コードを判別できません）",
+        (RefusalCode::Charset, false) => {
+            "nothing readable remains: its text is in no known character set"
+        }
         (RefusalCode::Size, true) => "メールが大きすぎます",
         (RefusalCode::Size, false) => "the message is too large",
         (RefusalCode::Structure, true) => "メールの構造を読み取れません",

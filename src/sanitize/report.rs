@@ -1,7 +1,7 @@
 //! The `Report`: the one record of what sanitization did to a message.
 //!
-//! The notice in the mail, the `X-Mugai-Sanitized` header, `--report-json`
-//! and (later) the quarantine index, audit log and metrics are all rendered
+//! The notice in the mail, the `X-Mugai-Sanitized` header, `--report-json`,
+//! the quarantine index, the web pages and the audit log are all rendered
 //! from this value; nothing keeps a second record of the same facts.
 
 use super::repair::Repair;

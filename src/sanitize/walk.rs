@@ -10,14 +10,15 @@ use mail_parser::{Encoding, HeaderName, Message, MessagePart, MimeHeaders, PartT
 
 use super::attach::{self, NewFile, Treated, Verdict};
 use super::charset::{self, Decoded, Label};
-use super::headers;
 use super::html::{self, HtmlRejected};
+use super::parsed::Parsed;
 use super::repair::{self, Repair};
 use super::report::{
     Action, OutputReport, PartAction, PartReason, PartReport, RefusalCode, Report,
 };
 use super::writer::TextWriter;
 use super::{address, params, sniff};
+use super::{header_text, headers};
 use crate::policy::{Language, Policy};
 
 /// Why the whole message is refused.
@@ -191,17 +192,37 @@ impl<'p> Walker<'p> {
             PartType::Message(inner) => {
                 self.forwarded(msg, part, inner, &ct, path, depth, disposal)
             }
-            // A multipart whose boundary is missing or never appears:
-            // what it holds is read as text.
-            PartType::Text(text) if ct.starts_with("multipart/") => {
-                self.report.add_repair(Repair::MultipartWithoutBoundary);
-                self.text(msg, part, text, "text/plain", path, disposal)
-            }
-            PartType::Binary(bytes) | PartType::InlineBinary(bytes)
+            // A multipart whose boundary is missing or never appears: split
+            // on the delimiter that does appear, or else read as text.
+            PartType::Text(_) | PartType::Binary(_) | PartType::InlineBinary(_)
                 if ct.starts_with("multipart/") =>
             {
                 self.report.add_repair(Repair::MultipartWithoutBoundary);
-                let text = String::from_utf8_lossy(bytes);
+                let raw = msg
+                    .raw_message
+                    .get(part.offset_header as usize..part.offset_end as usize)
+                    .unwrap_or_default();
+                if let Some(fixed) = repair::missing_boundary(raw) {
+                    let parsed = mail_parser::MessageParser::default()
+                        .parse(fixed.as_slice())
+                        .map(Parsed::new)
+                        .filter(|m| {
+                            matches!(
+                                m.parts.first().map(|p| &p.body),
+                                Some(PartType::Multipart(_))
+                            )
+                        });
+                    if let Some(inner) = parsed {
+                        return self.part(&inner, 0, path, depth, disposal);
+                    }
+                }
+                let text = match &part.body {
+                    PartType::Text(text) => Cow::Borrowed(text.as_ref()),
+                    PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                        String::from_utf8_lossy(bytes)
+                    }
+                    _ => Cow::Borrowed(""),
+                };
                 self.text(msg, part, &text, "text/plain", path, disposal)
             }
             _ if ct.starts_with("multipart/") => Err(Refusal::new(
@@ -345,6 +366,25 @@ impl<'p> Walker<'p> {
 
     /// Why a part that is neither body text nor an attachment to convert
     /// is removed.
+    /// The bytes of a file part: its transfer encoding undone, leniently
+    /// (and the repair named) when it is broken, as clients read it: a
+    /// file is judged by what it holds, whatever the encoding's damage.
+    fn file_bytes<'m>(
+        &mut self,
+        msg: &'m Message<'_>,
+        part: &MessagePart<'_>,
+        decoded: PartBody<'m>,
+    ) -> Cow<'m, [u8]> {
+        if let Some(repair) = broken_transfer(part) {
+            self.report.add_repair(repair);
+            return lenient_transfer_decoded(msg, part);
+        }
+        match decoded {
+            PartBody::File(bytes) => Cow::Borrowed(bytes),
+            PartBody::Text(text) => transfer_decoded(msg, part).unwrap_or(Cow::Borrowed(text)),
+        }
+    }
+
     fn removal_reason(part: &MessagePart<'_>, disposal: Disposal) -> PartReason {
         if part.is_encoding_problem {
             PartReason::BadEncoding
@@ -360,10 +400,9 @@ impl<'p> Walker<'p> {
     /// images of an HTML rendition that was not chosen (a screenshot pasted
     /// into an HTML mail is content, not decoration). Only the unchosen
     /// text renditions themselves are dropped.
+    /// A part whose transfer encoding is broken goes too: its bytes are
+    /// read leniently ([`Walker::file_bytes`]) and judged like any other.
     fn converts(part: &MessagePart<'_>, disposal: Disposal, ct: &str) -> bool {
-        if part.is_encoding_problem {
-            return false;
-        }
         match disposal {
             Disposal::Body | Disposal::Inline => true,
             Disposal::Unused => is_attachment(part) || !ct.starts_with("text/"),
@@ -500,7 +539,7 @@ impl<'p> Walker<'p> {
             matches!(ct, "text/plain" | "text/html") || TEXTUAL_MESSAGE_TYPES.contains(&ct);
         if disposal != Disposal::Body || !body_type || is_attachment(part) || name.is_some() {
             if Self::converts(part, disposal, ct) {
-                let bytes = transfer_decoded(msg, part).unwrap_or(Cow::Borrowed(text.as_bytes()));
+                let bytes = self.file_bytes(msg, part, PartBody::Text(text.as_bytes()));
                 self.attachment(part, &bytes, ct, path, name);
             } else {
                 let detected = sniff::detect_type(text.as_bytes(), ct);
@@ -574,12 +613,24 @@ impl<'p> Walker<'p> {
             }
         } else {
             self.body.start_block();
-            self.body.write_block(&decoded.text);
+            self.write_report_text(ct, &decoded.text);
             self.record(
                 entry(path, ct, detected, size, None),
                 PartAction::Kept,
                 None,
             );
+        }
+    }
+
+    /// Writes a body text; the header block a bounce returns
+    /// (`text/rfc822-headers`) with its fields decoded, so staff read the
+    /// Subject of the mail that bounced rather than its encoded words.
+    fn write_report_text(&mut self, ct: &str, text: &str) {
+        if matches!(ct, "text/rfc822-headers" | "message/global-headers") {
+            self.body
+                .write_block(&header_text::decode_header_block(text));
+        } else {
+            self.body.write_block(text);
         }
     }
 
@@ -663,6 +714,8 @@ impl<'p> Walker<'p> {
         path: &str,
         disposal: Disposal,
     ) -> Result<(), Refusal> {
+        let bytes = self.file_bytes(msg, part, PartBody::File(bytes));
+        let bytes = bytes.as_ref();
         let size = bytes.len() as u64;
         self.account(size)?;
         let name = filename(msg, part);
@@ -674,7 +727,7 @@ impl<'p> Walker<'p> {
         if readable_report {
             let decoded = charset::decode(bytes, None);
             self.body.start_block();
-            self.body.write_block(&decoded.text);
+            self.write_report_text(ct, &decoded.text);
             self.record(
                 entry(path, ct, detected, size, name),
                 PartAction::Kept,
@@ -724,7 +777,7 @@ impl<'p> Walker<'p> {
             Some(PartReason::ForwardedMessage),
         );
         self.report.add_action(Action::ForwardedInlined);
-        let kept = headers::read(inner);
+        let kept = headers::read(inner, false);
         let ja = self.policy.notice_language == Language::Ja;
         let mut lines = vec![
             if ja {
@@ -751,6 +804,15 @@ impl<'p> Walker<'p> {
         self.body.end_quote();
         Ok(())
     }
+}
+
+/// What the parser made of a file part's body.
+enum PartBody<'m> {
+    /// A binary part: the file's bytes.
+    File(&'m [u8]),
+    /// A text part: charset-decoded already, so the file's bytes are read
+    /// again from the raw body; these are the fallback.
+    Text(&'m [u8]),
 }
 
 /// The part's raw bytes with its transfer encoding undone (`None` when

@@ -3,9 +3,9 @@
 //! an Office document, the entries of an archive, a calendar summary, or
 //! nothing. Pure: bytes in, a [`Treated`] verdict with new bytes out.
 //!
-//! [`treat`] is the one entry point. Its input and output are plain data
-//! (serde), so the same call can later run in a separate, resource-limited
-//! process; today it runs in-process under a [`Budget`] (time checked
+//! [`treat`] is the one entry point. It runs inside the converter process
+//! with the rest of the core (`isolate`: memory, CPU and wall-clock limits,
+//! no network, no files) and, within it, under a [`Budget`] (time checked
 //! between steps, memory bounded by limits checked before allocating) and
 //! behind `catch_unwind`. Whatever goes wrong, the original bytes never
 //! come out: every failure is a removal with a reason.
