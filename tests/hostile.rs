@@ -6,6 +6,7 @@
 mod common;
 mod files;
 
+use std::path::Path;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -786,4 +787,54 @@ fn an_svg_and_broken_base64_through_serve() {
     );
     find("after");
     assert!(listener.accept().is_err(), "the SVG made a connection");
+}
+
+/// Every damaged-text sample through the real relay: each is delivered
+/// repaired (none refused, nothing to the postmaster), and the next mail
+/// arrives.
+#[test]
+fn damaged_text_samples_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let mut names: Vec<_> = std::fs::read_dir(&samples)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with("repair-") && n.ends_with(".eml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in &names {
+        let mail = std::fs::read(samples.join(name)).unwrap();
+        let (mut c, _) = Client::connect(relay.addr);
+        ehlo(&mut c);
+        let r = c.send_message("a@example.com", &["taro@example.lg.jp"], &mail);
+        assert!(r.starts_with("250"), "{name}: {r}");
+        c.command("QUIT");
+    }
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(names.len() + 1, LIMIT);
+    assert!(
+        !got.iter().any(|m| m.to == ["postmaster@example.lg.jp"]),
+        "no message was refused as a whole"
+    );
+    let bodies: Vec<String> = got
+        .iter()
+        .map(|m| common::read_output(&m.data).body)
+        .collect();
+    for snippet in [
+        "先頭にBOMが付いたメールです。",
+        "本文だけが保存されたメールです。",
+        "閉じ境界のないマルチパートです。",
+        "入れ子の境界が欠落したメールです。",
+        "壊れたbase64の本文です。二行目です。",
+        "Subject: 会議資料",
+    ] {
+        assert!(
+            bodies.iter().any(|b| b.contains(snippet)),
+            "{snippet} not delivered"
+        );
+    }
+    assert!(got.iter().any(|m| m.text().contains("Subject: after\r\n")));
 }
