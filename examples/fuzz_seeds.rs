@@ -154,10 +154,13 @@ ORGANIZER;CN=\"山田 太郎\":mailto:yamada@example.jp\r\nDESCRIPTION:議題\\n
     println!("{written} seeds under {}", out.display());
 }
 
-/// Every `.eml` under `samples/`, by file name.
+/// Every `.eml` under `samples/` and `samples/japanese/`, by file name.
 fn samples() -> Vec<(String, Vec<u8>)> {
-    let mut found: Vec<(String, Vec<u8>)> = fs::read_dir(Path::new("samples"))
-        .expect("run from the repository's top directory")
+    let mut found: Vec<(String, Vec<u8>)> = ["samples", "samples/japanese"]
+        .iter()
+        .flat_map(|dir| {
+            fs::read_dir(Path::new(dir)).expect("run from the repository's top directory")
+        })
         .filter_map(|entry| {
             let path = entry.ok()?.path();
             (path.extension()? == "eml").then(|| {

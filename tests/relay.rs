@@ -435,15 +435,15 @@ fn next_hop_down_then_up_delivers_after_a_retry() {
         &sample("plain-shiftjis.eml"),
     );
     relay.wait_for_log("status=deferred", 1, LIMIT);
-    // The state is written just after the line is logged.
+    // The copy and the state are written just after the line is logged.
     let deadline = std::time::Instant::now() + LIMIT;
-    while relay.spool_entries().len() < 2 && std::time::Instant::now() < deadline {
+    while relay.spool_entries().len() < 3 && std::time::Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_eq!(
         relay.spool_entries().len(),
-        2,
-        "message and its state: {:?}",
+        3,
+        "message, its state and its sanitized copy: {:?}",
         relay.spool_entries()
     );
 
@@ -724,6 +724,105 @@ fn delivery_state_survives_a_restart() {
         got[1].to,
         ["busy@example.lg.jp"],
         "only the pending recipient is retried"
+    );
+}
+
+/// Sanitize once per message: a retry delivers the copy made the first
+/// time; after a policy change the original is converted again.
+#[test]
+fn a_retry_delivers_the_kept_copy_unless_the_policy_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    sink.behaviour
+        .lock()
+        .unwrap()
+        .busy_users
+        .insert("busy@example.lg.jp".into());
+    let delivery = "retry_schedule = [\"1s\", \"1h\"]\n";
+    let cfg = config(dir.path(), sink.addr, "", delivery, "");
+    let mut first = Relay::start(dir.path(), &cfg);
+    submit(
+        &first,
+        "sender@example.com",
+        &["taro@example.lg.jp", "busy@example.lg.jp"],
+        &sample("attachments-encoded-names.eml"),
+    );
+    // The first attempt and the one-second retry: converted once.
+    first.wait_for_log("status=deferred", 2, LIMIT);
+    first.wait_for_log("delivering the kept sanitized copy", 1, LIMIT);
+    let converted = |relay: &Relay| {
+        relay
+            .logs()
+            .iter()
+            .filter(|l| l.contains(": sanitized actions="))
+            .count()
+    };
+    assert_eq!(converted(&first), 1, "{:?}", first.logs());
+    let delivered = sink.all();
+    assert_eq!(delivered.len(), 1);
+    first.terminate();
+    assert!(first.wait(LIMIT).success());
+
+    // The same policy after a restart: still the kept copy.
+    sink.behaviour.lock().unwrap().busy_users.clear();
+    let mut second = Relay::start(dir.path(), &cfg);
+    second.wait_for_log(": removed", 1, LIMIT);
+    assert_eq!(converted(&second), 0, "{:?}", second.logs());
+    let got = sink.all();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[1].to, ["busy@example.lg.jp"]);
+    second.terminate();
+    assert!(second.wait(LIMIT).success());
+
+    // A policy change: the kept copy is not used.
+    sink.behaviour
+        .lock()
+        .unwrap()
+        .busy_users
+        .insert("busy@example.lg.jp".into());
+    let third = Relay::start(dir.path(), &cfg);
+    submit(
+        &third,
+        "sender@example.com",
+        &["busy@example.lg.jp"],
+        &sample("plain-utf8.eml"),
+    );
+    third.wait_for_log("status=deferred", 1, LIMIT);
+    let mut third = third;
+    third.terminate();
+    assert!(third.wait(LIMIT).success());
+    sink.behaviour.lock().unwrap().busy_users.clear();
+    let changed = config(
+        dir.path(),
+        sink.addr,
+        "",
+        delivery,
+        "[sanitize]\nsubject_prefix = \"[外部]\"\n",
+    );
+    let fourth = Relay::start(dir.path(), &changed);
+    fourth.wait_for_log(": removed", 1, LIMIT);
+    assert!(
+        fourth
+            .logs()
+            .iter()
+            .any(|l| l.contains("policy changed since the copy was made")),
+        "{:?}",
+        fourth.logs()
+    );
+    assert_eq!(converted(&fourth), 1);
+    let last = sink.all().pop().unwrap();
+    let parsed = mail_parser::MessageParser::default()
+        .parse(&last.data)
+        .unwrap();
+    assert!(
+        parsed.subject().unwrap().starts_with("[外部]"),
+        "{:?}",
+        parsed.subject()
+    );
+    assert!(
+        fourth.spool_entries().is_empty(),
+        "{:?}",
+        fourth.spool_entries()
     );
 }
 

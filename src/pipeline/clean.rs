@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use super::kept::{self, Copy};
 use super::ticket::Ticket;
 use super::{Pipeline, convert, deliver, report, unix_now};
 use crate::audit::Event;
@@ -47,6 +48,13 @@ pub fn clean(
         .link_base
         .get()
         .map(|_| format!("MUGAI_REQUEST_LINK_{}", sha256.get(..32).unwrap_or("0")));
+    // A retry delivers the copy made the first time, under this policy.
+    if state.original_stored
+        && let Some(copy) = kept::load(pipeline, &id)
+    {
+        tracing::info!(queue_id = %id, "{id}: delivering the kept sanitized copy");
+        return Some(job(ticket, envelope, state, sha256, copy, placeholder));
+    }
     let stamp = Stamp {
         hostname: pipeline.config.smtp.hostname.clone(),
         received_at: envelope.received_at,
@@ -104,7 +112,13 @@ pub fn clean(
         }
     };
     state.original_stored = true;
-    Some(job(ticket, envelope, state, sha256, delivered, placeholder))
+    let copy = match &placeholder {
+        Some(placeholder) if delivered.text.contains(placeholder.as_str()) => {
+            Copy::Links(Arc::new(delivered))
+        }
+        _ => Copy::One(Arc::new(delivered.message)),
+    };
+    Some(job(ticket, envelope, state, sha256, copy, placeholder))
 }
 
 fn log_sanitized(id: &str, sha256: &str, r: &Report) {
@@ -135,18 +149,19 @@ fn job(
     envelope: Envelope,
     state: DeliveryState,
     sha256: String,
-    sanitized: sanitize::Sanitized,
+    copy: Copy,
     placeholder: Option<String>,
 ) -> deliver::Job {
-    let (message, links) = match placeholder {
-        Some(placeholder) if sanitized.text.contains(&placeholder) => (
+    let (message, links) = match (copy, placeholder) {
+        (Copy::Links(sanitized), Some(placeholder)) => (
             Arc::new(Vec::new()),
             Some(deliver::Links {
-                sanitized: Arc::new(sanitized),
+                sanitized,
                 placeholder,
             }),
         ),
-        _ => (Arc::new(sanitized.message), None),
+        (Copy::Links(sanitized), None) => (Arc::new(sanitized.message.clone()), None),
+        (Copy::One(message), _) => (message, None),
     };
     deliver::Job {
         ticket,

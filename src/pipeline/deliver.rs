@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::kept::{self, Copy};
 use super::ticket::Ticket;
 use super::{Pipeline, arrival, report, seconds_since, unix_now};
 use crate::audit::Event;
@@ -42,6 +43,11 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
     } = job;
     let id = ticket.id().to_string();
     let pending = state.pending();
+    // Kept for a retry (internet mail only: the rest is not converted).
+    let copy = (envelope.origin == Origin::Received).then(|| match &links {
+        Some(links) => Copy::Links(Arc::clone(&links.sanitized)),
+        None => Copy::One(Arc::clone(&message)),
+    });
     let outcomes = match links {
         _ if pending.is_empty() => Vec::new(),
         None => {
@@ -154,7 +160,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         if state.pending().is_empty() {
             finish(&pipeline2, ticket);
         } else {
-            defer(&pipeline2, ticket, state);
+            defer(&pipeline2, ticket, state, copy);
         }
     })
     .await;
@@ -169,11 +175,17 @@ fn finish(pipeline: &Pipeline, ticket: Ticket) {
     }
 }
 
-/// Some recipients must wait: record the state and set the timer
-/// (blocking). The ticket ends here; the retry takes a new one.
-fn defer(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: DeliveryState) {
+/// Some recipients must wait: keep the sanitized copy for the retry,
+/// record the state and set the timer (blocking). The ticket ends here;
+/// the retry takes a new one.
+fn defer(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: DeliveryState, copy: Option<Copy>) {
     let id = ticket.id().to_string();
     drop(ticket);
+    if let Some(copy) = copy
+        && let Err(e) = kept::save(pipeline, &id, &copy)
+    {
+        tracing::warn!("{id}: cannot keep the sanitized copy ({e}); the retry converts again");
+    }
     let wait = retry_wait(&pipeline.config.delivery.retry_schedule, state.attempts);
     state.next_attempt = unix_now() + wait.0 as i64;
     if let Err(e) = pipeline.spool.write_state(&id, &state) {
@@ -193,7 +205,7 @@ pub fn defer_whole(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: Delivery
         r.last_response = Some(why.to_string());
     }
     state.attempts += 1;
-    defer(pipeline, ticket, state);
+    defer(pipeline, ticket, state, None);
 }
 
 /// `recipient`'s own link to request the original of entry `id`: valid as

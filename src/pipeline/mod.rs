@@ -14,6 +14,7 @@
 mod clean;
 mod convert;
 mod deliver;
+mod kept;
 pub mod release;
 pub mod report;
 mod ticket;

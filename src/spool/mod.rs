@@ -12,7 +12,8 @@
 //! size, patched in place once the data has been read), the envelope as
 //! one JSON line, then the message exactly as received (dot-unstuffed,
 //! CRLF line ends). Delivery progress of a message that had to wait for a
-//! retry lives beside it in `ID.state`.
+//! retry lives beside it in `ID.state`, its sanitized copy in
+//! `ID.sanitized` (see `pipeline::kept`).
 
 mod entry;
 mod space;
@@ -176,7 +177,7 @@ impl Spool {
     /// Removes a finished entry. Not fsynced: if the removal is lost in a
     /// crash the message is delivered once more, never lost.
     pub fn remove(&self, id: &str) -> io::Result<()> {
-        let _ = fs::remove_file(self.queue.join(format!("{id}.state-tmp")));
+        self.remove_side_files(id);
         match fs::remove_file(self.state_path(id)) {
             Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
             _ => {}
@@ -189,7 +190,20 @@ impl Spool {
         let target = self.corrupt.join(id);
         fs::rename(self.queue.join(id), &target)?;
         let _ = fs::remove_file(self.state_path(id));
+        self.remove_side_files(id);
         Ok(target)
+    }
+
+    /// A file kept beside entry `id`: `ID.suffix`.
+    pub fn side_path(&self, id: &str, suffix: &str) -> PathBuf {
+        self.queue.join(format!("{id}.{suffix}"))
+    }
+
+    /// Removes what is kept beside an entry but its state.
+    fn remove_side_files(&self, id: &str) {
+        for suffix in ["state-tmp", "sanitized", "sanitized-tmp"] {
+            let _ = fs::remove_file(self.side_path(id, suffix));
+        }
     }
 
     fn state_path(&self, id: &str) -> PathBuf {
