@@ -201,23 +201,22 @@ fn index(
             format!("cannot index the original: {e}")
         })?;
     if inserted {
-        q.note(
-            Event::new("received", "mugai")
-                .id(id)
-                .with("sender", envelope.sender.as_str())
-                .with("recipients", envelope.recipients.clone())
-                .with("client", envelope.client.as_str())
-                .with("size", report.original_size)
-                .with("sha256", sha256),
-        );
-        let event = match report.outcome {
+        let received = Event::new("received", "mugai")
+            .id(id)
+            .with("sender", envelope.sender.as_str())
+            .with("recipients", envelope.recipients.clone())
+            .with("client", envelope.client.as_str())
+            .with("size", report.original_size)
+            .with("sha256", sha256);
+        let outcome = match report.outcome {
             sanitize::Outcome::Refused => Event::new("refused", "mugai").with(
                 "reason",
                 report.reason.map(|c| c.as_str()).unwrap_or("structure"),
             ),
             _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
         };
-        q.note(event.id(id));
+        // Both lines in one append: one lock round trip per message.
+        q.note_all(vec![received, outcome.id(id)]);
     }
     Ok(())
 }

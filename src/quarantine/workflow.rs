@@ -108,7 +108,12 @@ impl Quarantine {
 
     /// Records a mail event; a failure is logged only (mail keeps flowing).
     pub fn note(&self, event: Event) {
-        if let Err(e) = self.audit.append(event) {
+        self.note_all(vec![event]);
+    }
+
+    /// Records several events as one append (one lock round trip).
+    pub fn note_all(&self, events: Vec<Event>) {
+        if let Err(e) = self.audit.append_all(events) {
             tracing::error!("cannot write the audit log: {e}");
         }
     }
