@@ -896,3 +896,36 @@ fn ordinary_samples_are_never_refused() {
         Some("鈴木 一郎")
     );
 }
+
+/// Nested multiparts without boundaries are each parsed again from a copy
+/// of their bytes; the copies count against `max_decoded_size`, so nesting
+/// cannot multiply a message in memory.
+#[test]
+fn nested_boundary_repairs_are_charged_to_the_decoded_limit() {
+    let line = "a".repeat(76);
+    let mut inner = format!(
+        "Content-Type: text/plain\r\n\r\n{}",
+        format!("{line}\r\n").repeat(2600)
+    );
+    for level in 0..10 {
+        inner = format!(
+            "Content-Type: multipart/mixed\r\n\r\n--lost{level}\r\n{inner}\r\n--lost{level}--\r\n"
+        );
+    }
+    let raw = format!(
+        "From: a@example.com\r\nSubject: nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"top\"\r\n\r\n--top\r\n{inner}\r\n--top--\r\n"
+    );
+    let small = Policy {
+        limits: mugai::policy::Limits {
+            max_decoded_size: ByteSize(1024 * 1024),
+            ..Default::default()
+        },
+        ..Policy::default()
+    };
+    let refused = sanitize::sanitize(raw.as_bytes(), &small, &common::stamp())
+        .expect_err("ten copies of 200 KB exceed 1 MiB");
+    assert_eq!(refused.report.reason, Some(RefusalCode::Size));
+    // Within the default limit the same mail is read, its text delivered.
+    let done = sanitize::sanitize(raw.as_bytes(), &Policy::default(), &common::stamp()).unwrap();
+    assert!(common::read_output(&done.message).body.contains(&line));
+}

@@ -203,6 +203,9 @@ impl<'p> Walker<'p> {
                     .get(part.offset_header as usize..part.offset_end as usize)
                     .unwrap_or_default();
                 if let Some(fixed) = repair::missing_boundary(raw) {
+                    // The copy is charged like decoded bytes: nested
+                    // repairs cannot multiply the message in memory.
+                    self.account(fixed.len() as u64)?;
                     let parsed = mail_parser::MessageParser::default()
                         .parse(fixed.as_slice())
                         .map(Parsed::new)
@@ -364,8 +367,6 @@ impl<'p> Walker<'p> {
         self.report.parts.push(entry);
     }
 
-    /// Why a part that is neither body text nor an attachment to convert
-    /// is removed.
     /// The bytes of a file part: its transfer encoding undone, leniently
     /// (and the repair named) when it is broken, as clients read it: a
     /// file is judged by what it holds, whatever the encoding's damage.
@@ -385,6 +386,8 @@ impl<'p> Walker<'p> {
         }
     }
 
+    /// Why a part that is neither body text nor an attachment to convert
+    /// is removed.
     fn removal_reason(part: &MessagePart<'_>, disposal: Disposal) -> PartReason {
         if part.is_encoding_problem {
             PartReason::BadEncoding
@@ -400,6 +403,7 @@ impl<'p> Walker<'p> {
     /// images of an HTML rendition that was not chosen (a screenshot pasted
     /// into an HTML mail is content, not decoration). Only the unchosen
     /// text renditions themselves are dropped.
+    ///
     /// A part whose transfer encoding is broken goes too: its bytes are
     /// read leniently ([`Walker::file_bytes`]) and judged like any other.
     fn converts(part: &MessagePart<'_>, disposal: Disposal, ct: &str) -> bool {
