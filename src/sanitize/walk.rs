@@ -406,7 +406,12 @@ impl<'p> Walker<'p> {
     ///
     /// A part whose transfer encoding is broken goes too: its bytes are
     /// read leniently ([`Walker::file_bytes`]) and judged like any other.
+    /// A part that never ends (its multipart's closing boundary missing)
+    /// does not: what it holds runs on into the MIME scaffolding.
     fn converts(part: &MessagePart<'_>, disposal: Disposal, ct: &str) -> bool {
+        if broken_transfer(part) == Some(Repair::UnterminatedPart) {
+            return false;
+        }
         match disposal {
             Disposal::Body | Disposal::Inline => true,
             Disposal::Unused => is_attachment(part) || !ct.starts_with("text/"),
