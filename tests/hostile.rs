@@ -841,3 +841,43 @@ fn damaged_text_samples_through_serve() {
     }
     assert!(got.iter().any(|m| m.text().contains("Subject: after\r\n")));
 }
+
+/// Ten nested multiparts without boundaries around 200 KB of text through
+/// the real relay: each level is parsed again from a charged copy; the
+/// text arrives and so does the next mail.
+#[test]
+fn nested_boundary_repairs_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let line = "nested text line ".repeat(4);
+    let mut inner = format!(
+        "Content-Type: text/plain\r\n\r\n{}",
+        format!("{line}\r\n").repeat(3000)
+    );
+    for level in 0..10 {
+        inner = format!(
+            "Content-Type: multipart/mixed\r\n\r\n--lost{level}\r\n{inner}\r\n--lost{level}--\r\n"
+        );
+    }
+    let mail = format!(
+        "From: a@example.com\r\nTo: taro@example.lg.jp\r\nSubject: nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"top\"\r\n\r\n--top\r\n{inner}\r\n--top--\r\n"
+    );
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail.as_bytes());
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(2, LIMIT);
+    let nested = got
+        .iter()
+        .find(|m| m.text().contains("Subject: nested\r\n"))
+        .expect("the nested mail is delivered");
+    assert!(
+        common::read_output(&nested.data)
+            .body
+            .contains(line.trim_end())
+    );
+    assert!(got.iter().any(|m| m.text().contains("Subject: after\r\n")));
+}
