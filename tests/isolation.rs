@@ -328,8 +328,23 @@ fn a_relay_killed_during_conversions_is_never_stuck_on_that_message() {
     let r = c.send_message("a@example.com", &["taro@example.lg.jp"], &slow);
     assert!(r.starts_with("250"), "{r}");
     drop(c);
-    for _ in 0..2 {
+    for round in 1..=2u8 {
         wait_for_converter(relay.pid());
+        // The mark of a conversion under way is a digit in the entry's own
+        // first line: no file is made beside it.
+        let queue = relay.data_dir.join("spool/queue");
+        let names: Vec<String> = std::fs::read_dir(&queue)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| !n.ends_with(".state"))
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        let first_line = std::fs::read(queue.join(&names[0])).unwrap();
+        let first_line = &first_line[..first_line.iter().position(|&b| b == b'\n').unwrap()];
+        assert_eq!(first_line.last(), Some(&(b'0' + round)), "round {round}");
+        if round == 1 {
+            assert!(!queue.join(format!("{}.state", names[0])).exists());
+        }
         relay.kill();
         relay = Relay::start(dir.path(), &cfg);
     }

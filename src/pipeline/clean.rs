@@ -6,11 +6,18 @@
 //! or for a refused message the notice-only message. Any step that cannot
 //! be done now defers the whole entry to a retry.
 //!
+//! Storing links the spool file and indexing queues the row with the
+//! [`recorder`]: neither waits for the disk. The recorder makes the
+//! original durable and commits its row, a round at a time, while the
+//! message is delivered; the entry leaves the spool only after both.
+//!
 //! [`convert`]: super::convert
+//! [`recorder`]: super::record
 
 use std::sync::Arc;
 
 use super::kept::{self, Copy};
+use super::record::Pending;
 use super::ticket::Ticket;
 use super::{Pipeline, convert, deliver, report, unix_now};
 use crate::audit::Event;
@@ -30,13 +37,16 @@ pub fn clean(
         envelope,
         sha256,
         message: original,
+        slot,
+        ..
     } = spooled;
     // `original_stored` is set once the original is stored and indexed.
     if !state.original_stored
-        && let Err(e) = pipeline
-            .quarantine
-            .store
-            .store(&sha256, &pipeline.spool.path(&id))
+        && let Err(e) = pipeline.quarantine.store.link(
+            &sha256,
+            &pipeline.spool.path(&id),
+            Some(envelope.received_at),
+        )
     {
         tracing::error!("{id}: cannot store the original: {e}");
         let why = format!("cannot store the original: {e}");
@@ -53,7 +63,15 @@ pub fn clean(
         && let Some(copy) = kept::load(pipeline, &id)
     {
         tracing::info!(queue_id = %id, "{id}: delivering the kept sanitized copy");
-        return Some(job(ticket, envelope, state, sha256, copy, placeholder));
+        return Some(job(
+            ticket,
+            envelope,
+            state,
+            sha256,
+            copy,
+            placeholder,
+            None,
+        ));
     }
     let stamp = Stamp {
         hostname: pipeline.config.smtp.hostname.clone(),
@@ -61,7 +79,15 @@ pub fn clean(
         queue_id: Some(id.clone()),
         request_link: placeholder.clone(),
     };
-    let converted = match convert::convert(pipeline, &id, &original, &sha256, &stamp, &mut state) {
+    let converted = match convert::convert(
+        pipeline,
+        &id,
+        &original,
+        &sha256,
+        &stamp,
+        &mut state,
+        slot.as_ref(),
+    ) {
         Ok(converted) => converted,
         Err(e) => {
             // No converter could run at all (out of processes, memory):
@@ -72,6 +98,7 @@ pub fn clean(
             return None;
         }
     };
+    let mut indexed = None;
     let delivered = match converted {
         Ok(sanitized) => {
             log_sanitized(&id, &sha256, &sanitized.report);
@@ -80,10 +107,12 @@ pub fn clean(
                     .as_deref()
                     .map(|p| sanitized.text.replacen(p, "(link)", 1));
                 let text = text.as_deref().unwrap_or(&sanitized.text);
-                let indexed = index(pipeline, &id, &envelope, &sha256, &sanitized.report, text);
-                if let Err(e) = indexed {
-                    deliver::defer_whole(pipeline, ticket, state, &e);
-                    return None;
+                match index(pipeline, &id, &envelope, &sha256, &sanitized.report, text) {
+                    Ok(pending) => indexed = Some(pending),
+                    Err(e) => {
+                        deliver::defer_whole(pipeline, ticket, state, &e);
+                        return None;
+                    }
                 }
             }
             sanitized
@@ -99,7 +128,12 @@ pub fn clean(
             // The first time through: index the original and tell the
             // postmaster (a resumed entry has done both).
             if !state.original_stored {
-                if let Err(e) = index(pipeline, &id, &envelope, &sha256, r, "") {
+                // Recorded before the postmaster is told (he is told once).
+                let recorded = index(pipeline, &id, &envelope, &sha256, r, "").and_then(|p| {
+                    p.blocking_recv()
+                        .unwrap_or_else(|_| Err("the recorder has stopped".into()))
+                });
+                if let Err(e) = recorded {
                     deliver::defer_whole(pipeline, ticket, state, &e);
                     return None;
                 }
@@ -118,7 +152,15 @@ pub fn clean(
         }
         _ => Copy::One(Arc::new(delivered.message)),
     };
-    Some(job(ticket, envelope, state, sha256, copy, placeholder))
+    Some(job(
+        ticket,
+        envelope,
+        state,
+        sha256,
+        copy,
+        placeholder,
+        indexed,
+    ))
 }
 
 fn log_sanitized(id: &str, sha256: &str, r: &Report) {
@@ -151,6 +193,7 @@ fn job(
     sha256: String,
     copy: Copy,
     placeholder: Option<String>,
+    indexed: Option<Pending>,
 ) -> deliver::Job {
     let (message, links) = match (copy, placeholder) {
         (Copy::Links(sanitized), Some(placeholder)) => (
@@ -170,10 +213,11 @@ fn job(
         sha256,
         message,
         links,
+        indexed,
     }
 }
 
-/// Records the kept original in the index and the audit log (blocking).
+/// Queues the kept original's row and its audit lines with the recorder.
 fn index(
     pipeline: &Pipeline,
     id: &str,
@@ -181,8 +225,7 @@ fn index(
     sha256: &str,
     report: &Report,
     sanitized_text: &str,
-) -> Result<(), String> {
-    let q = &pipeline.quarantine;
+) -> Result<Pending, String> {
     let new = NewMessage {
         id,
         received_at: envelope.received_at,
@@ -193,30 +236,23 @@ fn index(
         report,
         sanitized_text,
     };
-    let inserted = pipeline
-        .runtime
-        .block_on(q.index.insert(&new))
-        .map_err(|e| {
-            tracing::error!("{id}: cannot index the original: {e}");
-            format!("cannot index the original: {e}")
-        })?;
-    if inserted {
-        let received = Event::new("received", "mugai")
-            .id(id)
-            .with("sender", envelope.sender.as_str())
-            .with("recipients", envelope.recipients.clone())
-            .with("client", envelope.client.as_str())
-            .with("size", report.original_size)
-            .with("sha256", sha256);
-        let outcome = match report.outcome {
-            sanitize::Outcome::Refused => Event::new("refused", "mugai").with(
-                "reason",
-                report.reason.map(|c| c.as_str()).unwrap_or("structure"),
-            ),
-            _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
-        };
-        // Both lines in one append: one lock round trip per message.
-        q.note_all(vec![received, outcome.id(id)]);
-    }
-    Ok(())
+    let row = new.row().map_err(|e| {
+        tracing::error!("{id}: cannot index the original: {e}");
+        format!("cannot index the original: {e}")
+    })?;
+    let received = Event::new("received", "mugai")
+        .id(id)
+        .with("sender", envelope.sender.as_str())
+        .with("recipients", envelope.recipients.clone())
+        .with("client", envelope.client.as_str())
+        .with("size", report.original_size)
+        .with("sha256", sha256);
+    let outcome = match report.outcome {
+        sanitize::Outcome::Refused => Event::new("refused", "mugai").with(
+            "reason",
+            report.reason.map(|c| c.as_str()).unwrap_or("structure"),
+        ),
+        _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
+    };
+    Ok(pipeline.recorder.row(row, vec![received, outcome.id(id)]))
 }

@@ -1,8 +1,10 @@
 //! One conversion of a spooled message, and what makes it safe to try:
 //! the converter pool (or the core in-process when isolation is off), and
 //! the mark that catches a poison message. Before converting, the entry's
-//! state counts one more unfinished conversion (written without fsync: it
-//! guards against the relay dying, not the machine); a result clears it.
+//! conversion slot (a digit in its first line, written in place without
+//! fsync: it guards against the relay dying, not the machine) counts one
+//! more unfinished conversion; a result clears it. Entries written before
+//! the slot existed keep the count in their state file instead.
 //! An entry found with one unfinished conversion is tried once more, in a
 //! converter process even when isolation is off; with two it is refused
 //! as `converter-crashed` without converting: one mail can never put the
@@ -13,7 +15,7 @@ use std::io;
 use super::Pipeline;
 use crate::isolate::Pool;
 use crate::sanitize::{self, Outcome, RefusalCode, Refused, Report, Sanitized, Stamp};
-use crate::spool::DeliveryState;
+use crate::spool::{ConversionSlot, DeliveryState};
 
 /// Unfinished conversions after which a message is refused unconverted.
 const POISON: u32 = 2;
@@ -26,6 +28,7 @@ pub fn convert(
     sha256: &str,
     stamp: &Stamp,
     state: &mut DeliveryState,
+    slot: Option<&ConversionSlot>,
 ) -> io::Result<Result<Sanitized, Refused>> {
     let size = original.len() as u64;
     if state.conversions_unfinished >= POISON {
@@ -46,7 +49,14 @@ pub fn convert(
     }
     let retry = state.conversions_unfinished > 0;
     state.conversions_unfinished += 1;
-    if let Err(e) = pipeline.spool.write_state_unsynced(id, state) {
+    let marked = match slot {
+        Some(slot) => slot.set(state.conversions_unfinished),
+        None => {
+            state.side_files = true;
+            pipeline.spool.write_state_unsynced(id, state)
+        }
+    };
+    if let Err(e) = marked {
         tracing::warn!("{id}: cannot mark the conversion: {e}");
     }
     let policy = &pipeline.config.sanitize;
@@ -69,5 +79,10 @@ pub fn convert(
         )),
     };
     state.conversions_unfinished = 0;
+    if let Some(slot) = slot
+        && let Err(e) = slot.set(0)
+    {
+        tracing::warn!("{id}: cannot clear the conversion mark: {e}");
+    }
     result
 }

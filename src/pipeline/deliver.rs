@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::kept::{self, Copy};
+use super::record::Pending;
 use super::ticket::Ticket;
 use super::{Pipeline, arrival, report, seconds_since, unix_now};
 use crate::audit::Event;
@@ -24,6 +25,9 @@ pub struct Job {
     pub message: Arc<Vec<u8>>,
     /// The notice carries a request link: one copy per recipient.
     pub links: Option<Links>,
+    /// The original's row, queued with the recorder on this turn: the
+    /// entry stays in the spool until it is in.
+    pub indexed: Option<Pending>,
 }
 
 /// What is needed to make each recipient's copy.
@@ -40,6 +44,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         sha256,
         message,
         links,
+        indexed,
     } = job;
     let id = ticket.id().to_string();
     let pending = state.pending();
@@ -77,6 +82,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
     let relay = pipeline.delivery.relay();
     let delay = seconds_since(arrival(&id, envelope.received_at));
     let mut newly_failed = Vec::new();
+    let mut delivered = Vec::new();
     for (address, outcome) in pending.iter().zip(outcomes) {
         let (status, text, word) = match outcome {
             Outcome::Sent(t) => (RecipientStatus::Sent, t, "sent"),
@@ -90,10 +96,8 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         if status == RecipientStatus::Sent {
             let event = Event::new("delivered", "mugai").with("recipient", address.as_str());
             match &envelope.origin {
-                Origin::Received => pipeline.quarantine.note(event.id(&id)),
-                Origin::Release { of } => pipeline
-                    .quarantine
-                    .note(event.id(of).with("release", id.as_str())),
+                Origin::Received => delivered.push(event.id(&id)),
+                Origin::Release { of } => delivered.push(event.id(of).with("release", id.as_str())),
                 Origin::Report => {}
             }
         }
@@ -104,6 +108,9 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
                 newly_failed.push(r.clone());
             }
         }
+    }
+    if !delivered.is_empty() {
+        pipeline.recorder.note(delivered);
     }
     state.attempts += 1;
     let lifetime = pipeline.config.delivery.max_queue_lifetime.0 as i64;
@@ -131,13 +138,13 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
                     "{id}: released original {original} could not be delivered to <{}>",
                     r.address
                 );
-                pipeline.quarantine.note(
+                pipeline.recorder.note(vec![
                     Event::new("release-failed", "mugai")
                         .id(original)
                         .with("release", id.as_str())
                         .with("recipient", r.address.as_str())
                         .with("response", r.last_response.clone().unwrap_or_default()),
-                );
+                ]);
             }
         } else if envelope.origin == Origin::Report {
             tracing::error!("{id}: postmaster report could not be delivered; dropped");
@@ -155,10 +162,25 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
                 tokio::task::spawn_blocking(move || report::send(&pipeline2, &id2, report)).await;
         }
     }
+    // Usually in long ago: the recorder wrote it while we delivered.
+    let recorded = match indexed {
+        Some(pending) => pending
+            .await
+            .unwrap_or_else(|_| Err("the recorder has stopped".into())),
+        None => Ok(()),
+    };
+    let mut copy = copy;
+    if let Err(e) = &recorded {
+        // Stored and indexed again at the retry (delivered recipients
+        // stay delivered).
+        tracing::error!("{id}: the original is not recorded yet: {e}");
+        state.original_stored = false;
+        copy = None;
+    }
     let pipeline2 = Arc::clone(pipeline);
     let _ = tokio::task::spawn_blocking(move || {
-        if state.pending().is_empty() {
-            finish(&pipeline2, ticket);
+        if state.pending().is_empty() && recorded.is_ok() {
+            finish(&pipeline2, ticket, state.side_files);
         } else {
             defer(&pipeline2, ticket, state, copy);
         }
@@ -167,9 +189,9 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
 }
 
 /// The entry is done: remove it from the spool (blocking).
-fn finish(pipeline: &Pipeline, ticket: Ticket) {
+fn finish(pipeline: &Pipeline, ticket: Ticket, side_files: bool) {
     let id = ticket.id();
-    match pipeline.spool.remove(id) {
+    match pipeline.spool.remove(id, side_files) {
         Ok(()) => tracing::info!(queue_id = %id, "{id}: removed"),
         Err(e) => tracing::error!("{id}: cannot remove the spool entry: {e}"),
     }
@@ -186,6 +208,7 @@ fn defer(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: DeliveryState, cop
     {
         tracing::warn!("{id}: cannot keep the sanitized copy ({e}); the retry converts again");
     }
+    state.side_files = true;
     let wait = retry_wait(&pipeline.config.delivery.retry_schedule, state.attempts);
     state.next_attempt = unix_now() + wait.0 as i64;
     if let Err(e) = pipeline.spool.write_state(&id, &state) {

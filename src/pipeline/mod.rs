@@ -15,6 +15,7 @@ mod clean;
 mod convert;
 mod deliver;
 mod kept;
+mod record;
 pub mod release;
 pub mod report;
 mod ticket;
@@ -53,6 +54,8 @@ pub struct Pipeline {
     idle: Notify,
     /// Converter processes, unless isolation is off.
     converters: Option<crate::isolate::Pool>,
+    /// Writes index rows and mail-flow audit lines, a round at a time.
+    recorder: record::Recorder,
 }
 
 impl Pipeline {
@@ -81,8 +84,10 @@ impl Pipeline {
         } else {
             None
         };
+        let recorder = record::Recorder::start(Arc::clone(&quarantine), runtime.clone())?;
         let pipeline = Arc::new(Pipeline {
             converters,
+            recorder,
             delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),
             config,
             spool,
@@ -175,6 +180,14 @@ impl Pipeline {
             }
         })
         .await;
+        // Audit lines of the deliveries just finished.
+        self.recorder.flush().await;
+        let counts = self.recorder.counts();
+        tracing::info!(
+            "recorded {} originals in {} rounds",
+            counts.rows.load(Ordering::Relaxed),
+            counts.rounds.load(Ordering::Relaxed)
+        );
         drained.is_ok()
     }
 

@@ -51,14 +51,20 @@ fn process(pipeline: &Arc<Pipeline>, ticket: Ticket) {
             return;
         }
     };
-    let state = match spool.read_state(id) {
+    let mut state = match spool.read_state(id) {
         Ok(Some(state)) => state,
         Ok(None) => DeliveryState::fresh(&spooled.envelope),
         Err(e) => {
             tracing::warn!("{id}: unreadable delivery state ({e}), starting over");
-            DeliveryState::fresh(&spooled.envelope)
+            let mut state = DeliveryState::fresh(&spooled.envelope);
+            state.side_files = true;
+            state
         }
     };
+    // The entry's own slot counts conversions the relay died in.
+    state.conversions_unfinished = state
+        .conversions_unfinished
+        .max(spooled.conversions_unfinished.unwrap_or(0));
     // A delivery slot first: bounds the sanitized copies held in memory.
     let Ok(permit) = pipeline
         .runtime
@@ -77,6 +83,7 @@ fn process(pipeline: &Arc<Pipeline>, ticket: Ticket) {
             state,
             sha256: spooled.sha256,
             message: Arc::new(spooled.message),
+            indexed: None,
             links: None,
         },
     };

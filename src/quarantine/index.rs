@@ -111,6 +111,48 @@ pub struct NewMessage<'a> {
     pub sanitized_text: &'a str,
 }
 
+/// A new message row, ready to insert (its report and recipients in
+/// JSON, its text cut to [`MAX_TEXT`]).
+#[derive(Debug, Clone)]
+pub struct NewRow {
+    pub id: String,
+    received_at: i64,
+    sender: String,
+    recipients: String,
+    from: String,
+    to: String,
+    subject: String,
+    size: i64,
+    sha256: String,
+    outcome: &'static str,
+    report: String,
+    sanitized_text: String,
+}
+
+impl NewMessage<'_> {
+    /// The row to insert.
+    pub fn row(&self) -> Result<NewRow> {
+        let json = |e: serde_json::Error| IndexError(e.to_string());
+        Ok(NewRow {
+            id: self.id.to_string(),
+            received_at: self.received_at,
+            sender: self.sender.to_string(),
+            recipients: serde_json::to_string(self.recipients).map_err(json)?,
+            from: self.report.from.clone().unwrap_or_default(),
+            to: self.to.to_string(),
+            subject: self.report.subject.clone().unwrap_or_default(),
+            size: self.report.original_size as i64,
+            sha256: self.sha256.to_string(),
+            outcome: match self.report.outcome {
+                crate::sanitize::Outcome::Refused => "refused",
+                _ => "sanitized",
+            },
+            report: serde_json::to_string(self.report).map_err(json)?,
+            sanitized_text: cut(self.sanitized_text, MAX_TEXT).to_string(),
+        })
+    }
+}
+
 /// One kept original as the index describes it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct MessageRow {
@@ -193,33 +235,38 @@ impl Index {
     /// Records a kept original; a row that already exists (the same
     /// message retried) is left as it is. True when the row is new.
     pub async fn insert(&self, m: &NewMessage<'_>) -> Result<bool> {
-        let report = serde_json::to_string(m.report).map_err(|e| IndexError(e.to_string()))?;
-        let recipients =
-            serde_json::to_string(m.recipients).map_err(|e| IndexError(e.to_string()))?;
-        let text = cut(m.sanitized_text, MAX_TEXT);
-        let outcome = match m.report.outcome {
-            crate::sanitize::Outcome::Refused => "refused",
-            _ => "sanitized",
-        };
-        let done = sqlx::query(
-            "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'kept') ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(m.id)
-        .bind(m.received_at)
-        .bind(m.sender)
-        .bind(recipients)
-        .bind(m.report.from.as_deref().unwrap_or(""))
-        .bind(m.to)
-        .bind(m.report.subject.as_deref().unwrap_or(""))
-        .bind(m.report.original_size as i64)
-        .bind(m.sha256)
-        .bind(outcome)
-        .bind(report)
-        .bind(text)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        let inserted = self.insert_rows(std::slice::from_ref(&m.row()?)).await?;
+        Ok(inserted.first().copied().unwrap_or(false))
+    }
+
+    /// Records several kept originals in one transaction (one commit, one
+    /// fsync, however many rows): for each, true when its row is new.
+    pub async fn insert_rows(&self, rows: &[NewRow]) -> Result<Vec<bool>> {
+        let mut tx = self.pool.begin().await?;
+        let mut inserted = Vec::with_capacity(rows.len());
+        for r in rows {
+            let done = sqlx::query(
+                "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'kept') ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&r.id)
+            .bind(r.received_at)
+            .bind(&r.sender)
+            .bind(&r.recipients)
+            .bind(&r.from)
+            .bind(&r.to)
+            .bind(&r.subject)
+            .bind(r.size)
+            .bind(&r.sha256)
+            .bind(r.outcome)
+            .bind(&r.report)
+            .bind(&r.sanitized_text)
+            .execute(&mut *tx)
+            .await?;
+            inserted.push(done.rows_affected() > 0);
+        }
+        tx.commit().await?;
+        Ok(inserted)
     }
 
     /// One original by quarantine id.

@@ -18,7 +18,7 @@ pub mod token;
 pub mod users;
 pub mod workflow;
 
-pub use index::{Filter, Index, IndexError, MessageRow, NewMessage};
+pub use index::{Filter, Index, IndexError, MessageRow, NewMessage, NewRow};
 pub use requests::{ReleaseRow, RequestRow};
 pub use states::{MessageState, ReleaseState, RequestState};
 pub use store::OriginalStore;

@@ -60,8 +60,27 @@ impl OriginalStore {
     }
 
     /// Keeps the committed spool file `spooled` as the original `sha256`
-    /// (blocking). A name that is not 64 hex digits is refused.
+    /// and waits until that is durable (blocking). A name that is not 64
+    /// hex digits is refused.
     pub fn store(&self, sha256: &str, spooled: &Path) -> io::Result<()> {
+        self.link(sha256, spooled, None)?;
+        self.sync()
+    }
+
+    /// Makes every original linked so far durable (one grouped fsync of
+    /// the directory).
+    pub fn sync(&self) -> io::Result<()> {
+        self.dirsync.sync(&self.dir)
+    }
+
+    /// Links the committed spool file `spooled` as the original `sha256`
+    /// without waiting for the directory sync: the caller calls
+    /// [`OriginalStore::sync`] before the spool entry may go. `written`:
+    /// when the spool file was written (Unix seconds), if known; a file
+    /// newly linked and written within the hour needs no fresh time (a
+    /// purge keeps anything younger than a day), so the common case is one
+    /// `link` and nothing else.
+    pub fn link(&self, sha256: &str, spooled: &Path, written: Option<i64>) -> io::Result<()> {
         if !is_sha256(sha256) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -75,6 +94,9 @@ impl OriginalStore {
             // either way its time is set to now, so a purge in progress
             // keeps it, even when the spool file itself is old.
             match fs::hard_link(spooled, &target) {
+                Ok(()) if written.is_some_and(|t| crate::units::unix_now() - t < 3600) => {
+                    return Ok(());
+                }
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
                 Err(e) => return Err(e),
@@ -92,7 +114,7 @@ impl OriginalStore {
             let opened = file.metadata()?;
             match fs::metadata(&target) {
                 Ok(named) if named.dev() == opened.dev() && named.ino() == opened.ino() => {
-                    return self.dirsync.sync(&self.dir);
+                    return Ok(());
                 }
                 Ok(_) => continue,
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,

@@ -118,6 +118,10 @@ pub struct DeliveryState {
     /// message must not stop the relay at every start).
     #[serde(default)]
     pub conversions_unfinished: u32,
+    /// Files may lie beside the entry (`ID.state`, a kept copy): this
+    /// state was read from one, or written. Not recorded.
+    #[serde(skip)]
+    pub side_files: bool,
 }
 
 impl DeliveryState {
@@ -128,6 +132,7 @@ impl DeliveryState {
             next_attempt: 0,
             original_stored: false,
             conversions_unfinished: 0,
+            side_files: false,
             recipients: envelope
                 .recipients
                 .iter()

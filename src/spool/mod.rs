@@ -9,11 +9,13 @@
 //! postmaster) and its original is in the original store.
 //!
 //! One file per message: a fixed-width first line (format, SHA-256 and
-//! size, patched in place once the data has been read), the envelope as
-//! one JSON line, then the message exactly as received (dot-unstuffed,
-//! CRLF line ends). Delivery progress of a message that had to wait for a
-//! retry lives beside it in `ID.state`, its sanitized copy in
-//! `ID.sanitized` (see `pipeline::kept`).
+//! size, patched in place once the data has been read, and a one-digit
+//! slot counting conversions under way), the envelope as one JSON line,
+//! then the message exactly as received (dot-unstuffed, CRLF line ends).
+//! Delivery progress of a message that had to wait for a retry lives
+//! beside it in `ID.state`, its sanitized copy in `ID.sanitized` (see
+//! `pipeline::kept`). A message delivered at the first attempt makes one
+//! file (one inode) and nothing else.
 
 mod entry;
 mod space;
@@ -33,9 +35,16 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::durable::{DirSync, create_dir_durably};
 
 /// First bytes of every spool file.
-const MAGIC: &str = "MUGAI-SPOOL 1 ";
-/// Length of the first line: magic, 64 hex digits, space, 20 digits, LF.
-const HEADER_LEN: usize = MAGIC.len() + 64 + 1 + 20 + 1;
+const MAGIC: &str = "MUGAI-SPOOL 2 ";
+/// Length of the first line: magic, 64 hex digits, space, 20 digits
+/// (size), space, one digit (conversions under way), LF.
+const HEADER_LEN: usize = MAGIC.len() + 64 + 1 + 20 + 2 + 1;
+/// Where the conversion digit sits in the first line.
+const SLOT_OFFSET: u64 = (HEADER_LEN - 2) as u64;
+/// Files written before the conversion slot (read, never written):
+/// magic, 64 hex digits, space, 20 digits, LF.
+const MAGIC_V1: &str = "MUGAI-SPOOL 1 ";
+const HEADER_LEN_V1: usize = MAGIC_V1.len() + 64 + 1 + 20 + 1;
 
 /// A message read back from the spool.
 #[derive(Debug)]
@@ -44,6 +53,29 @@ pub struct SpooledMessage {
     /// SHA-256 of `message`, lower-case hex (the original's name).
     pub sha256: String,
     pub message: Vec<u8>,
+    /// Conversions begun and never finished, from the first line (`None`
+    /// for a file written before the slot existed).
+    pub conversions_unfinished: Option<u32>,
+    /// The entry's own file, open for writing its conversion slot (only
+    /// when read from the spool, and only for a file that has the slot).
+    pub slot: Option<ConversionSlot>,
+}
+
+/// The conversion digit of an open spool entry: set before a
+/// conversion, cleared after it, written in place (no new file, no
+/// rename, no fsync: it guards against the relay dying, not the machine).
+#[derive(Debug)]
+pub struct ConversionSlot {
+    file: File,
+}
+
+impl ConversionSlot {
+    /// Records `n` conversions under way (at most 9 are counted).
+    pub fn set(&self, n: u32) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let digit = b'0' + n.min(9) as u8;
+        self.file.write_all_at(&[digit], SLOT_OFFSET)
+    }
 }
 
 /// The spool directories under `data_dir/spool`.
@@ -128,11 +160,21 @@ impl Spool {
         Ok(ids)
     }
 
-    /// Reads one message and its envelope.
+    /// Reads one message and its envelope, keeping the file open for its
+    /// conversion slot.
     pub fn read(&self, id: &str) -> io::Result<SpooledMessage> {
+        let mut file = File::options()
+            .read(true)
+            .write(true)
+            .open(self.queue.join(id))?;
         let mut bytes = Vec::new();
-        File::open(self.queue.join(id))?.read_to_end(&mut bytes)?;
-        parse_record(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        file.read_to_end(&mut bytes)?;
+        let mut spooled =
+            parse_record(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        if spooled.conversions_unfinished.is_some() {
+            spooled.slot = Some(ConversionSlot { file });
+        }
+        Ok(spooled)
     }
 
     /// The committed file of an entry.
@@ -143,8 +185,13 @@ impl Spool {
     /// Delivery progress of a message that has been tried before.
     pub fn read_state(&self, id: &str) -> io::Result<Option<DeliveryState>> {
         match fs::read(self.state_path(id)) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map(Some)
+            Ok(bytes) => serde_json::from_slice::<DeliveryState>(&bytes)
+                .map(|state| {
+                    Some(DeliveryState {
+                        side_files: true,
+                        ..state
+                    })
+                })
                 .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e)),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -174,13 +221,17 @@ impl Spool {
         fs::rename(&tmp, self.state_path(id))
     }
 
-    /// Removes a finished entry. Not fsynced: if the removal is lost in a
-    /// crash the message is delivered once more, never lost.
-    pub fn remove(&self, id: &str) -> io::Result<()> {
-        self.remove_side_files(id);
-        match fs::remove_file(self.state_path(id)) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-            _ => {}
+    /// Removes a finished entry, and the files beside it when it may have
+    /// any (`side_files`: it was tried before, or its state was written).
+    /// Not fsynced: if the removal is lost in a crash the message is
+    /// delivered once more, never lost.
+    pub fn remove(&self, id: &str, side_files: bool) -> io::Result<()> {
+        if side_files {
+            self.remove_side_files(id);
+            match fs::remove_file(self.state_path(id)) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
         }
         fs::remove_file(self.queue.join(id))
     }
@@ -214,18 +265,31 @@ impl Spool {
 /// Splits a spool record (a spool file, or a stored original) into its
 /// envelope and message, checking the recorded size.
 pub fn parse_record(mut bytes: Vec<u8>) -> Result<SpooledMessage, String> {
-    if bytes.len() < HEADER_LEN || !bytes.starts_with(MAGIC.as_bytes()) {
+    let (header_len, has_slot) = if bytes.starts_with(MAGIC.as_bytes()) {
+        (HEADER_LEN, true)
+    } else if bytes.starts_with(MAGIC_V1.as_bytes()) {
+        (HEADER_LEN_V1, false)
+    } else {
         return Err("not a mugai spool file".into());
+    };
+    if bytes.len() < header_len || bytes[header_len - 1] != b'\n' {
+        return Err("damaged first line".into());
     }
-    let header = std::str::from_utf8(&bytes[MAGIC.len()..HEADER_LEN - 1])
+    let header = std::str::from_utf8(&bytes[MAGIC.len()..header_len - 1])
         .map_err(|_| "damaged first line")?;
-    let (sha256, size) = header.split_once(' ').ok_or("damaged first line")?;
+    let (sha256, rest) = header.split_once(' ').ok_or("damaged first line")?;
+    let (size, slot) = match has_slot {
+        true => rest.split_once(' ').ok_or("damaged first line")?,
+        false => (rest, "0"),
+    };
     let size: usize = size.parse().map_err(|_| "damaged size")?;
+    // A damaged digit counts as a conversion under way (fail closed).
+    let unfinished = slot.parse::<u32>().unwrap_or(1);
     let sha256 = sha256.to_string();
-    let envelope_end = memchr::memchr(b'\n', &bytes[HEADER_LEN..])
-        .map(|p| HEADER_LEN + p)
+    let envelope_end = memchr::memchr(b'\n', &bytes[header_len..])
+        .map(|p| header_len + p)
         .ok_or("no envelope line")?;
-    let envelope: Envelope = serde_json::from_slice(&bytes[HEADER_LEN..envelope_end])
+    let envelope: Envelope = serde_json::from_slice(&bytes[header_len..envelope_end])
         .map_err(|e| format!("bad envelope: {e}"))?;
     let body_start = envelope_end + 1;
     if bytes.len() - body_start != size {
@@ -239,5 +303,105 @@ pub fn parse_record(mut bytes: Vec<u8>) -> Result<SpooledMessage, String> {
         envelope,
         sha256,
         message: bytes,
+        conversions_unfinished: has_slot.then_some(unfinished),
+        slot: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn envelope(id: &str) -> Envelope {
+        Envelope {
+            queue_id: id.into(),
+            sender: "a@example.com".into(),
+            recipients: vec!["b@example.lg.jp".into()],
+            client: "192.0.2.1:25".into(),
+            helo: "mx".into(),
+            tls: None,
+            received_at: 1,
+            smtputf8: false,
+            origin: Origin::Received,
+        }
+    }
+
+    fn spool(dir: &Path) -> Spool {
+        Spool::open(dir, Arc::new(DirSync::start().unwrap())).unwrap()
+    }
+
+    fn queue_files(spool: &Spool) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(&spool.queue)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_conversion_slot_is_written_in_place_in_the_entry_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = spool(dir.path());
+        spool
+            .inject(&envelope("Q1"), b"Subject: x\r\n\r\nbody\r\n")
+            .unwrap();
+        let read = spool.read("Q1").unwrap();
+        assert_eq!(read.conversions_unfinished, Some(0));
+        assert_eq!(read.message, b"Subject: x\r\n\r\nbody\r\n");
+        read.slot.as_ref().unwrap().set(1).unwrap();
+        // No file beside the entry: the mark is a digit in its first line.
+        assert_eq!(queue_files(&spool), ["Q1"]);
+        let again = spool.read("Q1").unwrap();
+        assert_eq!(again.conversions_unfinished, Some(1));
+        assert_eq!(again.message, read.message);
+        assert_eq!(again.sha256, read.sha256);
+        again.slot.as_ref().unwrap().set(0).unwrap();
+        assert_eq!(spool.read("Q1").unwrap().conversions_unfinished, Some(0));
+        spool.remove("Q1", false).unwrap();
+        assert!(queue_files(&spool).is_empty());
+    }
+
+    #[test]
+    fn entries_written_before_the_slot_are_read_and_keep_their_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = spool(dir.path());
+        let message = b"Subject: old\r\n\r\nold\r\n";
+        let sha = crate::sanitize::hex(&<sha2::Sha256 as sha2::Digest>::digest(message));
+        let mut old = format!("MUGAI-SPOOL 1 {sha} {:020}\n", message.len()).into_bytes();
+        assert_eq!(old.len(), HEADER_LEN_V1);
+        serde_json::to_writer(&mut old, &envelope("Q2")).unwrap();
+        old.push(b'\n');
+        old.extend_from_slice(message);
+        fs::write(spool.path("Q2"), &old).unwrap();
+        let read = spool.read("Q2").unwrap();
+        assert_eq!(read.conversions_unfinished, None);
+        assert!(read.slot.is_none());
+        assert_eq!(read.message, message);
+        assert_eq!(read.sha256, sha);
+        let mut state = DeliveryState::fresh(&read.envelope);
+        state.conversions_unfinished = 1;
+        spool.write_state_unsynced("Q2", &state).unwrap();
+        let back = spool.read_state("Q2").unwrap().unwrap();
+        assert_eq!(back.conversions_unfinished, 1);
+        assert!(back.side_files);
+        spool.remove("Q2", back.side_files).unwrap();
+        assert!(queue_files(&spool).is_empty());
+    }
+
+    #[test]
+    fn a_damaged_first_line_is_refused_and_a_damaged_digit_counts_as_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = spool(dir.path());
+        spool.inject(&envelope("Q3"), b"x\r\n").unwrap();
+        let mut bytes = fs::read(spool.path("Q3")).unwrap();
+        bytes[SLOT_OFFSET as usize] = b'?';
+        assert_eq!(
+            parse_record(bytes.clone()).unwrap().conversions_unfinished,
+            Some(1)
+        );
+        bytes[HEADER_LEN - 1] = b' ';
+        assert!(parse_record(bytes).is_err());
+        assert!(parse_record(b"MUGAI-SPOOL 2 short\n".to_vec()).is_err());
+    }
 }

@@ -49,7 +49,7 @@ impl SpoolWriter {
         let mut head = Vec::with_capacity(HEADER_LEN + 256);
         head.extend_from_slice(MAGIC.as_bytes());
         head.extend_from_slice(&[b'0'; 64]);
-        head.extend_from_slice(format!(" {:020}\n", 0).as_bytes());
+        head.extend_from_slice(format!(" {:020} 0\n", 0).as_bytes());
         debug_assert_eq!(head.len(), HEADER_LEN);
         serde_json::to_writer(&mut head, envelope).map_err(io::Error::other)?;
         head.push(b'\n');
@@ -113,14 +113,8 @@ impl SpoolWriter {
             return Err(io::Error::other("message is over the size limit"));
         }
         self.flush()?;
-        let sha256: String = self
-            .hasher
-            .clone()
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let line = format!("{MAGIC}{sha256} {:020}\n", self.size);
+        let sha256 = crate::sanitize::hex(&self.hasher.clone().finalize());
+        let line = format!("{MAGIC}{sha256} {:020}", self.size);
         self.file.write_all_at(line.as_bytes(), 0)?;
         debug_assert_eq!(
             self.file.metadata().map(|m| m.len()).unwrap_or(0),

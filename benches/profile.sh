@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Where mugai's CPU goes under the e2e load: `perf record` on a running
+# `mugai serve` (and its converter children) while Postfix's smtp-source sends
+# mail to it and smtp-sink takes the sanitized copies.
+#
+# RUN (as root for perf on another process; postfix tools as in e2e.sh):
+#   bash benches/profile.sh                    # 5 KB, 8 sessions, 4000 messages
+#   SIZE=204800 MSGS=1000 bash benches/profile.sh
+#   CORPUS=dir bash benches/profile.sh         # send every *.eml in dir (mugai send)
+# Knobs: SIZE [5120] SESSIONS [8] MSGS [4000] ISOLATION [true] TOP [40] CALLGRAPH [0]
+#   SYSCALLS [0]: 1 counts system calls per message with strace -c instead of perf
+#   MUGAI [target/release/mugai] PORT_BASE [42620] KEEP [0]
+# Prints perf's flat profile (self time, by symbol, all processes of the tree)
+# on stdout; CALLGRAPH=1 records DWARF call graphs and prints callers too.
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SIZE=${SIZE:-5120} SESSIONS=${SESSIONS:-8} MSGS=${MSGS:-4000}
+ISOLATION=${ISOLATION:-true} TOP=${TOP:-40} KEEP=${KEEP:-0}
+MUGAI=${MUGAI:-$REPO/target/release/mugai}
+PORT_BASE=${PORT_BASE:-42620}
+PORT=$((PORT_BASE + 1)) SINK=$((PORT_BASE + 2))
+CORPUS=${CORPUS:-}
+
+log() { printf '[profile %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+command -v perf > /dev/null || { log "perf missing: apt-get install linux-perf"; exit 1; }
+command -v smtp-source > /dev/null || { log "smtp-source missing: run benches/e2e.sh once (it installs postfix)"; exit 1; }
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/mugai-profile.XXXXXX")
+chmod 755 "$WORK"
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2> /dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2> /dev/null || true; done
+    if [[ $KEEP == 1 ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+user_opt=()
+if ((EUID == 0)); then user_opt=(-u nobody); fi
+smtp-sink "${user_opt[@]}" -c "127.0.0.1:$SINK" 1024 > "$WORK/sink.out" 2>&1 &
+PIDS+=($!)
+cat > "$WORK/mugai.toml" << EOF
+[smtp]
+listen = "127.0.0.1:$PORT"
+hostname = "mugai.bench.lg.jp"
+accept_domains = ["example.lg.jp"]
+max_message_size = "25MiB"
+max_connections = 500
+max_connections_per_ip = 500
+[delivery]
+mode = "smtp"
+next_hop = "127.0.0.1:$SINK"
+postmaster = "postmaster@example.lg.jp"
+[storage]
+data_dir = "$WORK/data"
+[sanitize.isolation]
+enabled = $ISOLATION
+[admin]
+listen = "127.0.0.1:0"
+[log]
+level = "warn"
+EOF
+mkdir -p "$WORK/data"
+"$MUGAI" serve --config "$WORK/mugai.toml" > "$WORK/mugai.log" 2>&1 &
+MPID=$!
+PIDS=("$MPID" "${PIDS[@]}")
+for _ in $(seq 100); do
+    if (: < "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null; then break; fi
+    sleep 0.1
+done
+
+delivered() { tr '\r' '\n' < "$WORK/sink.out" | awk -F'mesg=' 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
+send_load() {
+    if [[ -n $CORPUS ]]; then
+        local f
+        for f in "$CORPUS"/*.eml; do
+            "$MUGAI" send --server "127.0.0.1:$PORT" --from sender@example.com \
+                --to user@example.lg.jp "$f" > /dev/null
+        done
+    else
+        smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" -M bench.example.com \
+            -f sender@example.com -t user@example.lg.jp "127.0.0.1:$PORT" > /dev/null
+    fi
+}
+expected=$MSGS
+if [[ -n $CORPUS ]]; then expected=$(find "$CORPUS" -maxdepth 1 -name '*.eml' | wc -l); fi
+
+log "warm-up"
+smtp-source -s 4 -m 200 -l 5120 -f sender@example.com -t user@example.lg.jp "127.0.0.1:$PORT" > /dev/null
+for _ in $(seq 300); do (($(delivered) >= 200)) && break; sleep 0.1; done
+base=$(delivered)
+CG=()
+if [[ ${CALLGRAPH:-0} == 1 ]]; then CG=(-g); fi
+log "recording: $expected messages (size ${SIZE}, $SESSIONS sessions, isolation $ISOLATION)"
+if [[ ${SYSCALLS:-0} == 1 ]]; then
+    strace -c -f -p "$MPID" -o "$WORK/strace.out" 2> "$WORK/perf.err" &
+else
+    perf record -F 999 "${CG[@]}" -o "$WORK/perf.data" -p "$MPID" 2> "$WORK/perf.err" &
+fi
+PERF=$!
+sleep 0.5
+send_load
+for _ in $(seq 600); do (($(delivered) >= base + expected)) && break; sleep 0.1; done
+kill -INT "$PERF"
+wait "$PERF" || true
+log "delivered $(($(delivered) - base)) of $expected"
+if [[ ${SYSCALLS:-0} == 1 ]]; then
+    sleep 0.5
+    awk -v n="$expected" 'NR <= 2 || /^-/ { print; next } $4 ~ /^[0-9]+$/ { printf "%s  per-message %.2f\n", $0, $4 / n; next } { print }' "$WORK/strace.out" | head -n "$TOP"
+    exit 0
+fi
+perf report -i "$WORK/perf.data" --no-children --sort comm,dso --stdio -g none 2> /dev/null | grep -v "^#" | grep -v "^$" | head -n 25
+perf report -i "$WORK/perf.data" --no-children --sort comm,dso,sym --stdio -g "$( [[ ${CALLGRAPH:-0} == 1 ]] && echo caller,0.5,callee,function,percent || echo none )" --percent-limit 0.3 2> /dev/null |
+    grep -v '^$' | head -n "$((TOP + 12))"
