@@ -498,6 +498,59 @@ fn a_refused_recipient_is_reported_to_the_postmaster_not_the_sender() {
     relay.wait_for_log("status=failed (550", 1, LIMIT);
 }
 
+/// Without request links one transaction carries every recipient: each
+/// RCPT's own reply decides that recipient (sent, failed and reported,
+/// deferred), with MAIL/RCPT/DATA pipelined when the next hop offers it
+/// and one command at a time when it does not.
+#[test]
+fn each_recipient_of_one_transaction_gets_its_own_outcome() {
+    for pipelining in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = Sink::start();
+        {
+            let mut b = sink.behaviour.lock().unwrap();
+            b.unknown_users.insert("nobody@example.lg.jp".into());
+            b.busy_users.insert("busy@example.lg.jp".into());
+            b.no_pipelining = !pipelining;
+        }
+        let cfg = config(dir.path(), sink.addr, "", "", "")
+            .replace("[admin]\n", "[admin]\nenabled = false\n");
+        let relay = Relay::start(dir.path(), &cfg);
+        submit(
+            &relay,
+            "sender@example.com",
+            &[
+                "taro@example.lg.jp",
+                "nobody@example.lg.jp",
+                "busy@example.lg.jp",
+            ],
+            b"Subject: three\r\n\r\nhello\r\n.dot line\r\n",
+        );
+        let got = sink.wait_for(2, LIMIT);
+        let to_taro = got
+            .iter()
+            .find(|m| m.to == ["taro@example.lg.jp"])
+            .expect("taro got it, alone");
+        assert!(
+            common::read_output(&to_taro.data)
+                .body
+                .contains(".dot line"),
+            "a dot line survives stuffing"
+        );
+        let report = got
+            .iter()
+            .find(|m| m.to == ["postmaster@example.lg.jp"])
+            .expect("a report");
+        let text = common::read_output_text(&report.data);
+        assert!(text.contains("nobody@example.lg.jp") && text.contains("550 5.1.1"));
+        relay.wait_for_log("to=<busy@example.lg.jp>", 1, LIMIT);
+        let busy = relay.wait_for_log("status=deferred (451 4.2.1", 1, LIMIT);
+        assert!(busy[0].contains("busy@example.lg.jp"), "{busy:?}");
+        let pipelined = sink.behaviour.lock().unwrap().pipelined;
+        assert_eq!(pipelined > 0, pipelining, "pipelined commands: {pipelined}");
+    }
+}
+
 #[test]
 fn a_message_the_core_refuses_is_kept_and_reported() {
     let dir = tempfile::tempdir().unwrap();

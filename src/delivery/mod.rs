@@ -1,8 +1,10 @@
 //! Delivery: hands sanitized mail to the LGWAN side, by SMTP to the next
-//! hop (lettre, pooled connections) or into a local Maildir, and says per
+//! hop (our pipelining client, pooled connections) or into a local Maildir, and says per
 //! recipient what happened. Retrying and reporting are decided by the
 //! pipeline from these outcomes and the retry schedule here.
 
+mod client;
+mod dotstuff;
 mod maildir;
 mod smtp;
 

@@ -35,6 +35,11 @@ pub struct Behaviour {
     pub tempfail: bool,
     /// Offer AUTH PLAIN and require this user name and password.
     pub auth: Option<(String, String)>,
+    /// Do not offer PIPELINING (the client must wait for each reply).
+    pub no_pipelining: bool,
+    /// Commands that arrived together in one read, after the first:
+    /// more than zero only when the client pipelines.
+    pub pipelined: usize,
 }
 
 pub struct Sink {
@@ -138,6 +143,9 @@ fn session(
         }
         let text = String::from_utf8_lossy(&line).trim_end().to_string();
         let upper = text.to_ascii_uppercase();
+        if !input.buffer().is_empty() {
+            behaviour.lock().unwrap().pipelined += 1;
+        }
         let required = behaviour.lock().unwrap().auth.clone();
         let reply: String = if upper.starts_with("EHLO") {
             let auth = if required.is_some() {
@@ -145,8 +153,13 @@ fn session(
             } else {
                 ""
             };
+            let pipelining = if behaviour.lock().unwrap().no_pipelining {
+                ""
+            } else {
+                "250-PIPELINING\r\n"
+            };
             format!(
-                "250-sink.test\r\n{auth}250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES"
+                "250-sink.test\r\n{auth}{pipelining}250-8BITMIME\r\n250-SMTPUTF8\r\n250 ENHANCEDSTATUSCODES"
             )
         } else if upper.starts_with("AUTH PLAIN ") {
             use base64::Engine;
@@ -187,6 +200,8 @@ fn session(
                 to.push(rcpt);
                 "250 2.1.5 Ok".into()
             }
+        } else if upper == "DATA" && to.is_empty() {
+            "554 5.5.1 Error: no valid recipients".into()
         } else if upper == "DATA" {
             out.write_all(b"354 go ahead\r\n")?;
             let mut data = Vec::new();
