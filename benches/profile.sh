@@ -7,11 +7,14 @@
 #   bash benches/profile.sh                    # 5 KB, 8 sessions, 4000 messages
 #   SIZE=204800 MSGS=1000 bash benches/profile.sh
 #   CORPUS=dir bash benches/profile.sh         # send every *.eml in dir (mugai send)
+#   TMPDIR=/mnt/journaled bash benches/profile.sh   # data on another file system
 # Knobs: SIZE [5120] SESSIONS [8] MSGS [4000] ISOLATION [true] TOP [40] CALLGRAPH [0]
 #   SYSCALLS [0]: 1 counts system calls per message with strace -c instead of perf
 #   MUGAI [target/release/mugai] PORT_BASE [42620] KEEP [0]
-# Prints perf's flat profile (self time, by symbol, all processes of the tree)
-# on stdout; CALLGRAPH=1 records DWARF call graphs and prints callers too.
+# Prints perf's flat profile (self time by thread/process name, then by
+# symbol; recorded system-wide, so smtp-source and smtp-sink show apart) on
+# stdout; CALLGRAPH=1 records call graphs (frame pointers: kernel stacks,
+# which is where syscalls and file-system costs show).
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SIZE=${SIZE:-5120} SESSIONS=${SESSIONS:-8} MSGS=${MSGS:-4000}
@@ -94,7 +97,9 @@ log "recording: $expected messages (size ${SIZE}, $SESSIONS sessions, isolation 
 if [[ ${SYSCALLS:-0} == 1 ]]; then
     strace -c -f -p "$MPID" -o "$WORK/strace.out" 2> "$WORK/perf.err" &
 else
-    perf record -F 999 "${CG[@]}" -o "$WORK/perf.data" -p "$MPID" 2> "$WORK/perf.err" &
+    # System-wide: the converter processes are children started before
+    # recording, which -p would miss; smtp-source and smtp-sink show apart.
+    perf record -F 999 "${CG[@]}" -a -o "$WORK/perf.data" 2> "$WORK/perf.err" &
 fi
 PERF=$!
 sleep 0.5

@@ -90,8 +90,11 @@ CREATE TABLE IF NOT EXISTS user_aliases (
 );
 ";
 
-/// The sanitized text kept for the detail page is cut here.
-pub const MAX_TEXT: usize = 256 * 1024;
+/// The sanitized text kept for the detail page is cut here (and marked
+/// with a last line `[…]`): enough to judge a request by, while a long
+/// message does not write its whole text into the index again (the
+/// recipient has it; the original is kept).
+pub const MAX_TEXT: usize = 64 * 1024;
 
 /// The open index.
 #[derive(Clone)]
@@ -148,7 +151,10 @@ impl NewMessage<'_> {
                 _ => "sanitized",
             },
             report: serde_json::to_string(self.report).map_err(json)?,
-            sanitized_text: cut(self.sanitized_text, MAX_TEXT).to_string(),
+            sanitized_text: match cut(self.sanitized_text, MAX_TEXT) {
+                all if all.len() == self.sanitized_text.len() => all.to_string(),
+                part => format!("{part}\n[…]"),
+            },
         })
     }
 }
@@ -492,4 +498,35 @@ fn redact(url: &str) -> String {
 pub(crate) fn parse_state<T: std::str::FromStr<Err = String>>(r: &AnyRow) -> Result<T> {
     let text: String = r.try_get("state")?;
     text.parse().map_err(IndexError::new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row_with_text(text: &str) -> NewRow {
+        let report = Report::new("ab".repeat(32), 10);
+        NewMessage {
+            id: "M1",
+            received_at: 1,
+            sender: "s@example.com",
+            recipients: &["r@example.lg.jp".to_string()],
+            to: "",
+            sha256: &"ab".repeat(32),
+            report: &report,
+            sanitized_text: text,
+        }
+        .row()
+        .unwrap()
+    }
+
+    #[test]
+    fn a_long_text_is_kept_cut_and_marked_on_a_character_boundary() {
+        assert_eq!(row_with_text("short").sanitized_text, "short");
+        let long = "日本語".repeat(20_000);
+        let kept = row_with_text(&long).sanitized_text;
+        assert!(kept.len() <= MAX_TEXT + 5, "{}", kept.len());
+        assert!(kept.ends_with("\n[…]"));
+        assert!(long.starts_with(kept.trim_end_matches("\n[…]")));
+    }
 }

@@ -78,8 +78,15 @@ pub fn is_invisible(c: char) -> bool {
 
 /// True when `line` needs no cleaning: printable ASCII and TAB only.
 fn plain_ascii(line: &str) -> bool {
-    line.bytes()
-        .all(|b| (0x20..0x7f).contains(&b) || b == b'\t')
+    line.is_ascii() && !has_ascii_controls(line.as_bytes())
+}
+
+/// A C0 control but TAB, or DEL, in ASCII bytes. No early exit, so the
+/// loop runs many bytes at a time.
+fn has_ascii_controls(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |found, &b| {
+        found | ((b < 0x20) & (b != b'\t')) | (b == 0x7f)
+    })
 }
 
 /// A byte-level look at a line of ordinary Japanese text (ASCII, kana,
@@ -89,6 +96,10 @@ fn plain_ascii(line: &str) -> bool {
 /// link's punctuation. Nothing such a line holds is removed.
 pub fn quick_scan(line: &str) -> Option<bool> {
     let b = line.as_bytes();
+    // The common case, many bytes at a time: ASCII has no `。`.
+    if line.is_ascii() {
+        return (!has_ascii_controls(b)).then_some(false);
+    }
     let (mut i, mut link_signs, mut dot, mut dot_near_ascii) = (0, false, false, false);
     let alnum = |at: usize| b.get(at).is_some_and(u8::is_ascii_alphanumeric);
     while i < b.len() {

@@ -142,19 +142,31 @@ pub fn addresses(out: &mut Vec<u8>, name: &str, items: &[AddressItem]) {
 pub enum TransferEncoding {
     QuotedPrintable,
     Base64,
+    /// Plain ASCII text with CRLF line ends and lines of at most 998
+    /// bytes, written as it is.
+    SevenBit,
 }
+
+/// Longest line a 7bit body may have (RFC 5322 2.1.1), without CRLF.
+const MAX_7BIT_LINE: usize = 998;
 
 impl TransferEncoding {
     pub fn as_str(self) -> &'static str {
         match self {
             TransferEncoding::QuotedPrintable => "quoted-printable",
             TransferEncoding::Base64 => "base64",
+            TransferEncoding::SevenBit => "7bit",
         }
     }
 
-    /// Base64 for text that is mostly non-ASCII (Japanese), where
+    /// 7bit for text that needs no encoding (ASCII, no control characters
+    /// but TAB, CRLF line ends, no line over 998 bytes): copied, not
+    /// encoded. Base64 for text that is mostly non-ASCII (Japanese), where
     /// quoted-printable would triple its size; quoted-printable otherwise.
     pub fn for_text(pieces: &[&str]) -> TransferEncoding {
+        if is_seven_bit(pieces) {
+            return TransferEncoding::SevenBit;
+        }
         // UTF-8 continuation bytes = bytes − chars (std counts chars with
         // SIMD); Japanese has two per character, so this is ~2/3 of the
         // non-ASCII bytes.
@@ -176,6 +188,71 @@ pub fn body(out: &mut Vec<u8>, encoding: TransferEncoding, pieces: &[&str]) {
     match encoding {
         TransferEncoding::Base64 => base64_body(out, pieces),
         TransferEncoding::QuotedPrintable => qp_body(out, pieces),
+        TransferEncoding::SevenBit => seven_bit_body(out, pieces),
+    }
+}
+
+/// True when the text can go out as 7bit: checked a run at a time (the
+/// ASCII test and the counts are vectorised, lines found with memchr).
+fn is_seven_bit(pieces: &[&str]) -> bool {
+    let mut line = 0usize;
+    for piece in pieces {
+        let bytes = piece.as_bytes();
+        if !bytes.is_ascii() {
+            return false;
+        }
+        let controls = bytes.iter().filter(|&&b| b < 0x20 || b == 0x7f).count();
+        let newlines = memchr::memchr_iter(b'\n', bytes).count();
+        let returns = memchr::memchr_iter(b'\r', bytes).count();
+        let tabs = memchr::memchr_iter(b'\t', bytes).count();
+        let pairs = memchr::memmem::find_iter(bytes, b"\r\n").count();
+        // Every CR and every LF in a CRLF pair, nothing else below space.
+        if controls != newlines + returns + tabs || pairs != newlines || pairs != returns {
+            return false;
+        }
+        // `line`: bytes of the current line before `start` (carried over
+        // from earlier pieces).
+        let mut start = 0;
+        for nl in memchr::memchr_iter(b'\n', bytes) {
+            // The line and its CR.
+            if line + (nl - start) > MAX_7BIT_LINE + 1 {
+                return false;
+            }
+            line = 0;
+            start = nl + 1;
+        }
+        line += bytes.len() - start;
+        if line > MAX_7BIT_LINE {
+            return false;
+        }
+    }
+    true
+}
+
+/// 7bit text copied as it is, ending with CRLF. A line that grew past
+/// 998 bytes after the choice (a long request link put in later) is
+/// broken there, so the body stays valid.
+fn seven_bit_body(out: &mut Vec<u8>, pieces: &[&str]) {
+    let start = out.len();
+    for piece in pieces {
+        out.extend_from_slice(piece.as_bytes());
+    }
+    if out.len() > start && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    let mut line_start = start;
+    let mut at = start;
+    while let Some(nl) = memchr::memchr(b'\n', &out[at..]) {
+        let end = at + nl;
+        if end - line_start > MAX_7BIT_LINE + 1 {
+            let cut = line_start + MAX_7BIT_LINE;
+            out.splice(cut..cut, *b"\r\n");
+            line_start = cut + 2;
+            at = line_start;
+            continue;
+        }
+        line_start = end + 1;
+        at = end + 1;
     }
 }
 
@@ -199,16 +276,29 @@ fn base64_body(out: &mut Vec<u8>, pieces: &[&str]) {
             }
             base64_line(out, &carry);
         }
-        let mut lines = rest.chunks_exact(B64_LINE);
-        for line in &mut lines {
-            base64_line(out, line);
-        }
-        let remainder = lines.remainder();
+        let full = rest.len() - rest.len() % B64_LINE;
+        base64_lines(out, &rest[..full]);
+        let remainder = &rest[full..];
         carry[..remainder.len()].copy_from_slice(remainder);
         filled = remainder.len();
     }
     if filled > 0 {
         base64_line(out, &carry[..filled]);
+    }
+}
+
+/// Whole 57-byte lines, encoded in place into the output grown once for
+/// all of them (no per-line growth, truncation or copy).
+fn base64_lines(out: &mut Vec<u8>, bytes: &[u8]) {
+    const ENCODED: usize = B64_LINE / 3 * 4;
+    let start = out.len();
+    out.resize(start + bytes.len() / B64_LINE * (ENCODED + 2), 0);
+    for (line, slot) in bytes
+        .chunks_exact(B64_LINE)
+        .zip(out[start..].chunks_exact_mut(ENCODED + 2))
+    {
+        let _ = STANDARD.encode_slice(line, &mut slot[..ENCODED]);
+        slot[ENCODED..].copy_from_slice(b"\r\n");
     }
 }
 
@@ -237,40 +327,76 @@ fn qp_body(out: &mut Vec<u8>, pieces: &[&str]) {
     }
 }
 
-/// One text line as quoted-printable, soft-broken at 76 columns.
+/// Bytes written as themselves in quoted-printable (space and TAB only
+/// before the end of a line).
+const QP_LITERAL: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x21;
+    while b <= 0x7e {
+        table[b] = b != b'=' as usize;
+        b += 1;
+    }
+    table[b' ' as usize] = true;
+    table[b'\t' as usize] = true;
+    table
+};
+
+/// One text line as quoted-printable, soft-broken at 76 columns. Runs of
+/// literal bytes are found with a table and copied whole.
 fn qp_line(out: &mut Vec<u8>, line: &[u8]) {
+    // A space or TAB that ends the line is encoded (transports strip it).
+    let literal_end = match line.last() {
+        Some(b' ' | b'\t') => line.len() - 1,
+        _ => line.len(),
+    };
     let mut col = 0;
-    for (i, &b) in line.iter().enumerate() {
-        let last = i + 1 == line.len();
-        let literal = match b {
-            b' ' | b'\t' => !last,
-            // "From " at a line start would be mangled by mbox writers.
-            b'F' if i == 0 && line.starts_with(b"From ") => false,
-            b'=' => false,
-            0x21..=0x7e => true,
-            _ => false,
-        };
-        let width = if literal { 1 } else { 3 };
-        // Leave room for the soft break "=" unless this is the last character.
-        let room = if last { 76 } else { 75 };
-        if col + width > room {
+    let mut i = 0;
+    while i < line.len() {
+        // "From " at a line start would be mangled by mbox writers.
+        let from = i == 0 && line.starts_with(b"From ");
+        if i < literal_end && QP_LITERAL[line[i] as usize] && !from {
+            let mut end = i + 1;
+            while end < literal_end && QP_LITERAL[line[end] as usize] {
+                end += 1;
+            }
+            while i < end {
+                if col >= 75 {
+                    // Only the line's last character may take column 76.
+                    if i + 1 == line.len() {
+                        out.push(line[i]);
+                        i += 1;
+                        col += 1;
+                        continue;
+                    }
+                    out.extend_from_slice(b"=\r\n");
+                    col = 0;
+                }
+                let n = (75 - col).min(end - i);
+                out.extend_from_slice(&line[i..i + n]);
+                col += n;
+                i += n;
+            }
+            continue;
+        }
+        let b = line[i];
+        let room = if i + 1 == line.len() { 76 } else { 75 };
+        if col + 3 > room {
             out.extend_from_slice(b"=\r\n");
             col = 0;
         }
-        if literal {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[b'=', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
-        }
-        col += width;
+        out.extend_from_slice(&[b'=', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+        col += 3;
+        i += 1;
     }
 }
 
 /// Binary content as base64 in 76-character lines.
 pub fn base64_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len().div_ceil(B64_LINE) * 78);
-    for line in bytes.chunks(B64_LINE) {
-        base64_line(out, line);
+    let full = bytes.len() - bytes.len() % B64_LINE;
+    base64_lines(out, &bytes[..full]);
+    if full < bytes.len() {
+        base64_line(out, &bytes[full..]);
     }
 }
 
@@ -415,6 +541,7 @@ mod tests {
                 TransferEncoding::QuotedPrintable => {
                     mail_parser::decoders::quoted_printable::quoted_printable_decode(&out).unwrap()
                 }
+                TransferEncoding::SevenBit => unreachable!(),
             };
             let expected = format!("notice\r\n{text}");
             assert_eq!(
@@ -422,6 +549,115 @@ mod tests {
                 expected.trim_end(),
                 "{enc:?}"
             );
+        }
+    }
+
+    #[test]
+    fn plain_ascii_text_goes_out_as_it_is() {
+        let ok = [
+            "Hello\r\nworld\r\n",
+            "tab\there.\r\n. dots.\r\n",
+            &"x".repeat(998),
+            "\r\n",
+        ];
+        assert_eq!(TransferEncoding::for_text(&ok), TransferEncoding::SevenBit);
+        let mut out = Vec::new();
+        body(&mut out, TransferEncoding::SevenBit, &ok);
+        assert_eq!(out, ok.concat().as_bytes());
+        for bad in [
+            vec!["日本語\r\n"],
+            vec!["bare\nlf\r\n"],
+            vec!["bare\rcr\r\n"],
+            vec!["nul\0\r\n"],
+            vec!["del\x7f\r\n"],
+            vec!["esc\x1b$B\r\n"],
+            vec![&"x".repeat(999), "\r\n"],
+            vec![&"x".repeat(500), &"y".repeat(499)],
+            vec!["short\r\n", &"x".repeat(999), "\r\nshort\r\n"],
+        ] {
+            assert_ne!(
+                TransferEncoding::for_text(&bad),
+                TransferEncoding::SevenBit,
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            TransferEncoding::for_text(&["日本語の文章です\r\n"]),
+            TransferEncoding::Base64
+        );
+        assert_eq!(
+            TransferEncoding::for_text(&["mostly ascii, é\r\n"]),
+            TransferEncoding::QuotedPrintable
+        );
+    }
+
+    #[test]
+    fn a_7bit_line_that_grew_too_long_is_broken() {
+        let mut out = b"head\r\n".to_vec();
+        let long = format!("a\r\n{}\r\nb", "z".repeat(2100));
+        body(&mut out, TransferEncoding::SevenBit, &[&long]);
+        assert!(out.starts_with(b"head\r\na\r\n"));
+        assert!(out.ends_with(b"\r\nb\r\n"));
+        let lines: Vec<&[u8]> = out.split(|&b| b == b'\n').collect();
+        assert!(
+            lines.iter().all(|l| l.len() <= 999),
+            "{:?}",
+            lines.iter().map(|l| l.len()).collect::<Vec<_>>()
+        );
+        let zs = out.iter().filter(|&&b| b == b'z').count();
+        assert_eq!(zs, 2100);
+    }
+
+    /// The byte-at-a-time encoder the run-based one replaced.
+    fn qp_line_reference(out: &mut Vec<u8>, line: &[u8]) {
+        let mut col = 0;
+        for (i, &b) in line.iter().enumerate() {
+            let last = i + 1 == line.len();
+            let literal = match b {
+                b' ' | b'\t' => !last,
+                // "From " at a line start would be mangled by mbox writers.
+                b'F' if i == 0 && line.starts_with(b"From ") => false,
+                b'=' => false,
+                0x21..=0x7e => true,
+                _ => false,
+            };
+            let width = if literal { 1 } else { 3 };
+            // Leave room for the soft break "=" unless this is the last character.
+            let room = if last { 76 } else { 75 };
+            if col + width > room {
+                out.extend_from_slice(b"=\r\n");
+                col = 0;
+            }
+            if literal {
+                out.push(b);
+            } else {
+                out.extend_from_slice(&[b'=', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            }
+            col += width;
+        }
+    }
+
+    #[test]
+    fn qp_runs_give_the_same_bytes_as_one_byte_at_a_time() {
+        let alphabet: &[u8] = b"ab =\t.F\xe3\x81\x82\x7f\x01";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for round in 0..3000 {
+            let len = (seed % 200) as usize;
+            let mut line = Vec::with_capacity(len + 5);
+            if round % 7 == 0 {
+                line.extend_from_slice(b"From ");
+            }
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            let (mut fast, mut slow) = (Vec::new(), Vec::new());
+            qp_line(&mut fast, &line);
+            qp_line_reference(&mut slow, &line);
+            assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(&line));
+            seed = seed.wrapping_add(round);
         }
     }
 
