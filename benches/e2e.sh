@@ -257,7 +257,10 @@ cleanup() {
         else rm -rf "$WORK"; fi
     fi
     if [[ -n $LOOP_DIR ]]; then
-        umount "$LOOP_DIR" && rm -rf "$LOOP_DIR"
+        # Postfix's daemons may still be leaving after their master.
+        for _ in $(seq 50); do umount "$LOOP_DIR" 2> /dev/null && break; nap 0.2; done
+        if mountpoint -q "$LOOP_DIR"; then umount -l "$LOOP_DIR"; fi
+        rmdir "$LOOP_DIR"
     fi
     exit "$rc"
 }
