@@ -24,14 +24,26 @@ pub struct Frame<T> {
     pub body: Vec<u8>,
 }
 
-/// Writes a frame (blocking).
+/// Bodies up to this size go out in the same write as the header.
+const ONE_WRITE: usize = 64 * 1024;
+
+/// Writes a frame (blocking): one write for a small frame, two for a large
+/// one (every write on a pipe can wake the reader).
 pub fn write<T: Serialize>(out: &mut impl Write, header: &T, body: &[u8]) -> io::Result<()> {
-    let json = serde_json::to_vec(header).map_err(io::Error::other)?;
-    let len = u32::try_from(json.len()).map_err(|_| io::Error::other("frame header too large"))?;
-    out.write_all(&len.to_le_bytes())?;
-    out.write_all(&json)?;
-    out.write_all(&(body.len() as u64).to_le_bytes())?;
-    out.write_all(body)?;
+    let mut frame = Vec::with_capacity(256 + body.len().min(ONE_WRITE));
+    frame.extend_from_slice(&[0; 4]);
+    serde_json::to_writer(&mut frame, header).map_err(io::Error::other)?;
+    let len =
+        u32::try_from(frame.len() - 4).map_err(|_| io::Error::other("frame header too large"))?;
+    frame[..4].copy_from_slice(&len.to_le_bytes());
+    frame.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    if body.len() <= ONE_WRITE {
+        frame.extend_from_slice(body);
+        out.write_all(&frame)?;
+    } else {
+        out.write_all(&frame)?;
+        out.write_all(body)?;
+    }
     out.flush()
 }
 

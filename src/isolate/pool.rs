@@ -222,11 +222,16 @@ impl Pool {
         };
         let started = Instant::now();
         let answer = frame::write(&mut converter.stdin, &job, original).and_then(|()| {
+            // Buffered for this one answer (nothing follows it in the
+            // pipe): its header comes in one read, not three.
             frame::read::<Done>(
-                &mut Deadline {
-                    inner: &mut converter.stdout,
-                    deadline: started + self.time_limit,
-                },
+                &mut std::io::BufReader::with_capacity(
+                    64 * 1024,
+                    Deadline {
+                        inner: &mut converter.stdout,
+                        deadline: started + self.time_limit,
+                    },
+                ),
                 MAX_BODY,
             )
         });
