@@ -614,16 +614,61 @@ fn a_restart_delivers_everything_left_in_the_spool() {
     first.wait_for_log("status=deferred", 3, LIMIT);
     first.terminate();
     assert!(first.wait(LIMIT).success(), "SIGTERM exits 0");
+    // What a crash leaves beside them: a message whose transfer never
+    // ended (its first line still the placeholder), and one whose first
+    // line was patched but whose bytes never reached the disk.
+    {
+        use mugai::spool::{Envelope, Origin, Spool};
+        let dirsync = std::sync::Arc::new(mugai::durable::DirSync::start().unwrap());
+        let spool = Spool::open(&first.data_dir, dirsync).unwrap();
+        let envelope = |id: &str| Envelope {
+            queue_id: id.into(),
+            sender: "a@example.com".into(),
+            recipients: vec!["taro@example.lg.jp".into()],
+            client: "192.0.2.1:25".into(),
+            helo: "mx".into(),
+            tls: None,
+            received_at: 1,
+            smtputf8: false,
+            origin: Origin::Received,
+        };
+        let mut cut = spool.create(&envelope("0CUT"), 1 << 20).unwrap();
+        cut.write(b"Subject: cut\r\n\r\nhalf a mess").unwrap();
+        std::mem::forget(cut);
+        spool
+            .inject(&envelope("0TORN"), b"Subject: torn\r\n\r\nTORN BODY\r\n")
+            .unwrap();
+        let torn = spool.path("0TORN");
+        let mut bytes = std::fs::read(&torn).unwrap();
+        let at = bytes.len() - 5;
+        bytes[at] = b'X';
+        std::fs::write(&torn, bytes).unwrap();
+    }
 
     let sink = Sink::start_on(hop);
     let second = Relay::start(dir.path(), &cfg);
     sink.wait_for(3, LIMIT);
-    second.wait_for_log("3 messages resumed", 1, LIMIT);
+    second.wait_for_log(
+        "0CUT: discarding a message whose transfer never ended",
+        1,
+        LIMIT,
+    );
+    second.wait_for_log("4 messages resumed", 1, LIMIT);
+    second.wait_for_log("0TORN: its bytes do not match its first line", 1, LIMIT);
     second.wait_for_log(": removed", 3, LIMIT);
     assert!(
         second.spool_entries().is_empty(),
         "{:?}",
         second.spool_entries()
+    );
+    assert!(second.data_dir.join("spool/corrupt/0TORN").exists());
+    std::thread::sleep(Duration::from_millis(300));
+    let texts: Vec<String> = sink.all().iter().map(|m| m.text()).collect();
+    assert_eq!(texts.len(), 3, "only the three whole messages");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains("half a mess") || t.contains("TORN"))
     );
 }
 

@@ -35,20 +35,37 @@ impl DirSync {
 
     /// Returns once `dir` has been fsynced after this call began.
     pub fn sync(&self, dir: &Path) -> io::Result<()> {
+        self.request(dir).wait()
+    }
+
+    /// Asks for an fsync of `dir` without waiting: the answer comes on
+    /// the returned [`Pending`], so the sync can overlap other work.
+    pub fn request(&self, dir: &Path) -> Pending {
         let (done, wait) = mpsc::channel();
         let request = Request {
             dir: dir.to_path_buf(),
             done,
         };
-        let sent = self
-            .requests
-            .lock()
-            .map_err(|_| io::Error::other("directory sync thread poisoned"))?
-            .send(request);
-        if sent.is_err() {
-            return File::open(dir)?.sync_all();
+        let sent = match self.requests.lock() {
+            Ok(requests) => requests.send(request).map_err(|e| e.0.done),
+            Err(_) => Err(request.done),
+        };
+        if let Err(done) = sent {
+            // No thread to ask: sync here.
+            let _ = done.send(File::open(dir).and_then(|d| d.sync_all()));
         }
-        wait.recv()
+        Pending(wait)
+    }
+}
+
+/// A requested directory fsync.
+pub struct Pending(Receiver<io::Result<()>>);
+
+impl Pending {
+    /// Returns once the fsync asked for is done.
+    pub fn wait(self) -> io::Result<()> {
+        self.0
+            .recv()
             .unwrap_or_else(|_| Err(io::Error::other("directory sync thread stopped")))
     }
 }

@@ -9,7 +9,7 @@ use std::fs::{self, File};
 use std::io;
 use std::path::Path;
 
-pub use dirsync::DirSync;
+pub use dirsync::{DirSync, Pending};
 
 /// Creates a directory (and parents) and fsyncs its parent so the new
 /// entry survives a crash.

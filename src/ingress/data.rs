@@ -84,17 +84,20 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
 
     let timeout = ctx.config.smtp.data_timeout.duration();
     let mut decoder = DotDecoder::default();
-    let mut decoded = Vec::with_capacity(input.available().len() + 1024);
+    // Only after a write error: the rest of DATA is read and dropped.
+    let mut drained = Vec::new();
     let mut write_error = None;
     loop {
-        decoded.clear();
-        let (used, done) = decoder.feed(input.available(), &mut decoded);
+        // Decoded straight into the spool writer's buffer.
+        let (used, done) = if write_error.is_none() {
+            let (fed, written) = writer.fill(|buffer| decoder.feed(input.available(), buffer));
+            write_error = written.err();
+            fed
+        } else {
+            drained.clear();
+            decoder.feed(input.available(), &mut drained)
+        };
         input.consume(used);
-        if write_error.is_none()
-            && let Err(e) = writer.write(&decoded)
-        {
-            write_error = Some(e);
-        }
         if done {
             break;
         }

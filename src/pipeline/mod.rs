@@ -119,7 +119,9 @@ impl Pipeline {
     pub fn resume(self: &Arc<Self>) -> std::io::Result<usize> {
         let ids = self.spool.list()?;
         for id in &ids {
-            self.submit(id.clone());
+            let mut ticket = Ticket::take(id.clone(), &self.backlog);
+            ticket.found_on_start = true;
+            self.queue_ticket(ticket);
         }
         Ok(ids.len())
     }
@@ -133,7 +135,10 @@ impl Pipeline {
     /// Queues one entry for a worker. (If the workers are gone the
     /// ticket comes back in the error and is dropped with it.)
     pub fn submit(&self, id: String) {
-        let ticket = Ticket::take(id, &self.backlog);
+        self.queue_ticket(Ticket::take(id, &self.backlog));
+    }
+
+    fn queue_ticket(&self, ticket: Ticket) {
         if let Ok(jobs) = self.jobs.lock() {
             let _ = jobs.send(ticket);
         }

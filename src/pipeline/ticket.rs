@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Ticket {
     id: String,
     backlog: Arc<AtomicUsize>,
+    /// The entry was found in the spool on start: its bytes are checked
+    /// against its first line before use.
+    pub found_on_start: bool,
 }
 
 impl Ticket {
@@ -21,6 +24,7 @@ impl Ticket {
         Ticket {
             id,
             backlog: Arc::clone(backlog),
+            found_on_start: false,
         }
     }
 

@@ -51,6 +51,18 @@ fn process(pipeline: &Arc<Pipeline>, ticket: Ticket) {
             return;
         }
     };
+    // A crash between the first line's patch and the file's fsync (the
+    // message never got `250`) can leave bytes that do not match it.
+    if ticket.found_on_start && crate::sanitize::original_id(&spooled.message) != spooled.sha256 {
+        match spool.set_aside(id) {
+            Ok(path) => tracing::error!(
+                "{id}: its bytes do not match its first line (written when the relay stopped, never acknowledged); moved to {}",
+                path.display()
+            ),
+            Err(e) => tracing::error!("{id}: damaged spool entry, cannot move it aside: {e}"),
+        }
+        return;
+    }
     let mut state = match spool.read_state(id) {
         Ok(Some(state)) => state,
         Ok(None) => DeliveryState::fresh(&spooled.envelope),

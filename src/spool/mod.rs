@@ -1,12 +1,17 @@
 //! The spool: the durable on-disk queue that is the contract between
 //! ingress, the sanitizer pool and delivery.
 //!
-//! `250` is sent only after a message is here: its file written and
-//! fsynced under `incoming/`, renamed into `queue/`, and `queue/` fsynced.
-//! Anything in `queue/` is picked up again on start; anything in
-//! `incoming/` was never acknowledged and is discarded. An entry leaves the
-//! spool only when its sanitized copy is delivered (or reported to the
-//! postmaster) and its original is in the original store.
+//! `250` is sent only after a message is here: its file written in
+//! `queue/`, its first line patched, the file fsynced and `queue/` fsynced
+//! (that one asked for when the file was made, so it overlaps the
+//! transfer). On start, a file in `queue/` whose first line is still the
+//! placeholder was never acknowledged and is discarded; every other entry
+//! is picked up again, and its hash checked before it is used (a crash
+//! between the patch and the fsync leaves a first line that the bytes do
+//! not match). `incoming/`, where older versions wrote, is emptied and
+//! removed. An
+//! entry leaves the spool only when its sanitized copy is delivered (or
+//! reported to the postmaster) and its original is in the original store.
 //!
 //! One file per message: a fixed-width first line (format, SHA-256 and
 //! size, patched in place once the data has been read, and a one-digit
@@ -80,7 +85,6 @@ impl ConversionSlot {
 
 /// The spool directories under `data_dir/spool`.
 pub struct Spool {
-    incoming: PathBuf,
     queue: PathBuf,
     corrupt: PathBuf,
     dirsync: Arc<DirSync>,
@@ -90,24 +94,44 @@ pub struct Spool {
 
 impl Spool {
     /// Opens (creating if needed) the spool under `data_dir`, and discards
-    /// whatever `incoming/` holds: those messages were never acknowledged.
+    /// what never got `250`: entries whose first line is still the
+    /// placeholder, and `incoming/` of older versions.
     pub fn open(data_dir: &Path, dirsync: Arc<DirSync>) -> io::Result<Spool> {
         let root = data_dir.join("spool");
         let spool = Spool {
-            incoming: root.join("incoming"),
             queue: root.join("queue"),
             corrupt: root.join("corrupt"),
             dirsync,
             sequence: AtomicU64::new(0),
             space: space::SpaceWatch::new(root.clone()),
         };
-        for dir in [&spool.incoming, &spool.queue, &spool.corrupt] {
+        for dir in [&spool.queue, &spool.corrupt] {
             create_dir_durably(dir)?;
         }
-        for entry in fs::read_dir(&spool.incoming)? {
-            let _ = fs::remove_file(entry?.path());
+        let incoming = root.join("incoming");
+        if incoming.is_dir() {
+            for entry in fs::read_dir(&incoming)? {
+                let _ = fs::remove_file(entry?.path());
+            }
+            let _ = fs::remove_dir(&incoming);
+        }
+        for id in spool.list()? {
+            if spool.is_placeholder(&id) {
+                tracing::info!("{id}: discarding a message whose transfer never ended");
+                let _ = fs::remove_file(spool.path(&id));
+            }
         }
         Ok(spool)
+    }
+
+    /// True when entry `id`'s first line was never patched: its message
+    /// never arrived whole (so it never got `250`).
+    fn is_placeholder(&self, id: &str) -> bool {
+        let mut head = [0u8; HEADER_LEN];
+        let read = File::open(self.path(id)).and_then(|mut f| f.read_exact(&mut head));
+        read.is_ok()
+            && head.starts_with(MAGIC.as_bytes())
+            && head[MAGIC.len()..MAGIC.len() + 64] == [b'0'; 64]
     }
 
     /// True while the spool's file system has `min_free` bytes left
@@ -127,13 +151,12 @@ impl Spool {
         format!("{micros:013X}{seq:04X}")
     }
 
-    /// Starts a message: its file exists under `incoming/` until
-    /// [`SpoolWriter::commit`].
+    /// Starts a message: its file in `queue/` holds a placeholder first
+    /// line until [`SpoolWriter::commit`], and goes if never committed.
     pub fn create(&self, envelope: &Envelope, max_size: u64) -> io::Result<SpoolWriter> {
         SpoolWriter::create(
-            self.incoming.join(&envelope.queue_id),
             self.queue.join(&envelope.queue_id),
-            Arc::clone(&self.dirsync),
+            &self.dirsync,
             envelope,
             max_size,
         )
@@ -360,6 +383,33 @@ mod tests {
         assert_eq!(spool.read("Q1").unwrap().conversions_unfinished, Some(0));
         spool.remove("Q1", false).unwrap();
         assert!(queue_files(&spool).is_empty());
+    }
+
+    #[test]
+    fn an_entry_is_made_in_place_and_only_a_committed_one_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let spool = spool(dir.path());
+        let mut dropped = spool.create(&envelope("Q4"), 100).unwrap();
+        dropped.write(b"never ends").unwrap();
+        assert_eq!(queue_files(&spool), ["Q4"]);
+        assert!(spool.is_placeholder("Q4"));
+        drop(dropped);
+        assert!(queue_files(&spool).is_empty());
+        let mut kept = spool.create(&envelope("Q5"), 100).unwrap();
+        let (fed, written) = kept.fill(|buffer| {
+            buffer.extend_from_slice(b"x: y\r\n\r\nz\r\n");
+            7
+        });
+        assert_eq!(fed, 7);
+        written.unwrap();
+        kept.commit().unwrap();
+        assert!(!spool.is_placeholder("Q5"));
+        assert_eq!(spool.read("Q5").unwrap().message, b"x: y\r\n\r\nz\r\n");
+        // A crash mid-transfer leaves the placeholder: gone on the next open.
+        let cut = spool.create(&envelope("Q6"), 100).unwrap();
+        std::mem::forget(cut);
+        let reopened = Spool::open(dir.path(), Arc::new(DirSync::start().unwrap())).unwrap();
+        assert_eq!(queue_files(&reopened), ["Q5"]);
     }
 
     #[test]
