@@ -31,6 +31,8 @@ use crate::spool::{SpooledMessage, parse_record};
 /// Files named by SHA-256 under one directory.
 pub struct OriginalStore {
     dir: PathBuf,
+    /// The directory, open for [`OriginalStore::sync`].
+    handle: fs::File,
     dirsync: Arc<DirSync>,
 }
 
@@ -38,7 +40,12 @@ impl OriginalStore {
     pub fn open(data_dir: &Path, dirsync: Arc<DirSync>) -> io::Result<OriginalStore> {
         let dir = data_dir.join("originals");
         create_dir_durably(&dir)?;
-        let store = OriginalStore { dir, dirsync };
+        let handle = fs::File::open(&dir)?;
+        let store = OriginalStore {
+            dir,
+            handle,
+            dirsync,
+        };
         // A purge cut short: its decision was not taken, so keep the file.
         for entry in fs::read_dir(&store.dir)? {
             let path = entry?.path();
@@ -67,10 +74,12 @@ impl OriginalStore {
         self.sync()
     }
 
-    /// Makes every original linked so far durable (one grouped fsync of
-    /// the directory).
+    /// Makes every original linked so far durable: one fsync of the
+    /// directory, here (its caller, the recorder, groups the links of a
+    /// round), not through the shared directory-sync thread, where it
+    /// would hold up the spool's syncs that a `250` waits for.
     pub fn sync(&self) -> io::Result<()> {
-        self.dirsync.sync(&self.dir)
+        self.handle.sync_all()
     }
 
     /// Links the committed spool file `spooled` as the original `sha256`
