@@ -54,6 +54,35 @@ fn bench_html(c: &mut Criterion) {
     group.finish();
 }
 
+/// One small message, as most mail is: its fixed cost per message.
+fn bench_small(c: &mut Criterion) {
+    let policy = Policy::default();
+    let ascii = {
+        let mut m = b"From: Sender <sender@example.com>\r\nTo: user@example.lg.jp\r\nSubject: weekly report\r\nDate: Thu, 3 Dec 2026 10:00:00 +0900\r\nMessage-ID: <a1@example.com>\r\n\r\n".to_vec();
+        while m.len() < 5120 {
+            m.extend_from_slice(b"The quick brown fox jumps over the lazy dog, again and again.\r\n");
+        }
+        m
+    };
+    let japanese = {
+        let body = "お世話になっております。来週の会議の資料をお送りします。\r\n".repeat(40);
+        let mut m = "From: =?UTF-8?B?5bGx55Sw?= <yamada@example.co.jp>\r\nTo: user@example.lg.jp\r\nSubject: =?UTF-8?B?5Lya6K2w44Gu6LOH5paZ?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_string();
+        m.push_str(&body);
+        m.into_bytes()
+    };
+    let mut group = c.benchmark_group("small-message");
+    group.throughput(Throughput::Elements(1));
+    for (name, message) in [("ascii 5 KiB", &ascii), ("japanese 4 KiB", &japanese)] {
+        group.bench_function(format!("mail-parser parse (ceiling), {name}"), |b| {
+            b.iter(|| black_box(mail_parser::MessageParser::default().parse(&message[..])))
+        });
+        group.bench_function(format!("mugai sanitize, {name}"), |b| {
+            b.iter(|| black_box(sanitize(message, &policy, &stamp())))
+        });
+    }
+    group.finish();
+}
+
 fn bench_corpus(c: &mut Criterion) {
     let policy = Policy::default();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
@@ -98,6 +127,6 @@ fn bench_corpus(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default().measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1)).sample_size(30);
-    targets = bench_plain, bench_html, bench_corpus
+    targets = bench_small, bench_plain, bench_html, bench_corpus
 }
 criterion_main!(benches);
