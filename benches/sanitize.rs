@@ -60,7 +60,9 @@ fn bench_small(c: &mut Criterion) {
     let ascii = {
         let mut m = b"From: Sender <sender@example.com>\r\nTo: user@example.lg.jp\r\nSubject: weekly report\r\nDate: Thu, 3 Dec 2026 10:00:00 +0900\r\nMessage-ID: <a1@example.com>\r\n\r\n".to_vec();
         while m.len() < 5120 {
-            m.extend_from_slice(b"The quick brown fox jumps over the lazy dog, again and again.\r\n");
+            m.extend_from_slice(
+                b"The quick brown fox jumps over the lazy dog, again and again.\r\n",
+            );
         }
         m
     };

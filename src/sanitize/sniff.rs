@@ -23,11 +23,16 @@ pub fn detect_type(bytes: &[u8], declared: &str) -> String {
 }
 
 /// As [`detect_type`] for body text already decoded to UTF-8: only a
-/// magic number can contradict the declared text type.
-pub fn detect_text_type(text: &[u8], declared: &str) -> String {
+/// magic number can contradict the declared text type. `Err` with the
+/// detected type when the bytes carry a binary signature (one look at the
+/// magic numbers serves both answers).
+pub fn detect_text_type(text: &[u8], declared: &str) -> Result<String, String> {
     match infer::get(text) {
-        Some(kind) => kind.mime_type().to_string(),
-        None => declared.to_string(),
+        Some(kind) if kind.matcher_type() != infer::MatcherType::Text => {
+            Err(kind.mime_type().to_string())
+        }
+        Some(kind) => Ok(kind.mime_type().to_string()),
+        None => Ok(declared.to_string()),
     }
 }
 

@@ -338,7 +338,9 @@ impl<'p> Walker<'p> {
                 self.parts_seen += 1;
                 let size = text.text.len() as u64;
                 self.account(size)?;
-                self.write_text(text, "text/plain", &child_path, size);
+                let detected = sniff::detect_text_type(text.text.as_bytes(), "text/plain")
+                    .unwrap_or_else(|binary| binary);
+                self.write_text(text, "text/plain", &child_path, size, detected);
             } else {
                 self.part(msg, child, &child_path, depth, Disposal::Body)?;
             }
@@ -577,25 +579,34 @@ impl<'p> Walker<'p> {
             );
             return Ok(());
         };
-        if sniff::is_binary_format(decoded.text.as_bytes()) {
-            let detected = sniff::detect_type(decoded.text.as_bytes(), ct);
-            self.record(
-                entry(path, ct, detected, size, None),
-                PartAction::Removed,
-                Some(PartReason::Unsupported),
-            );
-            return Ok(());
-        }
-        self.write_text(decoded, ct, path, size);
+        let detected = match sniff::detect_text_type(decoded.text.as_bytes(), ct) {
+            Ok(detected) => detected,
+            Err(binary) => {
+                self.record(
+                    entry(path, ct, binary, size, None),
+                    PartAction::Removed,
+                    Some(PartReason::Unsupported),
+                );
+                return Ok(());
+            }
+        };
+        self.write_text(decoded, ct, path, size, detected);
         Ok(())
     }
 
-    /// Writes decoded body text (converting HTML) and records the part.
-    fn write_text(&mut self, decoded: Decoded<'_>, ct: &str, path: &str, size: u64) {
+    /// Writes decoded body text (converting HTML) and records the part
+    /// under its `detected` type.
+    fn write_text(
+        &mut self,
+        decoded: Decoded<'_>,
+        ct: &str,
+        path: &str,
+        size: u64,
+        detected: String,
+    ) {
         if decoded.repaired {
             self.report.add_action(Action::CharsetRepaired);
         }
-        let detected = sniff::detect_text_type(decoded.text.as_bytes(), ct);
         if ct == "text/html" {
             match html::html_to_text(&decoded.text, self.policy) {
                 Ok(text) => {
