@@ -17,7 +17,7 @@ struct Discard(Arc<Spool>);
 
 impl Queue for Discard {
     fn accepted(&self, queue_id: String) {
-        let _ = self.0.remove(&queue_id);
+        let _ = self.0.remove(&queue_id, false);
     }
     fn is_full(&self) -> bool {
         false
