@@ -78,6 +78,9 @@
 #   STALL [30] seconds without sink progress after smtp-source finished
 #   SETTLE [0.3] seconds before the CPU "after" snapshot
 #   SOURCE_ARGS [] extra smtp-source options   KEEP [0] keep the temp dir
+#   CORPUS [] a directory of *.eml (examples/mixed_corpus.rs writes one): sent
+#   instead of smtp-source's payloads, by benches/send-corpus.py (SESSIONS
+#   connections, each reused); replaces SIZES
 #   JOURNAL_FS [1] run both relays on a fresh journaled ext4 in a loop file
 #   (0: in $TMPDIR as it is). Why: this VM's root ext4 has no journal, and
 #   there every new file scans the inode table for recently deleted inodes
@@ -89,7 +92,7 @@ export LC_ALL=C   # EPOCHREALTIME must use '.' as the decimal point
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 COMMAND_LINE=""
 for v in QUICK BUILD RELAYS SIZES SESSIONS MSGS_SMALL MSGS_LARGE WARMUP PORT_BASE MUGAI \
-         RUN_TIMEOUT STALL SETTLE SOURCE_ARGS KEEP JOURNAL_FS; do
+         RUN_TIMEOUT STALL SETTLE SOURCE_ARGS KEEP JOURNAL_FS CORPUS; do
     if [[ -n ${!v+x} ]]; then printf -v COMMAND_LINE '%s%s=%q ' "$COMMAND_LINE" "$v" "${!v}"; fi
 done
 printf -v COMMAND_LINE '%sbash %q' "$COMMAND_LINE" "$0"
@@ -114,6 +117,7 @@ SETTLE=${SETTLE:-0.3}
 SOURCE_ARGS=${SOURCE_ARGS:-}
 KEEP=${KEEP:-0}
 JOURNAL_FS=${JOURNAL_FS:-1}
+CORPUS=${CORPUS:-}
 
 PORT_PF=$((PORT_BASE + 5)) PORT_MG=$((PORT_BASE + 6))
 PORT_SINK_PF=$((PORT_BASE + 7)) PORT_SINK_MG=$((PORT_BASE + 8))
@@ -479,8 +483,13 @@ run_one() {
 
     now_us; t0=$NOW
     # shellcheck disable=SC2086 # SOURCE_ARGS is a list of options
-    timeout "$RUN_TIMEOUT" smtp-source $SOURCE_ARGS -s "$sess" -m "$n" -l "$size" \
-        -M bench.example.com -f "$SENDER" -t "$RCPT" "127.0.0.1:$port" > "$srcout" 2>&1 &
+    if [[ $size == corpus ]]; then
+        timeout "$RUN_TIMEOUT" python3 "$REPO/benches/send-corpus.py" "$CORPUS" \
+            "127.0.0.1:$port" "$sess" > "$srcout" 2>&1 &
+    else
+        timeout "$RUN_TIMEOUT" smtp-source $SOURCE_ARGS -s "$sess" -m "$n" -l "$size" \
+            -M bench.example.com -f "$SENDER" -t "$RCPT" "127.0.0.1:$port" > "$srcout" 2>&1 &
+    fi
     spid=$! SOURCE_PID=$!
     deadline=$((t0 + RUN_TIMEOUT * 1000000))
     last_count=$base last_change=$t0
@@ -568,8 +577,15 @@ for r in $RELAYS; do
 done
 ((${#ACTIVE[@]})) || die "no relay to measure"
 
-msgs_for() { if (( $1 < 65536 )); then echo "$MSGS_SMALL"; else echo "$MSGS_LARGE"; fi; }
-human() { if (( $1 % 1024 == 0 )); then echo "$(($1 / 1024)) KB"; else echo "$1 B"; fi; }
+msgs_for() {
+    if [[ $1 == corpus ]]; then find "$CORPUS" -maxdepth 1 -name '*.eml' | wc -l
+    elif (( $1 < 65536 )); then echo "$MSGS_SMALL"; else echo "$MSGS_LARGE"; fi
+}
+human() {
+    if [[ $1 == corpus ]]; then echo "corpus"
+    elif (( $1 % 1024 == 0 )); then echo "$(($1 / 1024)) KB"; else echo "$1 B"; fi
+}
+if [[ -n $CORPUS ]]; then SIZES=corpus; fi
 
 ROWS=() NOTES=() WARM=()
 for r in "${ACTIVE[@]}"; do

@@ -6,7 +6,7 @@
 # RUN (as root for perf on another process; postfix tools as in e2e.sh):
 #   bash benches/profile.sh                    # 5 KB, 8 sessions, 4000 messages
 #   SIZE=204800 MSGS=1000 bash benches/profile.sh
-#   CORPUS=dir bash benches/profile.sh         # send every *.eml in dir (mugai send)
+#   CORPUS=dir bash benches/profile.sh         # send every *.eml in dir (send-corpus.py)
 #   TMPDIR=/mnt/journaled bash benches/profile.sh   # data on another file system
 # Knobs: SIZE [5120] SESSIONS [8] MSGS [4000] ISOLATION [true] TOP [40] CALLGRAPH [0]
 #   SYSCALLS [0]: 1 counts system calls per message with strace -c instead of perf
@@ -74,11 +74,7 @@ done
 delivered() { tr '\r' '\n' < "$WORK/sink.out" | awk -F'mesg=' 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
 send_load() {
     if [[ -n $CORPUS ]]; then
-        local f
-        for f in "$CORPUS"/*.eml; do
-            "$MUGAI" send --server "127.0.0.1:$PORT" --from sender@example.com \
-                --to user@example.lg.jp "$f" > /dev/null
-        done
+        python3 "$REPO/benches/send-corpus.py" "$CORPUS" "127.0.0.1:$PORT" "$SESSIONS" > /dev/null
     else
         smtp-source -s "$SESSIONS" -m "$MSGS" -l "$SIZE" -M bench.example.com \
             -f sender@example.com -t user@example.lg.jp "127.0.0.1:$PORT" > /dev/null

@@ -23,7 +23,6 @@ use hayro::hayro_interpret::font::{FontData, FontQuery};
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
-use image::codecs::jpeg::JpegEncoder;
 use pdf_writer::{Content, Filter, Name, Rect, Ref};
 
 use super::budget::{Budget, Failure};
@@ -216,15 +215,7 @@ fn encode_page(
             data: deflated,
         });
     }
-    let mut jpeg = Vec::new();
-    JpegEncoder::new_with_quality(&mut jpeg, PAGE_JPEG_QUALITY)
-        .encode(
-            &raw,
-            pixels_wide,
-            pixels_high,
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| Failure::Crashed(format!("a page image could not be written: {e}")))?;
+    let jpeg = super::image::jpeg_of(&raw, pixels_wide, pixels_high, false, PAGE_JPEG_QUALITY)?;
     let (data, filter) = if jpeg.len() < deflated.len() {
         (jpeg, Filter::DctDecode)
     } else {
