@@ -193,7 +193,10 @@ fn encode_page(
     let pixels = pixmap.data();
     let pixels_wide = u32::from(pixmap.width());
     let pixels_high = u32::from(pixmap.height());
-    let gray = pixels.iter().all(|p| p.r == p.g && p.g == p.b);
+    // No early exit: the comparison runs many pixels at a time.
+    let gray = pixels
+        .iter()
+        .fold(true, |grey, p| grey & (p.r == p.g) & (p.g == p.b));
     let raw: Vec<u8> = if gray {
         gray4(pixels, pixels_wide as usize)
     } else {
@@ -234,15 +237,24 @@ fn encode_page(
 
 /// Grey pixels at 4 bits, two per byte, each row starting on a byte.
 fn gray4(pixels: &[hayro::vello_cpu::peniko::color::PremulRgba8], width: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pixels.len().div_ceil(2) + pixels.len() / width.max(1));
-    for row in pixels.chunks(width.max(1)) {
-        for pair in row.chunks(2) {
-            let level = |p: &hayro::vello_cpu::peniko::color::PremulRgba8| {
-                ((u16::from(p.r) + 8) / 17) as u8
-            };
-            let high = level(&pair[0]);
-            let low = pair.get(1).map_or(0, level);
-            out.push(high << 4 | low);
+    /// 8-bit grey to its 4-bit level, rounded: (v + 8) / 17.
+    const LEVEL: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut v = 0;
+        while v < 256 {
+            table[v] = ((v + 8) / 17) as u8;
+            v += 1;
+        }
+        table
+    };
+    let width = width.max(1);
+    let mut out = Vec::with_capacity(pixels.len().div_ceil(2) + pixels.len() / width);
+    for row in pixels.chunks(width) {
+        let pairs = row.chunks_exact(2);
+        let last = pairs.remainder().first();
+        out.extend(pairs.map(|pair| LEVEL[pair[0].r as usize] << 4 | LEVEL[pair[1].r as usize]));
+        if let Some(p) = last {
+            out.push(LEVEL[p.r as usize] << 4);
         }
     }
     out
@@ -296,4 +308,35 @@ fn assemble(images: &[PageImage]) -> Vec<u8> {
         pdf.stream(content_ref(i), &content.finish());
     }
     pdf.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hayro::vello_cpu::peniko::color::PremulRgba8;
+
+    #[test]
+    fn grey_pixels_pack_two_to_a_byte_rows_starting_on_a_byte() {
+        for width in [1usize, 2, 3, 7, 8] {
+            let pixels: Vec<PremulRgba8> = (0..width * 3)
+                .map(|i| {
+                    let v = (i * 37 % 256) as u8;
+                    PremulRgba8 {
+                        r: v,
+                        g: v,
+                        b: v,
+                        a: 255,
+                    }
+                })
+                .collect();
+            let mut expected = Vec::new();
+            for row in pixels.chunks(width) {
+                for pair in row.chunks(2) {
+                    let level = |p: &PremulRgba8| ((u16::from(p.r) + 8) / 17) as u8;
+                    expected.push(level(&pair[0]) << 4 | pair.get(1).map_or(0, level));
+                }
+            }
+            assert_eq!(gray4(&pixels, width), expected, "width {width}");
+        }
+    }
 }
