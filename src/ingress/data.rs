@@ -112,6 +112,8 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
                 return Ok(false);
             }
             Read::TimedOut => {
+                // Its file goes before the client hears why.
+                drop(writer);
                 session.reply("421 4.4.2 Timeout during DATA, closing connection");
                 session.flush(stream).await?;
                 return Ok(false);
