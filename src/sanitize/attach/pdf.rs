@@ -193,10 +193,7 @@ fn encode_page(
     let pixels = pixmap.data();
     let pixels_wide = u32::from(pixmap.width());
     let pixels_high = u32::from(pixmap.height());
-    // No early exit: the comparison runs many pixels at a time.
-    let gray = pixels
-        .iter()
-        .fold(true, |grey, p| grey & (p.r == p.g) & (p.g == p.b));
+    let gray = all_grey(pixmap.data_as_u8_slice());
     let raw: Vec<u8> = if gray {
         gray4(pixels, pixels_wide as usize)
     } else {
@@ -233,6 +230,23 @@ fn encode_page(
         filter,
         data,
     })
+}
+
+/// True when every RGBA pixel has r == g == b. Each pixel is read as one
+/// word, grey when the word and the word shifted by a channel agree in
+/// their low two bytes; no early exit, so it runs many pixels at a time.
+fn all_grey(rgba: &[u8]) -> bool {
+    // Two pixels per 64-bit word.
+    const LOW_TWO_BYTES: u64 = 0x0000_FFFF_0000_FFFF;
+    let words = rgba.chunks_exact(8);
+    let tail = words.remainder();
+    let differs = words
+        .map(|w| u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8])))
+        .fold(0u64, |differs, w| {
+            differs | ((w ^ (w >> 8)) & LOW_TWO_BYTES)
+        });
+    let tail_differs = tail.chunks_exact(4).any(|p| p[0] != p[1] || p[1] != p[2]);
+    differs == 0 && !tail_differs
 }
 
 /// Grey pixels at 4 bits, two per byte, each row starting on a byte.
@@ -314,6 +328,25 @@ fn assemble(images: &[PageImage]) -> Vec<u8> {
 mod tests {
     use super::*;
     use hayro::vello_cpu::peniko::color::PremulRgba8;
+
+    #[test]
+    fn a_page_is_grey_only_when_every_pixel_is() {
+        let mut page = [7u8, 7, 7, 255].repeat(1000);
+        assert!(all_grey(&page));
+        for channel in 0..3 {
+            let mut coloured = page.clone();
+            coloured[4 * 517 + channel] = 8;
+            assert!(!all_grey(&coloured), "channel {channel}");
+        }
+        // An odd number of pixels: the last one alone.
+        let mut odd = [7u8, 7, 7, 255].repeat(5);
+        assert!(all_grey(&odd));
+        odd[4 * 4] = 9;
+        assert!(!all_grey(&odd));
+        // Alpha does not count.
+        page[4 * 3 + 3] = 0;
+        assert!(all_grey(&page));
+    }
 
     #[test]
     fn grey_pixels_pack_two_to_a_byte_rows_starting_on_a_byte() {
