@@ -645,7 +645,7 @@ $COMMAND_LINE
 - machine: $(nproc) CPUs, $(uname -sr), work dir on $(df --output=fstype "$WORK" | tail -n 1)$([[ $JOURNAL_FS == 1 ]] && echo " (fresh, journaled, loop file)"), 1-min load average $LOAD_START before, $LOAD_END after (other load skews both relays)
 - postfix: $(if [[ -n $PF_DIR ]]; then postconf -c "$PF_DIR/etc" -h mail_version; else echo "not requested"; fi) (private instance, plain relay)
 - mugai: $(if [[ -n ${RELAY_PID[mugai]:-}${RELAY_PID[mugai-inproc]:-} ]]; then "$MUGAI" --version 2>/dev/null || echo "$MUGAI"; else echo "${MUGAI_NOTE:-not requested}"; fi) (mugai: converter processes; mugai-inproc: isolation off)
-- load: smtp-source -s SESSIONS -m MESSAGES -l SIZE ${SOURCE_ARGS:+$SOURCE_ARGS }(one connection per message unless -d) → relay → smtp-sink
+- load: $(if [[ -n $CORPUS ]]; then echo "benches/send-corpus.py $CORPUS (SESSIONS reused connections)"; else echo "smtp-source -s SESSIONS -m MESSAGES -l SIZE ${SOURCE_ARGS:+$SOURCE_ARGS }(one connection per message unless -d)"; fi) → relay → smtp-sink
 - seconds: first connection until the sink has received all messages; CPU: relay process tree (user+system, /proc)
 
 | relay | size | sessions | messages | seconds | msgs/s | CPU ms/msg |
