@@ -480,6 +480,10 @@ impl Connection {
                 ));
             }
             if !more {
+                // 421: the server is closing the connection (RFC 5321 3.8).
+                if code == 421 {
+                    self.broken = true;
+                }
                 let text = lines
                     .join(" ")
                     .split_whitespace()

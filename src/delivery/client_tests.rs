@@ -186,3 +186,21 @@ async fn without_8bitmime_8bit_mail_is_not_sent() {
     assert!(matches!(r, Err(Failure::Unable(_))), "{r:?}");
     assert!(!c.is_broken());
 }
+
+#[tokio::test]
+async fn a_421_ends_the_connection_for_reuse() {
+    let (addr, _) = server(PIPELINING, |line, _| match line {
+        l if l.starts_with("MAIL") => Some("421 4.3.2 shutting down\r\n"),
+        l if l.starts_with("RCPT") => Some("503 5.5.1 no MAIL\r\n"),
+        "DATA" => Some("503 5.5.1 no RCPT\r\n"),
+        _ => Some("250 Ok\r\n"),
+    })
+    .await;
+    let mut c = Connection::open(&settings(addr)).await.unwrap();
+    let t = c
+        .send("s@example.com", &["a@example.lg.jp".into()], b"x\r\n")
+        .await
+        .unwrap();
+    assert_eq!(t.mail.code, 421);
+    assert!(c.is_broken(), "not put back in the pool");
+}
