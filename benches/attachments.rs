@@ -58,8 +58,11 @@ fn bench_pdf(c: &mut Criterion) {
     let policy = policy();
     let dir = tempfile::tempdir().unwrap();
     let has_pdftoppm = Command::new("pdftoppm").arg("-v").output().is_ok();
-    for (label, japanese) in [("text", false), ("japanese-text", true)] {
-        let pdf = files::text_pdf(PAGES, japanese);
+    for (label, japanese) in [("text", false), ("japanese-text", true), ("colour", false)] {
+        let pdf = match label {
+            "colour" => files::colour_pdf(PAGES),
+            _ => files::text_pdf(PAGES, japanese),
+        };
         let path = dir.path().join(format!("{label}.pdf"));
         std::fs::write(&path, &pdf).unwrap();
         let out = dir.path().join(label);

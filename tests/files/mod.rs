@@ -114,6 +114,46 @@ pub fn pages_pdf(n: usize) -> Vec<u8> {
     pdf(&objects, "")
 }
 
+/// `n` A4 pages in colour: a grid of 24 x 34 coloured squares under
+/// a few lines of text (a brochure or slide), different on every page.
+pub fn colour_pdf(n: usize) -> Vec<u8> {
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {n} >>",
+            (0..n)
+                .map(|i| format!("{} 0 R", 4 + 2 * i))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
+    ];
+    for page in 0..n {
+        objects.push(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
+            5 + 2 * page
+        ));
+        let mut content = String::new();
+        for row in 0..34 {
+            for col in 0..24 {
+                let (r, g, b) = (
+                    (row * 7 + page * 3) % 10,
+                    (col * 3 + page) % 10,
+                    (row + col) % 10,
+                );
+                content.push_str(&format!(
+                    "0.{r} 0.{g} 0.{b} rg {} {} 24 24 re f\n",
+                    10 + col * 24,
+                    10 + row * 24
+                ));
+            }
+        }
+        content.push_str("0 0 0 rg BT /F1 14 Tf 50 800 Td (Colour page) Tj ET");
+        objects.push(stream("", &content));
+    }
+    pdf(&objects, "")
+}
+
 /// A PDF locked with a user password (the empty password does not open it).
 pub fn encrypted_pdf() -> Vec<u8> {
     let mut objects = vec![

@@ -197,11 +197,7 @@ fn encode_page(
     let raw: Vec<u8> = if gray {
         gray4(pixels, pixels_wide as usize)
     } else {
-        let mut rgb = Vec::with_capacity(pixels.len() * 3);
-        for p in pixels {
-            rgb.extend_from_slice(&[p.r, p.g, p.b]);
-        }
-        rgb
+        rgb_of(pixmap.data_as_u8_slice())
     };
     let deflated = deflate(&raw)?;
     if gray || deflated.len() < raw.len() / 6 {
@@ -230,6 +226,29 @@ fn encode_page(
         filter,
         data,
     })
+}
+
+/// RGBA pixels without their alpha, written into place four pixels at a
+/// time (fixed positions: one byte shuffle, not a loop per byte).
+fn rgb_of(rgba: &[u8]) -> Vec<u8> {
+    let mut rgb = vec![0u8; rgba.len() / 4 * 3];
+    let quads = rgba.chunks_exact(16);
+    let tail = quads.remainder();
+    let mut out = rgb.chunks_exact_mut(12);
+    for (o, p) in (&mut out).zip(quads) {
+        let p = <&[u8; 16]>::try_from(p).unwrap_or(&[0; 16]);
+        o.copy_from_slice(&[
+            p[0], p[1], p[2], p[4], p[5], p[6], p[8], p[9], p[10], p[12], p[13], p[14],
+        ]);
+    }
+    for (o, p) in out
+        .into_remainder()
+        .chunks_exact_mut(3)
+        .zip(tail.chunks_exact(4))
+    {
+        o.copy_from_slice(&p[..3]);
+    }
+    rgb
 }
 
 /// True when every RGBA pixel has r == g == b. Each pixel is read as one
@@ -346,6 +365,18 @@ mod tests {
         // Alpha does not count.
         page[4 * 3 + 3] = 0;
         assert!(all_grey(&page));
+    }
+
+    #[test]
+    fn colour_pixels_lose_only_their_alpha() {
+        for pixels in [0usize, 1, 3, 4, 5, 9] {
+            let rgba: Vec<u8> = (0..pixels * 4).map(|i| i as u8).collect();
+            let expected: Vec<u8> = rgba
+                .chunks_exact(4)
+                .flat_map(|p| [p[0], p[1], p[2]])
+                .collect();
+            assert_eq!(rgb_of(&rgba), expected, "{pixels} pixels");
+        }
     }
 
     #[test]
