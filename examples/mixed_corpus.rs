@@ -66,50 +66,33 @@ fn paragraph(dice: &mut Dice, n: usize) -> String {
     )
 }
 
-fn stream(data: &str) -> String {
-    format!("<< /Length {} >>\nstream\n{data}\nendstream", data.len())
-}
-
 /// A report of 1 to 8 A4 pages: numbered lines of text and a bar chart.
 fn report_pdf(dice: &mut Dice, n: usize) -> Vec<u8> {
     let pages = 1 + dice.below(8) as usize;
-    let mut objects = vec![
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
-            (0..pages)
-                .map(|i| format!("{} 0 R", 4 + 2 * i))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    for page in 0..pages {
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
-            5 + 2 * page
-        ));
-        let mut content = String::from("BT 10 TL 50 800 Td /F1 10 Tf\n");
-        for line in 0..40 {
-            content.push_str(&format!(
-                "(Report {n} page {page} line {line}: item {} costs {} yen, department {}.) '\n",
-                dice.below(1000),
-                dice.below(1_000_000),
-                dice.below(50)
-            ));
-        }
-        content.push_str("ET\n");
-        for bar in 0..12 {
-            let height = 20 + dice.below(180);
-            let grey = dice.below(100) as f64 / 100.0;
-            content.push_str(&format!(
-                "{grey:.2} g {} 80 30 {height} re f\n",
-                60 + bar * 40
-            ));
-        }
-        objects.push(stream(&content));
-    }
-    files::pdf(&objects, "")
+    let contents: Vec<String> = (0..pages)
+        .map(|page| {
+            let mut content = String::from("BT 10 TL 50 800 Td /F1 10 Tf\n");
+            for line in 0..40 {
+                content.push_str(&format!(
+                    "(Report {n} page {page} line {line}: item {} costs {} yen, department {}.) '\n",
+                    dice.below(1000),
+                    dice.below(1_000_000),
+                    dice.below(50)
+                ));
+            }
+            content.push_str("ET\n");
+            for bar in 0..12 {
+                let height = 20 + dice.below(180);
+                let grey = dice.below(100) as f64 / 100.0;
+                content.push_str(&format!(
+                    "{grey:.2} g {} 80 30 {height} re f\n",
+                    60 + bar * 40
+                ));
+            }
+            content
+        })
+        .collect();
+    files::pdf_with_pages(&[files::helvetica()], &contents)
 }
 
 /// A photo-like picture: smooth gradients with sensor noise.

@@ -881,3 +881,37 @@ fn nested_boundary_repairs_through_serve() {
     );
     assert!(got.iter().any(|m| m.text().contains("Subject: after\r\n")));
 }
+
+/// A body made of nothing but dot lines: every one must leave stuffed and
+/// arrive as it was (the relay's DATA writer produces its pieces one at a
+/// time, so such a message costs no more memory than any other), and the
+/// next mail goes through.
+#[test]
+fn a_body_of_dot_lines_arrives_whole_through_serve() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let body = ".\r\n..\r\n.x\r\n".repeat(60_000);
+    let mail = format!("From: a@example.com\r\nSubject: dots\r\n\r\n{body}");
+    let (mut c, _) = Client::connect(relay.addr);
+    ehlo(&mut c);
+    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail.as_bytes());
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    let got = sink.wait_for(2, LIMIT);
+    let dots = got
+        .iter()
+        .find(|m| m.text().contains("Subject: dots\r\n"))
+        .expect("the dot mail is delivered");
+    let text = common::read_output(&dots.data).body;
+    let lines: Vec<&str> = text.lines().collect();
+    for wanted in [".", "..", ".x"] {
+        let n = lines
+            .iter()
+            .filter(|l| l.trim_end_matches('\r') == wanted)
+            .count();
+        assert_eq!(n, 60_000, "lines {wanted:?}");
+    }
+    assert!(got.iter().any(|m| m.text().contains("Subject: after\r\n")));
+}

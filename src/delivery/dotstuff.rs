@@ -9,24 +9,83 @@
 //! ends, and a next hop that took a bare LF for a line end must never
 //! see a lone dot there.
 
-/// The pieces to write, in order, for `message`'s DATA.
-pub fn pieces(message: &[u8]) -> Vec<&[u8]> {
-    let mut out = Vec::with_capacity(4);
-    let mut start = 0;
-    if message.first() == Some(&b'.') {
-        out.push(&b"."[..]);
+/// The pieces to write, in order, for `message`'s DATA: produced one at
+/// a time, so a message made of nothing but dot lines costs no memory
+/// beyond itself (collected, its pieces would take ten times its size).
+pub fn pieces(message: &[u8]) -> Pieces<'_> {
+    Pieces {
+        message,
+        dot_lines: memchr::memmem::find_iter(message, b"\n."),
+        start: 0,
+        step: Step::Start,
     }
-    for at in memchr::memmem::find_iter(message, b"\n.") {
-        out.push(&message[start..=at]);
-        out.push(&b"."[..]);
-        start = at + 1;
+}
+
+/// What [`pieces`] yields next.
+enum Step {
+    /// A dot in front of the message, if it starts with one.
+    Start,
+    /// Text up to the next dot line (then its extra dot), or the rest.
+    Text,
+    /// The extra dot of a dot line.
+    Dot,
+    /// CRLF if the message lacks a final one.
+    LineEnd,
+    /// The final `.` line.
+    End,
+    Done,
+}
+
+/// The iterator [`pieces`] returns.
+pub struct Pieces<'a> {
+    message: &'a [u8],
+    dot_lines: memchr::memmem::FindIter<'a, 'static>,
+    start: usize,
+    step: Step,
+}
+
+impl<'a> Iterator for Pieces<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        loop {
+            match self.step {
+                Step::Start => {
+                    self.step = Step::Text;
+                    if self.message.first() == Some(&b'.') {
+                        return Some(b".");
+                    }
+                }
+                Step::Text => match self.dot_lines.next() {
+                    Some(at) => {
+                        let text = &self.message[self.start..=at];
+                        self.start = at + 1;
+                        self.step = Step::Dot;
+                        return Some(text);
+                    }
+                    None => {
+                        self.step = Step::LineEnd;
+                        return Some(&self.message[self.start..]);
+                    }
+                },
+                Step::Dot => {
+                    self.step = Step::Text;
+                    return Some(b".");
+                }
+                Step::LineEnd => {
+                    self.step = Step::End;
+                    if !self.message.is_empty() && !self.message.ends_with(b"\r\n") {
+                        return Some(b"\r\n");
+                    }
+                }
+                Step::End => {
+                    self.step = Step::Done;
+                    return Some(b".\r\n");
+                }
+                Step::Done => return None,
+            }
+        }
     }
-    out.push(&message[start..]);
-    if !message.is_empty() && !message.ends_with(b"\r\n") {
-        out.push(b"\r\n");
-    }
-    out.push(b".\r\n");
-    out
 }
 
 #[cfg(test)]
@@ -34,7 +93,7 @@ mod tests {
     use super::*;
 
     fn stuffed(message: &[u8]) -> Vec<u8> {
-        pieces(message).concat()
+        pieces(message).collect::<Vec<_>>().concat()
     }
 
     /// lettre's byte-by-byte rule, for comparison: a dot at the start of
@@ -70,7 +129,7 @@ mod tests {
     #[test]
     fn a_message_without_dot_lines_is_one_piece_of_its_own_bytes() {
         let message = b"Subject: x\r\n\r\nbody\r\n".repeat(1000);
-        let p = pieces(&message);
+        let p: Vec<&[u8]> = pieces(&message).collect();
         assert_eq!(p.len(), 2);
         assert_eq!(p[0].as_ptr(), message.as_ptr());
         assert_eq!(p[0].len(), message.len());

@@ -66,14 +66,6 @@ impl OriginalStore {
         self.dir.join(format!("{sha256}.orig"))
     }
 
-    /// Keeps the committed spool file `spooled` as the original `sha256`
-    /// and waits until that is durable (blocking). A name that is not 64
-    /// hex digits is refused.
-    pub fn store(&self, sha256: &str, spooled: &Path) -> io::Result<()> {
-        self.link(sha256, spooled, None)?;
-        self.sync()
-    }
-
     /// Makes every original linked so far durable: one fsync of the
     /// directory, here (its caller, the recorder, groups the links of a
     /// round), not through the shared directory-sync thread, where it
@@ -88,7 +80,8 @@ impl OriginalStore {
     /// when the spool file was written (Unix seconds), if known; a file
     /// newly linked and written within the hour needs no fresh time (a
     /// purge keeps anything younger than a day), so the common case is one
-    /// `link` and nothing else.
+    /// `link` and nothing else. A name that is not 64 hex digits is
+    /// refused.
     pub fn link(&self, sha256: &str, spooled: &Path, written: Option<i64>) -> io::Result<()> {
         if !is_sha256(sha256) {
             return Err(io::Error::new(

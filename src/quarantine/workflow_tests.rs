@@ -119,7 +119,8 @@ async fn kept(dir: &Path, age: i64, now: i64) -> (Quarantine, String) {
     let q = with_message(dir, "OLD", &sha, now - age).await;
     let spooled = dir.join("spooled");
     std::fs::write(&spooled, b"{}\nSubject: x\r\n\r\nbody\r\n").unwrap();
-    q.store.store(&sha, &spooled).unwrap();
+    q.store.link(&sha, &spooled, None).unwrap();
+    q.store.sync().unwrap();
     (q, sha)
 }
 

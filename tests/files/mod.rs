@@ -117,41 +117,28 @@ pub fn pages_pdf(n: usize) -> Vec<u8> {
 /// `n` A4 pages in colour: a grid of 24 x 34 coloured squares under
 /// a few lines of text (a brochure or slide), different on every page.
 pub fn colour_pdf(n: usize) -> Vec<u8> {
-    let mut objects = vec![
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        format!(
-            "<< /Type /Pages /Kids [{}] /Count {n} >>",
-            (0..n)
-                .map(|i| format!("{} 0 R", 4 + 2 * i))
-                .collect::<Vec<_>>()
-                .join(" ")
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    for page in 0..n {
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R >> >> >>",
-            5 + 2 * page
-        ));
-        let mut content = String::new();
-        for row in 0..34 {
-            for col in 0..24 {
-                let (r, g, b) = (
-                    (row * 7 + page * 3) % 10,
-                    (col * 3 + page) % 10,
-                    (row + col) % 10,
-                );
-                content.push_str(&format!(
-                    "0.{r} 0.{g} 0.{b} rg {} {} 24 24 re f\n",
-                    10 + col * 24,
-                    10 + row * 24
-                ));
+    let contents: Vec<String> = (0..n)
+        .map(|page| {
+            let mut content = String::new();
+            for row in 0..34 {
+                for col in 0..24 {
+                    let (r, g, b) = (
+                        (row * 7 + page * 3) % 10,
+                        (col * 3 + page) % 10,
+                        (row + col) % 10,
+                    );
+                    content.push_str(&format!(
+                        "0.{r} 0.{g} 0.{b} rg {} {} 24 24 re f\n",
+                        10 + col * 24,
+                        10 + row * 24
+                    ));
+                }
             }
-        }
-        content.push_str("0 0 0 rg BT /F1 14 Tf 50 800 Td (Colour page) Tj ET");
-        objects.push(stream("", &content));
-    }
-    pdf(&objects, "")
+            content.push_str("0 0 0 rg BT /F1 14 Tf 50 800 Td (Colour page) Tj ET");
+            content
+        })
+        .collect();
+    pdf_with_pages(&[helvetica()], &contents)
 }
 
 /// A PDF locked with a user password (the empty password does not open it).
@@ -529,42 +516,63 @@ pub fn tnef_with(title: &str, data: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A text document of `pages` A4 pages, 60 lines of 10 pt text each; the
-/// Japanese variant sets every other line in MS-Mincho (not embedded).
-pub fn text_pdf(pages: usize, japanese: bool) -> Vec<u8> {
+/// A PDF of A4 pages, one per content stream, with `fonts` (object
+/// bodies) as /F1, /F2 … in every page's resources.
+pub fn pdf_with_pages(fonts: &[String], contents: &[String]) -> Vec<u8> {
+    let first_page = 3 + fonts.len();
     let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
         format!(
-            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
-            (0..pages)
-                .map(|i| format!("{} 0 R", 5 + 2 * i))
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            (0..contents.len())
+                .map(|i| format!("{} 0 R", first_page + 2 * i))
                 .collect::<Vec<_>>()
-                .join(" ")
+                .join(" "),
+            contents.len()
         ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-        "<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 700 /StemV 80 >> /DW 1000 >>] >>".to_string(),
     ];
-    // 令和8年度 予算執行状況の報告について（第3四半期）
-    let japanese_line = "<4EE4548C00385E745EA600204E887B9757F7884C72B66CC1306E5831544A306B306430443066FF087B2C003356DB534A671FFF09>";
-    for page in 0..pages {
+    objects.extend(fonts.iter().cloned());
+    let resources: String = (0..fonts.len())
+        .map(|i| format!("/F{} {} 0 R ", i + 1, 3 + i))
+        .collect();
+    for (page, content) in contents.iter().enumerate() {
         objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>",
-            6 + 2 * page
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << {resources}>> >> >>",
+            first_page + 2 * page + 1
         ));
-        let mut content = String::from("BT 10 TL 50 800 Td\n");
-        for line in 0..60 {
-            if japanese && line % 2 == 1 {
-                content.push_str(&format!("/F2 10 Tf {japanese_line} ' \n"));
-            } else {
-                content.push_str(&format!(
-                    "/F1 10 Tf (Page {page} line {line}: The quarterly budget report lists expenditure by department and item.) '\n"
-                ));
-            }
-        }
-        content.push_str("ET");
-        objects.push(stream("", &content));
+        objects.push(stream("", content));
     }
     pdf(&objects, "")
+}
+
+/// Helvetica, as a font object body.
+pub fn helvetica() -> String {
+    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string()
+}
+
+/// A text document of `pages` A4 pages, 60 lines of 10 pt text each; the
+/// Japanese variant sets every other line in MS-Mincho (not embedded).
+pub fn text_pdf(pages: usize, japanese: bool) -> Vec<u8> {
+    let mincho = "<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /UniJIS-UCS2-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType0 /BaseFont /MS-Mincho /CIDSystemInfo << /Registry (Adobe) /Ordering (Japan1) /Supplement 2 >> /FontDescriptor << /Type /FontDescriptor /FontName /MS-Mincho /Flags 6 /FontBBox [0 -141 1000 859] /ItalicAngle 0 /Ascent 859 /Descent -141 /CapHeight 700 /StemV 80 >> /DW 1000 >>] >>".to_string();
+    // 令和8年度 予算執行状況の報告について（第3四半期）
+    let japanese_line = "<4EE4548C00385E745EA600204E887B9757F7884C72B66CC1306E5831544A306B306430443066FF087B2C003356DB534A671FFF09>";
+    let contents: Vec<String> = (0..pages)
+        .map(|page| {
+            let mut content = String::from("BT 10 TL 50 800 Td\n");
+            for line in 0..60 {
+                if japanese && line % 2 == 1 {
+                    content.push_str(&format!("/F2 10 Tf {japanese_line} ' \n"));
+                } else {
+                    content.push_str(&format!(
+                        "/F1 10 Tf (Page {page} line {line}: The quarterly budget report lists expenditure by department and item.) '\n"
+                    ));
+                }
+            }
+            content.push_str("ET");
+            content
+        })
+        .collect();
+    pdf_with_pages(&[helvetica(), mincho], &contents)
 }
 
 /// A one-page PDF whose content stream deflates `decoded` bytes of
