@@ -62,6 +62,19 @@ fn settings(addr: std::net::SocketAddr) -> Settings {
     }
 }
 
+/// Opens a connection to `addr` and sends `body` from s@example.com to
+/// a@example.lg.jp on it.
+async fn one_message(
+    addr: std::net::SocketAddr,
+    body: &[u8],
+) -> (Connection, Result<Transaction, Failure>) {
+    let mut c = Connection::open(&settings(addr)).await.unwrap();
+    let sent = c
+        .send("s@example.com", &["a@example.lg.jp".into()], body)
+        .await;
+    (c, sent)
+}
+
 const PIPELINING: &str = "250-test\r\n250-PIPELINING\r\n250 8BITMIME\r\n";
 
 #[tokio::test]
@@ -136,10 +149,7 @@ async fn multi_line_replies_are_joined_and_garbage_breaks_the_connection() {
         _ => Some("hello there\r\n"),
     })
     .await;
-    let mut c = Connection::open(&settings(addr)).await.unwrap();
-    let r = c
-        .send("s@example.com", &["a@example.lg.jp".into()], b"x\r\n")
-        .await;
+    let (c, r) = one_message(addr, b"x\r\n").await;
     // MAIL's reply is read; the RCPT reply that follows is garbage.
     assert!(matches!(r, Err(Failure::Io(_))), "{r:?}");
     assert!(c.is_broken());
@@ -150,11 +160,8 @@ async fn multi_line_replies_are_joined_and_garbage_breaks_the_connection() {
         _ => Some("250 Ok\r\n"),
     })
     .await;
-    let mut c = Connection::open(&settings(addr)).await.unwrap();
-    let t = c
-        .send("s@example.com", &["a@example.lg.jp".into()], b"x\r\n")
-        .await
-        .unwrap();
+    let (_, t) = one_message(addr, b"x\r\n").await;
+    let t = t.unwrap();
     assert_eq!(t.mail.line(), "451 4.3.0 first 4.3.0 second");
 }
 
@@ -175,14 +182,7 @@ async fn endless_reply_lines_are_cut_off() {
 #[tokio::test]
 async fn without_8bitmime_8bit_mail_is_not_sent() {
     let (addr, _) = server("250 test\r\n", |_, _| Some("250 Ok\r\n")).await;
-    let mut c = Connection::open(&settings(addr)).await.unwrap();
-    let r = c
-        .send(
-            "s@example.com",
-            &["a@example.lg.jp".into()],
-            "件名\r\n".as_bytes(),
-        )
-        .await;
+    let (c, r) = one_message(addr, "件名\r\n".as_bytes()).await;
     assert!(matches!(r, Err(Failure::Unable(_))), "{r:?}");
     assert!(!c.is_broken());
 }
@@ -196,11 +196,8 @@ async fn a_421_ends_the_connection_for_reuse() {
         _ => Some("250 Ok\r\n"),
     })
     .await;
-    let mut c = Connection::open(&settings(addr)).await.unwrap();
-    let t = c
-        .send("s@example.com", &["a@example.lg.jp".into()], b"x\r\n")
-        .await
-        .unwrap();
+    let (c, t) = one_message(addr, b"x\r\n").await;
+    let t = t.unwrap();
     assert_eq!(t.mail.code, 421);
     assert!(c.is_broken(), "not put back in the pool");
 }
