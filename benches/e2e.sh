@@ -125,6 +125,9 @@ PORT_MI=$((PORT_BASE + 9)) PORT_SINK_MI=$((PORT_BASE + 10))
 RCPT=user@example.lg.jp SENDER=sender@example.com
 CLK_TCK=$(getconf CLK_TCK)
 
+# shellcheck source=benches/relay-lib.sh
+source "$REPO/benches/relay-lib.sh"
+
 log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -422,33 +425,7 @@ start_mugai() {
         MUGAI_NOTE="skipped: $MUGAI has no working 'serve' subcommand yet"; return 1
     fi
     local conf=$WORK/$name.toml
-    cat > "$conf" <<EOF
-[smtp]
-listen = "127.0.0.1:$port"
-hostname = "mugai.bench.lg.jp"
-accept_domains = ["example.lg.jp"]
-max_message_size = "25MiB"
-max_connections = 500
-max_connections_per_ip = 500
-
-[delivery]
-mode = "smtp"
-next_hop = "127.0.0.1:$sink_port"
-postmaster = "postmaster@example.lg.jp"
-
-[storage]
-data_dir = "$WORK/$name-data"
-
-[sanitize.isolation]
-enabled = $isolation
-
-[admin]
-listen = "127.0.0.1:0"
-
-[log]
-level = "warn"
-EOF
-    mkdir -p "$WORK/$name-data"
+    mugai_config "$conf" "$port" "$sink_port" "$WORK/$name-data" "$isolation"
     "$MUGAI" serve --config "$conf" > "$WORK/$name.log" 2>&1 &
     RELAY_PID[$name]=$!
     RELAY_PORT[$name]=$port

@@ -21,6 +21,8 @@ SESSIONS=${SESSIONS:-100} SIZE=${SIZE:-26214400} CONCURRENCY=${CONCURRENCY:-8}
 MUGAI=${MUGAI:-$REPO/target/release/mugai} PORT_BASE=${PORT_BASE:-42640}
 TIMEOUT=${TIMEOUT:-600} KEEP=${KEEP:-0}
 PORT=$((PORT_BASE + 1)) SINK=$((PORT_BASE + 2))
+# shellcheck source=benches/relay-lib.sh
+source "$REPO/benches/relay-lib.sh"
 log() { printf '[memory %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 command -v smtp-source > /dev/null || { log "smtp-source missing: run benches/e2e.sh once (it installs postfix)"; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/mugai-memory.XXXXXX")
@@ -33,40 +35,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-user_opt=()
-if ((EUID == 0)); then user_opt=(-u nobody); fi
-smtp-sink "${user_opt[@]}" -c "127.0.0.1:$SINK" 1024 > "$WORK/sink.out" 2>&1 &
-PIDS+=($!)
-cat > "$WORK/mugai.toml" << EOF
-[smtp]
-listen = "127.0.0.1:$PORT"
-hostname = "mugai.bench.lg.jp"
-accept_domains = ["example.lg.jp"]
-max_message_size = "$((SIZE / 1048576 + 2))MiB"
+start_counting_sink "$SINK" "$WORK/sink.out"
+PIDS+=("$SINK_PID")
+mugai_config "$WORK/mugai.toml" "$PORT" "$SINK" "$WORK/data" true \
+    "max_message_size = \"$((SIZE / 1048576 + 2))MiB\"
 max_connections = $((SESSIONS + 10))
-max_connections_per_ip = $((SESSIONS + 10))
-[delivery]
-mode = "smtp"
-next_hop = "127.0.0.1:$SINK"
-postmaster = "postmaster@example.lg.jp"
-concurrency = $CONCURRENCY
-[storage]
-data_dir = "$WORK/data"
-[admin]
-listen = "127.0.0.1:0"
-[log]
-level = "warn"
-EOF
-mkdir -p "$WORK/data"
+max_connections_per_ip = $((SESSIONS + 10))" \
+    "concurrency = $CONCURRENCY"
 "$MUGAI" serve --config "$WORK/mugai.toml" > "$WORK/mugai.log" 2>&1 &
 MPID=$!
 PIDS=("$MPID" "${PIDS[@]}")
-for _ in $(seq 100); do
-    if (: < "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null; then break; fi
-    sleep 0.1
-done
+wait_port "$PORT" || { log "mugai did not listen: $(tail -5 "$WORK/mugai.log")"; exit 1; }
 
-delivered() { tr '\r' '\n' < "$WORK/sink.out" | awk -F'mesg=' 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
+delivered() { sink_count "$WORK/sink.out"; }
 rss_kib() { awk '/^VmRSS:/ { print $2; exit }' "/proc/$1/status" 2> /dev/null || echo 0; }
 children() {
     local p

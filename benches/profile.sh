@@ -22,6 +22,8 @@ ISOLATION=${ISOLATION:-true} TOP=${TOP:-40} KEEP=${KEEP:-0}
 MUGAI=${MUGAI:-$REPO/target/release/mugai}
 PORT_BASE=${PORT_BASE:-42620}
 PORT=$((PORT_BASE + 1)) SINK=$((PORT_BASE + 2))
+# shellcheck source=benches/relay-lib.sh
+source "$REPO/benches/relay-lib.sh"
 CORPUS=${CORPUS:-}
 
 log() { printf '[profile %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -37,41 +39,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-user_opt=()
-if ((EUID == 0)); then user_opt=(-u nobody); fi
-smtp-sink "${user_opt[@]}" -c "127.0.0.1:$SINK" 1024 > "$WORK/sink.out" 2>&1 &
-PIDS+=($!)
-cat > "$WORK/mugai.toml" << EOF
-[smtp]
-listen = "127.0.0.1:$PORT"
-hostname = "mugai.bench.lg.jp"
-accept_domains = ["example.lg.jp"]
-max_message_size = "25MiB"
-max_connections = 500
-max_connections_per_ip = 500
-[delivery]
-mode = "smtp"
-next_hop = "127.0.0.1:$SINK"
-postmaster = "postmaster@example.lg.jp"
-[storage]
-data_dir = "$WORK/data"
-[sanitize.isolation]
-enabled = $ISOLATION
-[admin]
-listen = "127.0.0.1:0"
-[log]
-level = "warn"
-EOF
-mkdir -p "$WORK/data"
+start_counting_sink "$SINK" "$WORK/sink.out"
+PIDS+=("$SINK_PID")
+mugai_config "$WORK/mugai.toml" "$PORT" "$SINK" "$WORK/data" "$ISOLATION"
 "$MUGAI" serve --config "$WORK/mugai.toml" > "$WORK/mugai.log" 2>&1 &
 MPID=$!
 PIDS=("$MPID" "${PIDS[@]}")
-for _ in $(seq 100); do
-    if (: < "/dev/tcp/127.0.0.1/$PORT") 2> /dev/null; then break; fi
-    sleep 0.1
-done
+wait_port "$PORT" || { log "mugai did not listen: $(tail -5 "$WORK/mugai.log")"; exit 1; }
 
-delivered() { tr '\r' '\n' < "$WORK/sink.out" | awk -F'mesg=' 'NF > 1 { n = $2 + 0 } END { print n + 0 }'; }
+delivered() { sink_count "$WORK/sink.out"; }
 send_load() {
     if [[ -n $CORPUS ]]; then
         python3 "$REPO/benches/send-corpus.py" "$CORPUS" "127.0.0.1:$PORT" "$SESSIONS" > /dev/null
