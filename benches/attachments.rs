@@ -1,8 +1,11 @@
 //! Attachment conversion speed, each figure beside its comparison in the
 //! same run:
 //! - PDF rasterisation at 150 DPI (render + encode + assemble a new PDF),
-//!   pages per second, against Debian's poppler `pdftoppm -r 150` writing
-//!   raw pixels (PPM) and writing PNG, on the same PDFs;
+//!   pages per second on one thread and on every core, against Debian's
+//!   poppler `pdftoppm -r 150` (one thread) writing raw pixels (PPM) and
+//!   writing PNG, on the same PDFs;
+//! - the latency of one 100-page PDF on one thread and on every core (the
+//!   target: pages ÷ cores × the time of a page);
 //! - image re-encoding, MB/s of input, against the `image` crate's bare
 //!   decode of the same bytes (the floor any re-encoder pays).
 //!
@@ -25,9 +28,12 @@ mod files;
 
 const PAGES: usize = 20;
 
-fn policy() -> Policy {
+/// The default policy with its CJK font, rendering on `threads` threads
+/// (0: one per core).
+fn policy(threads: usize) -> Policy {
     let mut policy = Policy::default();
     policy.attachments.fonts.cjk = mugai::fonts::load_cjk("").ok().flatten();
+    policy.attachments.pdf_threads = threads;
     policy
 }
 
@@ -55,7 +61,7 @@ fn pdftoppm(pdf: &Path, out: &Path, png: bool) {
 }
 
 fn bench_pdf(c: &mut Criterion) {
-    let policy = policy();
+    let (policy, all_cores) = (policy(1), policy(0));
     let dir = tempfile::tempdir().unwrap();
     let has_pdftoppm = Command::new("pdftoppm").arg("-v").output().is_ok();
     for (label, japanese) in [("text", false), ("japanese-text", true), ("colour", false)] {
@@ -78,6 +84,9 @@ fn bench_pdf(c: &mut Criterion) {
         group.bench_function("mugai rasterise", |b| {
             b.iter(|| black_box(rasterise(black_box(&pdf), &policy)))
         });
+        group.bench_function("mugai rasterise (every core)", |b| {
+            b.iter(|| black_box(rasterise(black_box(&pdf), &all_cores)))
+        });
         if has_pdftoppm {
             group.bench_function("pdftoppm -r 150 (ppm)", |b| {
                 b.iter(|| pdftoppm(&path, &out, false))
@@ -88,6 +97,23 @@ fn bench_pdf(c: &mut Criterion) {
         }
         group.finish();
     }
+}
+
+/// One long text PDF: 100 pages on one thread against every core.
+fn bench_long_pdf(c: &mut Criterion) {
+    const LONG: usize = 100;
+    let pdf = files::text_pdf(LONG, false);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut group = c.benchmark_group(format!("pdf-150dpi-text-{LONG}p-latency"));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(30));
+    for (label, threads) in [("1 thread".to_string(), 1), (format!("{cores} threads"), 0)] {
+        let policy = policy(threads);
+        group.bench_function(label, |b| {
+            b.iter(|| black_box(rasterise(black_box(&pdf), &policy)))
+        });
+    }
+    group.finish();
 }
 
 /// A photograph-like picture: smooth gradients with noise.
@@ -107,7 +133,7 @@ fn photo(width: u32, height: u32) -> RgbImage {
 }
 
 fn bench_images(c: &mut Criterion) {
-    let policy = policy();
+    let policy = policy(1);
     let picture = image::DynamicImage::ImageRgb8(photo(2000, 1500));
     for (label, format) in [
         ("jpeg-3mp", ImageFormat::Jpeg),
@@ -135,5 +161,5 @@ fn bench_images(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_pdf, bench_images);
+criterion_group!(benches, bench_pdf, bench_long_pdf, bench_images);
 criterion_main!(benches);

@@ -241,6 +241,46 @@ fn a_long_pdf_keeps_its_first_pages_and_says_so_and_a_locked_one_is_removed() {
 }
 
 #[test]
+fn a_pdf_rendered_on_several_threads_is_the_same_pdf_page_for_page() {
+    // Every page differs, so identical output also means pages in order.
+    let original = files::colour_pdf(7);
+    let rendered = |threads: usize| {
+        let mut policy = Policy::default();
+        policy.attachments.pdf_threads = threads;
+        let (out, report, _) =
+            sanitized_with(&[("brochure.pdf", "application/pdf", &original)], &policy);
+        let output = part(&report, "brochure.pdf").output.clone().unwrap();
+        assert_eq!((output.pages, output.pages_total), (Some(7), Some(7)));
+        out.attachments[0].bytes.clone()
+    };
+    let alone = rendered(1);
+    assert_eq!(rendered(4), alone);
+    assert_eq!(rendered(0), alone);
+}
+
+#[test]
+fn parallel_pages_fit_the_budget_that_renders_them_one_at_a_time() {
+    // An A4 page at 150 dpi is charged about 17 MB while it is drawn: 30 MiB
+    // renders one page at a time, never four at once.
+    let mut policy = Policy::default();
+    policy.attachments.pdf_threads = 4;
+    policy.attachments.converter_memory_limit = mugai::units::ByteSize(30 << 20);
+    let (out, report, _) = sanitized_with(
+        &[("report.pdf", "application/pdf", &files::text_pdf(6, false))],
+        &policy,
+    );
+    let entry = part(&report, "report.pdf");
+    assert_eq!(entry.reason, Some(PartReason::PdfRasterised), "{entry:?}");
+    assert_eq!(
+        Pdf::new(out.attachments[0].bytes.clone())
+            .unwrap()
+            .pages()
+            .len(),
+        6
+    );
+}
+
+#[test]
 fn a_png_loses_its_text_chunks_and_the_zip_behind_it() {
     let original = files::png_with_payloads();
     let (out, report, message) = sanitized(&[("図.png", "image/png", &original)]);

@@ -85,6 +85,11 @@ pub struct AttachmentPolicy {
     /// Pixels per rendered page; a larger page is rendered at a lower
     /// resolution so that it fits.
     pub pdf_max_page_pixels: u64,
+    /// Threads that render one PDF's pages at once; 0 (default) means one
+    /// per CPU core, so a long PDF takes about pages ÷ cores × the time of
+    /// a page. Each thread holds one rendered page (charged against
+    /// `converter_memory_limit`).
+    pub pdf_threads: usize,
     /// A CJK font file (TTF/OTF/TTC) for PDFs that use a Japanese font
     /// they do not embed. Empty: look in the usual system locations.
     pub cjk_font: String,
@@ -166,6 +171,7 @@ impl Default for AttachmentPolicy {
             pdf_max_pages: 100,
             pdf_text: true,
             pdf_max_page_pixels: 20_000_000,
+            pdf_threads: 0,
             cjk_font: String::new(),
             text_max_size: ByteSize(8 * 1024 * 1024),
             zip_max_entries: 256,
@@ -205,7 +211,7 @@ impl AttachmentPolicy {
                 ));
             }
         }
-        let ranges: [(&str, u64, u64, u64); 9] = [
+        let ranges: [(&str, u64, u64, u64); 10] = [
             ("jpeg_quality", self.jpeg_quality.into(), 1, 100),
             ("image_max_side", self.image_max_side.into(), 1, 65_535),
             ("image_max_pixels", self.image_max_pixels, 1, u64::MAX),
@@ -217,6 +223,7 @@ impl AttachmentPolicy {
                 100_000,
                 u64::MAX,
             ),
+            ("pdf_threads", self.pdf_threads as u64, 0, 256),
             ("zip_max_entries", self.zip_max_entries as u64, 1, u64::MAX),
             ("zip_max_ratio", self.zip_max_ratio, 1, u64::MAX),
             (

@@ -6,17 +6,19 @@
 //! (decoded pixels, unpacked entries, extracted text), so hostile sizes are
 //! refused before they cost anything.
 
-use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::sanitize::attach::Kind;
 use crate::sanitize::report::PartReason;
 
 /// Time and memory left for one attachment (and everything inside it).
+/// Shared by the threads that render one PDF's pages, so the allowance is
+/// atomic: pages in flight at once are charged at once.
 #[derive(Debug)]
 pub struct Budget {
     deadline: Instant,
-    memory_left: Cell<u64>,
+    memory_left: AtomicU64,
 }
 
 /// Why a conversion produced nothing. Each maps to a [`PartReason`] and a
@@ -71,7 +73,7 @@ impl Budget {
         let now = Instant::now();
         Budget {
             deadline: now.checked_add(time).unwrap_or(now),
-            memory_left: Cell::new(memory),
+            memory_left: AtomicU64::new(memory),
         }
     }
 
@@ -86,24 +88,29 @@ impl Budget {
 
     /// Charges `bytes` against the memory allowance, or says what did not fit.
     pub fn charge(&self, bytes: u64, what: &str) -> Result<(), Failure> {
-        let left = self.memory_left.get();
-        if bytes > left {
-            return Err(Failure::TooLarge(format!(
-                "{what} needs {bytes} bytes, more than converter_memory_limit allows ({left} left)"
-            )));
-        }
-        self.memory_left.set(left - bytes);
-        Ok(())
+        self.memory_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                left.checked_sub(bytes)
+            })
+            .map(|_| ())
+            .map_err(|left| {
+                Failure::TooLarge(format!(
+                    "{what} needs {bytes} bytes, more than converter_memory_limit allows ({left} left)"
+                ))
+            })
     }
 
     /// Gives back an allowance charged earlier (temporary buffers).
     pub fn refund(&self, bytes: u64) {
-        self.memory_left
-            .set(self.memory_left.get().saturating_add(bytes));
+        let _ = self
+            .memory_left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_add(bytes))
+            });
     }
 
     /// What is left, for converters that size their own limits from it.
     pub fn memory_left(&self) -> u64 {
-        self.memory_left.get()
+        self.memory_left.load(Ordering::Relaxed)
     }
 }

@@ -14,12 +14,14 @@
 //! written as JPEG.
 
 use std::io::Write;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use flate2::Compression;
 use flate2::write::ZlibEncoder;
 use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_interpret::font::{FontData, FontQuery};
+use hayro::hayro_syntax::page::Page;
 use hayro::hayro_syntax::{LoadPdfError, Pdf};
 use hayro::vello_cpu::color::palette::css::WHITE;
 use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
@@ -36,6 +38,10 @@ use crate::sanitize::report::PartReason;
 /// 65535 overflowed inside it (found by fuzzing: a 3 KB PDF with a page
 /// hundreds of metres wide); 65000 leaves room for the rounding.
 const MAX_PAGE_SIDE: u16 = 65_000;
+
+/// Stack of each extra page renderer (the converting thread's own is
+/// larger); it counts against the converter's address space.
+const RENDER_STACK: usize = 16 << 20;
 
 /// JPEG quality for photographic pages.
 const PAGE_JPEG_QUALITY: u8 = 80;
@@ -71,33 +77,7 @@ pub fn rasterise(
     }
     let wanted = total.min(limits.pdf_max_pages as usize);
     pdf_bounds::check(&pdf, pages.iter().take(wanted), budget)?;
-    let settings = interpreter_settings(&limits.fonts);
-    let cache = RenderCache::new();
-    let mut images = Vec::with_capacity(wanted);
-    for page in pages.iter().take(wanted) {
-        budget.check()?;
-        let (width_pt, height_pt) = page.render_dimensions();
-        let scale = page_scale(width_pt, height_pt, limits);
-        let pixels_wide = ((width_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
-        let pixels_high = ((height_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
-        let working = u64::from(pixels_wide) * u64::from(pixels_high) * 8;
-        budget.charge(working, "a rendered page")?;
-        let pixmap = render(
-            page,
-            &cache,
-            &settings,
-            &RenderSettings::default(),
-            &PixmapSettings {
-                x_scale: pixels_wide as f32 / width_pt.max(1.0),
-                y_scale: pixels_high as f32 / height_pt.max(1.0),
-                bg_color: WHITE,
-            },
-        );
-        let image = encode_page(&pixmap, width_pt, height_pt)?;
-        budget.refund(working);
-        budget.charge(image.data.len() as u64, "the rebuilt PDF")?;
-        images.push(image);
-    }
+    let images = render_pages(&pages[..wanted], limits, budget)?;
     let rebuilt = assemble(&images);
     drop(images);
     let mut notes = Vec::new();
@@ -131,6 +111,131 @@ pub fn rasterise(
         detail,
         companion,
     })
+}
+
+/// Renders and encodes `pages` in order, on up to `pdf_threads` threads
+/// (this one among them). Threads take the next page as they finish one,
+/// each with its own render cache (hayro's is not shared between threads);
+/// the budget is shared, so every page in flight is charged. No more
+/// threads run than the largest page fits into half of what the budget has
+/// left (the other half for the encoded pages), so a budget that renders
+/// the PDF one page at a time also renders it in parallel. The first
+/// failure stops the others at their next page; if no extra thread can be
+/// started, this thread renders every page alone.
+fn render_pages(
+    pages: &[Page<'_>],
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+) -> Result<Vec<PageImage>, Failure> {
+    let settings = interpreter_settings(&limits.fonts);
+    let largest = pages
+        .iter()
+        .map(|page| page_pixels(page, limits).2)
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    let fit = usize::try_from(budget.memory_left() / 2 / largest).unwrap_or(usize::MAX);
+    let threads = render_threads(limits.pdf_threads)
+        .min(pages.len())
+        .min(fit.max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let done: Vec<Mutex<Option<Result<PageImage, Failure>>>> =
+        pages.iter().map(|_| Mutex::new(None)).collect();
+    let work = || {
+        let cache = RenderCache::new();
+        while !failed.load(Ordering::Relaxed) {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(page) = pages.get(i) else { break };
+            let result = render_page(page, &cache, &settings, limits, budget);
+            if result.is_err() {
+                failed.store(true, Ordering::Relaxed);
+            }
+            if let Ok(mut slot) = done[i].lock() {
+                *slot = Some(result);
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            let spawned = std::thread::Builder::new()
+                .name("render".into())
+                .stack_size(RENDER_STACK)
+                .spawn_scoped(scope, work);
+            if spawned.is_err() {
+                break;
+            }
+        }
+        work();
+    });
+    let mut images = Vec::with_capacity(pages.len());
+    for slot in done {
+        match slot.into_inner().ok().flatten() {
+            Some(Ok(image)) => images.push(image),
+            Some(Err(failure)) => return Err(failure),
+            // A page after a failure was not rendered; the failure comes
+            // first in page order or was already returned.
+            None => {
+                return Err(Failure::Crashed(
+                    "a page renderer stopped without an answer".into(),
+                ));
+            }
+        }
+    }
+    Ok(images)
+}
+
+/// Threads for one PDF: `configured`, or one per core when 0 (asked once:
+/// inside the sandbox the answer cannot change).
+fn render_threads(configured: usize) -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    if configured > 0 {
+        return configured;
+    }
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// One page: rendered at the policy's resolution (its working pixels
+/// charged while they exist), then encoded.
+fn render_page<'a>(
+    page: &'a Page<'a>,
+    cache: &RenderCache<'a>,
+    settings: &InterpreterSettings,
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+) -> Result<PageImage, Failure> {
+    budget.check()?;
+    let (width_pt, height_pt) = page.render_dimensions();
+    let (pixels_wide, pixels_high, working) = page_pixels(page, limits);
+    budget.charge(working, "a rendered page")?;
+    let pixmap = render(
+        page,
+        cache,
+        settings,
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: pixels_wide as f32 / width_pt.max(1.0),
+            y_scale: pixels_high as f32 / height_pt.max(1.0),
+            bg_color: WHITE,
+        },
+    );
+    let image = encode_page(&pixmap, width_pt, height_pt);
+    drop(pixmap);
+    budget.refund(working);
+    let image = image?;
+    budget.charge(image.data.len() as u64, "the rebuilt PDF")?;
+    Ok(image)
+}
+
+/// A page's size in pixels at the policy's resolution, and the working
+/// memory its rendering is charged (8 bytes per pixel).
+fn page_pixels(page: &Page<'_>, limits: &AttachmentPolicy) -> (u32, u32, u64) {
+    let (width_pt, height_pt) = page.render_dimensions();
+    let scale = page_scale(width_pt, height_pt, limits);
+    let pixels_wide = ((width_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
+    let pixels_high = ((height_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
+    let working = u64::from(pixels_wide) * u64::from(pixels_high) * 8;
+    (pixels_wide, pixels_high, working)
 }
 
 /// Pixels per point: `pdf_dpi`, lowered when the page would exceed
