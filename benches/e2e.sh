@@ -15,6 +15,11 @@
 #     mugai-inproc  the same binary with [sanitize.isolation] enabled = false
 #              (conversion in the relay's own threads): the pair gives the
 #              cost of isolation, measured in the same run
+#     postfix-amavis  (only when named in RELAYS) a second private Postfix
+#              with content_filter to amavisd-new (benches/amavis.sh: as
+#              Debian ships it, virus and spam checks bypassed) and back
+#              on a reinjection listener, the usual content-filter set-up;
+#              its CPU is both process trees
 #   Reported per run: messages, seconds, messages/s and relay CPU ms/message,
 #   plus ratio rows (each mugai / postfix, and mugai / mugai-inproc: what
 #   isolation costs) per configuration, as a Markdown table
@@ -73,7 +78,8 @@
 #   SESSIONS ["1 8 32"]  MSGS_SMALL [2000, QUICK 200]  MSGS_LARGE [500, QUICK 40]
 #   (SMALL applies to sizes < 64 KiB)  WARMUP [200, QUICK 20]
 #   PORT_BASE [42520]: postfix +5, mugai +6, postfix's sink +7, mugai's sink +8,
-#   mugai-inproc +9, its sink +10
+#   mugai-inproc +9, its sink +10, postfix-amavis +11, its sink +12,
+#   amavisd +13, the reinjection listener +14   AMAVIS_SERVERS [2]
 #   MUGAI [target/release/mugai]  RUN_TIMEOUT [300, QUICK 60] seconds per run
 #   STALL [30] seconds without sink progress after smtp-source finished
 #   SETTLE [0.3] seconds before the CPU "after" snapshot
@@ -92,7 +98,7 @@ export LC_ALL=C   # EPOCHREALTIME must use '.' as the decimal point
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 COMMAND_LINE=""
 for v in QUICK BUILD RELAYS SIZES SESSIONS MSGS_SMALL MSGS_LARGE WARMUP PORT_BASE MUGAI \
-         RUN_TIMEOUT STALL SETTLE SOURCE_ARGS KEEP JOURNAL_FS CORPUS; do
+         RUN_TIMEOUT STALL SETTLE SOURCE_ARGS KEEP JOURNAL_FS CORPUS AMAVIS_SERVERS; do
     if [[ -n ${!v+x} ]]; then printf -v COMMAND_LINE '%s%s=%q ' "$COMMAND_LINE" "$v" "${!v}"; fi
 done
 printf -v COMMAND_LINE '%sbash %q' "$COMMAND_LINE" "$0"
@@ -122,11 +128,15 @@ CORPUS=${CORPUS:-}
 PORT_PF=$((PORT_BASE + 5)) PORT_MG=$((PORT_BASE + 6))
 PORT_SINK_PF=$((PORT_BASE + 7)) PORT_SINK_MG=$((PORT_BASE + 8))
 PORT_MI=$((PORT_BASE + 9)) PORT_SINK_MI=$((PORT_BASE + 10))
+PORT_PA=$((PORT_BASE + 11)) PORT_SINK_PA=$((PORT_BASE + 12))
+PORT_AMAVIS=$((PORT_BASE + 13)) PORT_REINJECT=$((PORT_BASE + 14))
 RCPT=user@example.lg.jp SENDER=sender@example.com
 CLK_TCK=$(getconf CLK_TCK)
 
 # shellcheck source=benches/relay-lib.sh
 source "$REPO/benches/relay-lib.sh"
+# shellcheck source=benches/amavis.sh
+source "$REPO/benches/amavis.sh"
 
 log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -184,12 +194,14 @@ wait_listening() {
     done
 }
 
-# tree_ticks PID: utime+stime+cutime+cstime (clock ticks) of PID and all its
-# live descendants. Exited-and-reaped children are inside their parent's
-# cutime/cstime, so the value only grows while the tree runs.
+# tree_ticks PID...: utime+stime+cutime+cstime (clock ticks) of each PID and
+# all its live descendants (Postfix with amavisd-new is two trees).
+# Exited-and-reaped children are inside their parent's cutime/cstime, so
+# the value only grows while the tree runs.
 tree_ticks() {
-    local root=$1 f line pid p depth total=0
-    local -A parent=() ticks=()
+    local f line pid p depth total=0
+    local -A parent=() ticks=() root=()
+    for p in "$@"; do root[$p]=1; done
     local -a a
     for f in /proc/[0-9]*/stat; do
         { IFS= read -r line < "$f"; } 2>/dev/null || continue
@@ -200,10 +212,10 @@ tree_ticks() {
     done
     for pid in "${!ticks[@]}"; do
         p=$pid depth=0
-        while [[ $p != "$root" ]] && (( p > 1 && depth < 64 )); do
+        while [[ -z ${root[$p]:-} ]] && (( p > 1 && depth < 64 )); do
             p=${parent[$p]:-0}; depth=$((depth + 1))
         done
-        if [[ $p == "$root" ]]; then total=$(( total + ticks[$pid] )); fi
+        if [[ -n ${root[$p]:-} ]]; then total=$(( total + ticks[$pid] )); fi
     done
     echo "$total"
 }
@@ -245,7 +257,8 @@ start_sink() {   # start_sink RELAY PORT
 # ---------------------------------------------------------------- cleanup
 
 WORK="" LOOP_DIR=""
-PF_MASTER="" PF_SCRIPT="" SOURCE_PID=""
+declare -A PF_MASTER=() PF_SCRIPT=() PF_DIR=()
+AMAVIS_PID="" SOURCE_PID=""
 FAILURES=0
 cleanup() {
     local rc=$? pid
@@ -253,8 +266,11 @@ cleanup() {
     set +e
     # Only processes this script started, each by its own PID.
     if [[ -n $SOURCE_PID ]]; then stop_pid "$SOURCE_PID" "smtp-source"; fi
-    if [[ -n $PF_MASTER ]]; then stop_pid "$PF_MASTER" "Postfix master"; fi   # it stops its children
-    if [[ -n $PF_SCRIPT ]]; then stop_pid "$PF_SCRIPT" "postfix start-fg wrapper"; fi
+    for name in "${!PF_MASTER[@]}"; do   # each master stops its children
+        stop_pid "${PF_MASTER[$name]}" "$name: Postfix master"
+    done
+    for name in "${!PF_SCRIPT[@]}"; do stop_pid "${PF_SCRIPT[$name]}" "$name: postfix start-fg wrapper"; done
+    if [[ -n $AMAVIS_PID ]]; then stop_pid "$AMAVIS_PID" "amavisd"; fi   # it stops its children
     for name in mugai mugai-inproc; do
         if [[ -n ${RELAY_PID[$name]:-} ]]; then stop_pid "${RELAY_PID[$name]}" "$name"; fi
     done
@@ -286,23 +302,28 @@ ensure_postfix_tools() {
     [[ -x /usr/sbin/smtp-source ]] || die "postfix installed but /usr/sbin/smtp-source missing"
 }
 
-PF_DIR=""
+# start_postfix NAME PORT SINK_PORT [FILTER_PORT REINJECT_PORT]: a private
+# Postfix instance relaying 127.0.0.1:PORT to the sink; with FILTER_PORT,
+# every message first goes through the content filter there (amavisd-new)
+# and comes back on 127.0.0.1:REINJECT_PORT, as in amavisd-new's README.postfix.
 start_postfix() {
-    PF_DIR=$WORK/postfix
-    local etc=$PF_DIR/etc
-    mkdir -p "$etc" "$PF_DIR/spool" "$PF_DIR/data"
+    local name=$1 port=$2 sink_port=$3 filter_port=${4:-} reinject_port=${5:-}
+    local dir=$WORK/$name
+    PF_DIR[$name]=$dir
+    local etc=$dir/etc
+    mkdir -p "$etc" "$dir/spool" "$dir/data"
     # data_directory is used after the daemons drop to the postfix user.
-    chown postfix:postfix "$PF_DIR/data"
+    chown postfix:postfix "$dir/data"
     cat > "$etc/main.cf" <<EOF
 # generated by benches/e2e.sh: a plain relay, nothing else
 compatibility_level = 3.6
-queue_directory = $PF_DIR/spool
-data_directory = $PF_DIR/data
+queue_directory = $dir/spool
+data_directory = $dir/data
 mail_owner = postfix
 setgid_group = postdrop
-syslog_name = postfix-bench
-maillog_file = $PF_DIR/maillog
-maillog_file_prefixes = $PF_DIR
+syslog_name = $name-bench
+maillog_file = $dir/maillog
+maillog_file_prefixes = $dir
 myhostname = postfix.bench.lg.jp
 mydomain = bench.lg.jp
 myorigin = \$myhostname
@@ -312,7 +333,7 @@ local_transport = error:5.1.1 local delivery disabled
 alias_maps =
 alias_database =
 relay_domains = example.lg.jp
-relayhost = [127.0.0.1]:$PORT_SINK_PF
+relayhost = [127.0.0.1]:$sink_port
 mynetworks = 127.0.0.0/8
 inet_interfaces = 127.0.0.1
 inet_protocols = ipv4
@@ -332,7 +353,7 @@ EOF
     # Our own master.cf: only what a relay needs, chroot column "n" everywhere
     # (Debian's default chroots into the queue dir and expects etc/ copies there).
     cat > "$etc/master.cf" <<EOF
-127.0.0.1:$PORT_PF inet n - n - - smtpd
+127.0.0.1:$port inet n - n - - smtpd
 cleanup   unix  n - n -    0 cleanup
 qmgr      unix  n - n 300  1 qmgr
 rewrite   unix  - - n -    - trivial-rewrite
@@ -352,11 +373,38 @@ anvil     unix  - - n -    1 anvil
 scache    unix  - - n -    1 scache
 postlog   unix-dgram n - n - 1 postlogd
 EOF
+    if [[ -n $filter_port ]]; then
+        echo "content_filter = smtp-amavis:[127.0.0.1]:$filter_port" >> "$etc/main.cf"
+        # The filter's transport (as many as amavisd has servers) and the
+        # listener it gives mail back to, which does no filtering again.
+        cat >> "$etc/master.cf" <<EOF
+smtp-amavis unix - - n - $AMAVIS_SERVERS smtp
+  -o smtp_data_done_timeout=1200
+  -o smtp_send_xforward_command=yes
+  -o max_use=20
+127.0.0.1:$reinject_port inet n - n - - smtpd
+  -o content_filter=
+  -o local_recipient_maps=
+  -o relay_recipient_maps=
+  -o smtpd_restriction_classes=
+  -o smtpd_delay_reject=no
+  -o smtpd_client_restrictions=permit_mynetworks,reject
+  -o smtpd_helo_restrictions=
+  -o smtpd_sender_restrictions=
+  -o smtpd_recipient_restrictions=permit_mynetworks,reject
+  -o smtpd_data_restrictions=reject_unauth_pipelining
+  -o smtpd_end_of_data_restrictions=
+  -o smtpd_error_sleep_time=0
+  -o smtpd_soft_error_limit=1001
+  -o smtpd_hard_error_limit=1000
+  -o receive_override_options=no_header_body_checks,no_unknown_recipient_checks,no_milters
+EOF
+    fi
     # `postfix check` creates the queue subdirectories with the right owners
     # (postfix, postdrop). Postfix commands report fatal errors only to
     # syslog/maillog_file when stderr is not a tty: show the maillog on failure.
     if ! postfix -c "$etc" check >&2; then
-        tail -20 "$PF_DIR/maillog" >&2 2>/dev/null || true
+        tail -20 "$dir/maillog" >&2 2>/dev/null || true
         die "'postfix -c $etc check' failed"
     fi
     # start-fg keeps master as a child of postfix-script, itself our child:
@@ -372,35 +420,35 @@ EOF
         if ($pid == 0) { exec @ARGV or die "exec $ARGV[0]: $!" }
         $SIG{TERM} = sub { kill TERM => $pid };
         while (1) { last if wait() == -1 && $!{ECHILD} }
-    ' postfix -c "$etc" start-fg > "$PF_DIR/start-fg.log" 2>&1 &
-    PF_SCRIPT=$!
+    ' postfix -c "$etc" start-fg > "$dir/start-fg.log" 2>&1 &
+    PF_SCRIPT[$name]=$!
     local pid="" i
     for ((i = 0; i < 150; i++)); do
-        if [[ -s $PF_DIR/spool/pid/master.pid ]]; then
-            read -r pid < "$PF_DIR/spool/pid/master.pid" || true
+        if [[ -s $dir/spool/pid/master.pid ]]; then
+            read -r pid < "$dir/spool/pid/master.pid" || true
             if [[ -n $pid ]] && alive "$pid"; then break; fi
             pid=""
         fi
-        alive "$PF_SCRIPT" || break
+        alive "${PF_SCRIPT[$name]}" || break
         nap 0.1
     done
     if [[ -z $pid ]]; then
-        cat "$PF_DIR/start-fg.log" >&2 || true
-        tail -20 "$PF_DIR/maillog" >&2 2>/dev/null || true
+        cat "$dir/start-fg.log" >&2 || true
+        tail -20 "$dir/maillog" >&2 2>/dev/null || true
         die "could not start the private Postfix instance"
     fi
-    PF_MASTER=$pid
-    RELAY_PID[postfix]=$pid
-    RELAY_PORT[postfix]=$PORT_PF
-    if ! wait_listening "$PORT_PF" 15 "$pid"; then
-        tail -20 "$PF_DIR/maillog" >&2 || true
-        die "Postfix did not listen on $PORT_PF"
+    PF_MASTER[$name]=$pid
+    RELAY_PID[$name]=$pid
+    RELAY_PORT[$name]=$port
+    if ! wait_listening "$port" 15 "$pid"; then
+        tail -20 "$dir/maillog" >&2 || true
+        die "Postfix ($name) did not listen on $port"
     fi
-    log "postfix $(postconf -c "$etc" -h mail_version) master $pid listening on 127.0.0.1:$PORT_PF"
+    log "$name: postfix $(postconf -c "$etc" -h mail_version) master $pid listening on 127.0.0.1:$port"
 }
 
-pf_queue_count() {   # messages in the private instance's queue (no fork)
-    local q=$PF_DIR/spool
+pf_queue_count() {   # pf_queue_count NAME: messages in that instance's queue (no fork)
+    local q=${PF_DIR[$1]}/spool
     local -a files
     shopt -s nullglob
     files=("$q"/incoming/* "$q"/active/* "$q"/deferred/*/* "$q"/hold/* "$q"/maildrop/*)
@@ -449,14 +497,15 @@ run_one() {
     local rc="" last_count last_change now deadline i
     R_FAIL="" R_SECS="" R_RATE="" R_CPU=""
 
-    if [[ $relay == postfix ]] && (( $(pf_queue_count) > 0 )); then
-        log "postfix queue not empty before run: purging"
-        postsuper -c "$PF_DIR/etc" -d ALL >&2 2>/dev/null || true
+    if [[ -n ${PF_DIR[$relay]:-} ]] && (( $(pf_queue_count "$relay") > 0 )); then
+        log "$relay: Postfix queue not empty before run: purging"
+        postsuper -c "${PF_DIR[$relay]}/etc" -d ALL >&2 2>/dev/null || true
     fi
     sink_poll "$relay"
     base=${SINK_COUNT[$relay]}
     target=$((base + n))
-    cpu0=$(tree_ticks "$root")
+    # shellcheck disable=SC2086 # root may list two process trees
+    cpu0=$(tree_ticks $root)
 
     now_us; t0=$NOW
     # shellcheck disable=SC2086 # SOURCE_ARGS is a list of options
@@ -497,12 +546,13 @@ run_one() {
     if [[ -s $srcout ]]; then log "$relay: smtp-source said: $(head -c 300 "$srcout" | tr '\n' ' ')"; fi
     [[ -z $R_FAIL ]] || return 1
 
-    if [[ $relay == postfix ]]; then   # let qmgr finish its bookkeeping
-        for ((i = 0; i < 200; i++)); do (( $(pf_queue_count) == 0 )) && break; nap 0.05; done
-        if (( $(pf_queue_count) > 0 )); then log "postfix: $(pf_queue_count) messages still queued after run"; fi
+    if [[ -n ${PF_DIR[$relay]:-} ]]; then   # let qmgr finish its bookkeeping
+        for ((i = 0; i < 200; i++)); do (( $(pf_queue_count "$relay") == 0 )) && break; nap 0.05; done
+        if (( $(pf_queue_count "$relay") > 0 )); then log "$relay: $(pf_queue_count "$relay") messages still queued after run"; fi
     fi
     nap "$SETTLE"
-    cpu1=$(tree_ticks "$root")
+    # shellcheck disable=SC2086
+    cpu1=$(tree_ticks $root)
     sink_poll "$relay"
     if (( SINK_COUNT[$relay] > target )); then
         log "$relay: sink got $((SINK_COUNT[$relay] - base)) messages for $n sent (duplicates?)"
@@ -515,7 +565,8 @@ run_one() {
 
 (( EUID == 0 )) || die "run as root (a private Postfix instance and smtp-sink need it)"
 ensure_postfix_tools
-for p in "$PORT_PF" "$PORT_MG" "$PORT_SINK_PF" "$PORT_SINK_MG"; do
+for p in "$PORT_PF" "$PORT_MG" "$PORT_SINK_PF" "$PORT_SINK_MG" "$PORT_MI" "$PORT_SINK_MI" \
+         "$PORT_PA" "$PORT_SINK_PA" "$PORT_AMAVIS" "$PORT_REINJECT"; do
     if port_listening "$p"; then die "port $p is in use; choose another PORT_BASE"; fi
 done
 read -r LOAD_START _ < /proc/loadavg
@@ -541,15 +592,22 @@ for r in $RELAYS; do
     case $r in
         postfix)
             start_sink postfix "$PORT_SINK_PF"
-            start_postfix
+            start_postfix postfix "$PORT_PF" "$PORT_SINK_PF"
             ACTIVE+=(postfix) ;;
+        postfix-amavis)
+            ensure_amavis
+            start_sink postfix-amavis "$PORT_SINK_PA"
+            start_amavis "$PORT_AMAVIS" "$PORT_REINJECT"
+            start_postfix postfix-amavis "$PORT_PA" "$PORT_SINK_PA" "$PORT_AMAVIS" "$PORT_REINJECT"
+            RELAY_PID[postfix-amavis]+=" $AMAVIS_PID"
+            ACTIVE+=(postfix-amavis) ;;
         mugai)
             start_sink mugai "$PORT_SINK_MG"
             if start_mugai mugai "$PORT_MG" "$PORT_SINK_MG" true; then ACTIVE+=(mugai); else log "mugai $MUGAI_NOTE"; fi ;;
         mugai-inproc)
             start_sink mugai-inproc "$PORT_SINK_MI"
             if start_mugai mugai-inproc "$PORT_MI" "$PORT_SINK_MI" false; then ACTIVE+=(mugai-inproc); else log "mugai-inproc $MUGAI_NOTE"; fi ;;
-        *) die "unknown relay '$r' (postfix, mugai, mugai-inproc)" ;;
+        *) die "unknown relay '$r' (postfix, postfix-amavis, mugai, mugai-inproc)" ;;
     esac
 done
 ((${#ACTIVE[@]})) || die "no relay to measure"
@@ -594,7 +652,7 @@ for size in $SIZES; do
                 NOTES+=("- $r, $(human "$size"), $sess sessions: $R_FAIL")
             fi
         done
-        for pair in mugai/postfix mugai-inproc/postfix mugai/mugai-inproc; do
+        for pair in mugai/postfix mugai-inproc/postfix mugai/postfix-amavis mugai/mugai-inproc; do
             a=${pair%/*} b=${pair#*/}
             if [[ -n ${RATE[$a]:-} && -n ${RATE[$b]:-} ]]; then
                 ROWS+=("$(awk -v p="$pair" -v s="$(human "$size")" -v k="$sess" -v ra="${RATE[$a]}" -v rb="${RATE[$b]}" \
@@ -620,7 +678,8 @@ $COMMAND_LINE
 \`\`\`
 
 - machine: $(nproc) CPUs, $(uname -sr), work dir on $(df --output=fstype "$WORK" | tail -n 1)$([[ $JOURNAL_FS == 1 ]] && echo " (fresh, journaled, loop file)"), 1-min load average $LOAD_START before, $LOAD_END after (other load skews both relays)
-- postfix: $(if [[ -n $PF_DIR ]]; then postconf -c "$PF_DIR/etc" -h mail_version; else echo "not requested"; fi) (private instance, plain relay)
+- postfix: $(if ((${#PF_DIR[@]})); then postconf -c "$(printf '%s\n' "${PF_DIR[@]}" | head -n 1)/etc" -h mail_version; else echo "not requested"; fi) (private instances: plain relay; postfix-amavis: the same with content_filter to amavisd-new and back)
+- amavisd-new: $(if [[ -n $AMAVIS_PID ]]; then echo "$(amavis_version), $AMAVIS_SERVERS servers, virus and spam checks bypassed"; else echo "not requested"; fi)
 - mugai: $(if [[ -n ${RELAY_PID[mugai]:-}${RELAY_PID[mugai-inproc]:-} ]]; then "$MUGAI" --version 2>/dev/null || echo "$MUGAI"; else echo "${MUGAI_NOTE:-not requested}"; fi) (mugai: converter processes; mugai-inproc: isolation off)
 - load: $(if [[ -n $CORPUS ]]; then echo "benches/send-corpus.py $CORPUS (SESSIONS reused connections)"; else echo "smtp-source -s SESSIONS -m MESSAGES -l SIZE ${SOURCE_ARGS:+$SOURCE_ARGS }(one connection per message unless -d)"; fi) → relay → smtp-sink
 - seconds: first connection until the sink has received all messages; CPU: relay process tree (user+system, /proc)

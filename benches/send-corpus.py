@@ -4,7 +4,7 @@ concurrent connections (each reused for its share of the files), then
 prints "sent N failed M seconds S" on one line. Standard library only.
 
 Usage: send-corpus.py DIR HOST:PORT [SESSIONS]
-Used by benches/pdf-corpus.sh; the files come from
+Used by benches/e2e.sh (CORPUS=DIR); the files come from
 `cargo run --release --example mixed_corpus -- DIR COUNT`.
 """
 import pathlib

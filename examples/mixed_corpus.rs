@@ -1,5 +1,5 @@
 //! Writes a realistic mixed corpus of distinct mails for the PDF-heavy
-//! benchmark (`benches/pdf-corpus.sh`): what a municipality receives on an
+//! benchmark (`CORPUS=DIR bash benches/e2e.sh`): what a municipality receives on an
 //! ordinary day, and what makes a sanitizer work.
 //!
 //! Every message differs from every other (text, page count, pixels,

@@ -295,14 +295,12 @@ fn encode_page(
     width_pt: f32,
     height_pt: f32,
 ) -> Result<PageImage, Failure> {
-    let pixels = pixmap.data();
+    let rgba = pixmap.data_as_u8_slice();
     let pixels_wide = u32::from(pixmap.width());
     let pixels_high = u32::from(pixmap.height());
-    let gray = all_grey(pixmap.data_as_u8_slice());
-    let raw: Vec<u8> = if gray {
-        gray4(pixels, pixels_wide as usize)
-    } else {
-        rgb_of(pixmap.data_as_u8_slice())
+    let (gray, raw) = match grey4_if_grey(rgba, pixels_wide as usize) {
+        Some(levels) => (true, levels),
+        None => (false, rgb_of(rgba)),
     };
     let deflated = deflate(&raw)?;
     if gray || deflated.len() < raw.len() / 6 {
@@ -356,46 +354,43 @@ fn rgb_of(rgba: &[u8]) -> Vec<u8> {
     rgb
 }
 
-/// True when every RGBA pixel has r == g == b. Each pixel is read as one
-/// word, grey when the word and the word shifted by a channel agree in
-/// their low two bytes; no early exit, so it runs many pixels at a time.
-fn all_grey(rgba: &[u8]) -> bool {
-    // Two pixels per 64-bit word.
+/// The page as 4-bit grey, two pixels per byte and each row starting on a
+/// byte, when every RGBA pixel has r == g == b; `None` at the first row
+/// with a colour. One pass does both: each 64-bit word holds two pixels,
+/// checked together (a word agrees with itself shifted by one channel in
+/// each pixel's low two bytes) and rounded to 16 levels together, both
+/// reds at once as (v + 8) / 17 = (v + 8) × 3856 >> 16 in each 32-bit
+/// half (exact for every byte; the halves cannot carry into each other).
+fn grey4_if_grey(rgba: &[u8], width: usize) -> Option<Vec<u8>> {
     const LOW_TWO_BYTES: u64 = 0x0000_FFFF_0000_FFFF;
-    let words = rgba.chunks_exact(8);
-    let tail = words.remainder();
-    let differs = words
-        .map(|w| u64::from_le_bytes(<[u8; 8]>::try_from(w).unwrap_or([0; 8])))
-        .fold(0u64, |differs, w| {
-            differs | ((w ^ (w >> 8)) & LOW_TWO_BYTES)
-        });
-    let tail_differs = tail.chunks_exact(4).any(|p| p[0] != p[1] || p[1] != p[2]);
-    differs == 0 && !tail_differs
-}
-
-/// Grey pixels at 4 bits, two per byte, each row starting on a byte.
-fn gray4(pixels: &[hayro::vello_cpu::peniko::color::PremulRgba8], width: usize) -> Vec<u8> {
-    /// 8-bit grey to its 4-bit level, rounded: (v + 8) / 17.
-    const LEVEL: [u8; 256] = {
-        let mut table = [0u8; 256];
-        let mut v = 0;
-        while v < 256 {
-            table[v] = ((v + 8) / 17) as u8;
-            v += 1;
-        }
-        table
-    };
+    const RED: u64 = 0x0000_00FF_0000_00FF;
+    const ROUND: u64 = 0x0000_0008_0000_0008;
+    const LEVEL: u64 = 0x0000_000F_0000_000F;
     let width = width.max(1);
-    let mut out = Vec::with_capacity(pixels.len().div_ceil(2) + pixels.len() / width);
-    for row in pixels.chunks(width) {
-        let pairs = row.chunks_exact(2);
-        let last = pairs.remainder().first();
-        out.extend(pairs.map(|pair| LEVEL[pair[0].r as usize] << 4 | LEVEL[pair[1].r as usize]));
-        if let Some(p) = last {
-            out.push(LEVEL[p.r as usize] << 4);
+    let out_row = width.div_ceil(2);
+    let rows = rgba.len().div_ceil(width * 4);
+    let mut out = vec![0u8; rows * out_row];
+    for (row, levels_row) in rgba.chunks(width * 4).zip(out.chunks_exact_mut(out_row)) {
+        let pairs = row.chunks_exact(8);
+        let last = pairs.remainder();
+        let mut differs = 0u64;
+        for (level, pair) in levels_row.iter_mut().zip(pairs) {
+            let w = u64::from_le_bytes(<[u8; 8]>::try_from(pair).unwrap_or([0; 8]));
+            differs |= (w ^ (w >> 8)) & LOW_TWO_BYTES;
+            let levels = ((((w & RED) + ROUND) * 3856) >> 16) & LEVEL;
+            *level = ((levels << 4) as u8) | (levels >> 32) as u8;
+        }
+        if differs != 0 {
+            return None;
+        }
+        if let (&[r, g, b, _], Some(level)) = (last, levels_row.last_mut()) {
+            if r != g || g != b {
+                return None;
+            }
+            *level = ((((u32::from(r) + 8) * 3856) >> 16) << 4) as u8;
         }
     }
-    out
+    Some(out)
 }
 
 fn deflate(raw: &[u8]) -> Result<Vec<u8>, Failure> {
@@ -451,25 +446,28 @@ fn assemble(images: &[PageImage]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hayro::vello_cpu::peniko::color::PremulRgba8;
 
     #[test]
     fn a_page_is_grey_only_when_every_pixel_is() {
+        let grey = |rgba: &[u8], width| grey4_if_grey(rgba, width).is_some();
         let mut page = [7u8, 7, 7, 255].repeat(1000);
-        assert!(all_grey(&page));
+        assert!(grey(&page, 100));
         for channel in 0..3 {
-            let mut coloured = page.clone();
-            coloured[4 * 517 + channel] = 8;
-            assert!(!all_grey(&coloured), "channel {channel}");
+            for pixel in [0, 517, 999] {
+                let mut coloured = page.clone();
+                coloured[4 * pixel + channel] = 8;
+                assert!(!grey(&coloured, 100), "channel {channel} pixel {pixel}");
+                // Rows of an odd width: the last pixel of a row alone.
+                assert!(!grey(&coloured, 333), "channel {channel} pixel {pixel}");
+            }
         }
-        // An odd number of pixels: the last one alone.
         let mut odd = [7u8, 7, 7, 255].repeat(5);
-        assert!(all_grey(&odd));
+        assert!(grey(&odd, 5));
         odd[4 * 4] = 9;
-        assert!(!all_grey(&odd));
+        assert!(!grey(&odd, 5));
         // Alpha does not count.
         page[4 * 3 + 3] = 0;
-        assert!(all_grey(&page));
+        assert!(grey(&page, 100));
     }
 
     #[test]
@@ -486,26 +484,22 @@ mod tests {
 
     #[test]
     fn grey_pixels_pack_two_to_a_byte_rows_starting_on_a_byte() {
-        for width in [1usize, 2, 3, 7, 8] {
-            let pixels: Vec<PremulRgba8> = (0..width * 3)
-                .map(|i| {
+        for width in [1usize, 2, 3, 7, 8, 256] {
+            // Every grey level appears, in every position of a word.
+            let rgba: Vec<u8> = (0..width * 3)
+                .flat_map(|i| {
                     let v = (i * 37 % 256) as u8;
-                    PremulRgba8 {
-                        r: v,
-                        g: v,
-                        b: v,
-                        a: 255,
-                    }
+                    [v, v, v, 255]
                 })
                 .collect();
+            let level = |v: u8| ((u16::from(v) + 8) / 17) as u8;
             let mut expected = Vec::new();
-            for row in pixels.chunks(width) {
-                for pair in row.chunks(2) {
-                    let level = |p: &PremulRgba8| ((u16::from(p.r) + 8) / 17) as u8;
-                    expected.push(level(&pair[0]) << 4 | pair.get(1).map_or(0, level));
+            for row in rgba.chunks(width * 4) {
+                for pair in row.chunks(8) {
+                    expected.push(level(pair[0]) << 4 | pair.get(4).map_or(0, |&v| level(v)));
                 }
             }
-            assert_eq!(gray4(&pixels, width), expected, "width {width}");
+            assert_eq!(grey4_if_grey(&rgba, width), Some(expected), "width {width}");
         }
     }
 }
