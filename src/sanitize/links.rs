@@ -437,25 +437,27 @@ fn www_link(view: &str, floor: usize, dot: usize) -> Found {
 /// own. The run is read label by label only up to the link returned, so
 /// a long run costs one pass however many links it holds.
 fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
+    // (Labels are counted, not collected: a sentence's full stop comes
+    // here too, and must not cost an allocation.)
     let b = view.as_bytes();
     let mut start = dot;
     while start > floor && (is_label_byte(b[start - 1]) || b[start - 1] == b'.') {
         start -= 1;
     }
-    let link = |here: usize, piece: &[&str]| {
-        host_piece(b, here, piece).map(|after| {
+    let link = |piece: &Piece| {
+        host_piece(b, piece).map(|after| {
             Found::Link(Link {
-                start: here,
+                start: piece.start,
                 scheme: None,
                 colon: None,
                 unc: None,
-                authority: (here, after),
+                authority: (piece.start, after),
                 rest: after,
             })
         })
     };
-    let (mut at, mut piece_start) = (start, start);
-    let mut piece: Vec<&str> = Vec::new();
+    let mut at = start;
+    let mut piece = Piece::default();
     loop {
         let end = at + b[at..].iter().take_while(|&&c| is_label_byte(c)).count();
         let label = &view[at..end];
@@ -467,43 +469,62 @@ fn bare_host(view: &str, floor: usize, dot: usize) -> Found {
             return Found::Link(found);
         }
         if label.is_empty() || label.len() > 63 {
-            if let Some(found) = link(piece_start, &piece) {
+            if let Some(found) = link(&piece) {
                 return found;
             }
-            piece.clear();
+            piece = Piece::default();
         } else {
-            if piece.is_empty() {
-                piece_start = at;
-            }
-            piece.push(label);
+            piece.add(at, label);
         }
         if !more {
-            return link(piece_start, &piece).unwrap_or(Found::Next(end));
+            return link(&piece).unwrap_or(Found::Next(end));
         }
         at = end + 1;
     }
 }
 
-/// Where a link ends when the labels `piece`, starting at `start`, are a
-/// host a client links: a named top-level domain or an IPv4 address,
-/// followed by a path (after an optional port), or alone when its
-/// top-level domain is one webmail links by itself (and it is not a mail
-/// address's domain).
-fn host_piece(b: &[u8], start: usize, piece: &[&str]) -> Option<usize> {
-    let tld = *piece.last()?;
-    if piece.len() < 2 {
+/// One piece of a host run: labels separated by single dots.
+#[derive(Default)]
+struct Piece<'a> {
+    /// Where its first label starts and its last ends.
+    start: usize,
+    end: usize,
+    labels: usize,
+    last: &'a str,
+    /// Every label is one to three digits (a dotted IPv4 address).
+    digits: bool,
+}
+
+impl<'a> Piece<'a> {
+    /// Adds the label at `at`.
+    fn add(&mut self, at: usize, label: &'a str) {
+        if self.labels == 0 {
+            self.start = at;
+            self.digits = true;
+        }
+        self.labels += 1;
+        self.end = at + label.len();
+        self.last = label;
+        self.digits &= label.len() <= 3 && label.bytes().all(|c| c.is_ascii_digit());
+    }
+}
+
+/// Where a link ends when the labels of `piece` are a host a client
+/// links: a named top-level domain or an IPv4 address, followed by a path
+/// (after an optional port), or alone when its top-level domain is one
+/// webmail links by itself (and it is not a mail address's domain).
+fn host_piece(b: &[u8], piece: &Piece) -> Option<usize> {
+    let (start, tld) = (piece.start, piece.last);
+    if piece.labels < 2 {
         return None;
     }
     let named = (tld.len() >= 2 && tld.bytes().all(|c| c.is_ascii_alphabetic()))
         || tld.to_ascii_lowercase().starts_with("xn--");
-    let ipv4 = piece.len() == 4
-        && piece
-            .iter()
-            .all(|l| l.len() <= 3 && l.bytes().all(|c| c.is_ascii_digit()));
+    let ipv4 = piece.labels == 4 && piece.digits;
     if !named && !ipv4 {
         return None;
     }
-    let mut after = start + piece.iter().map(|l| l.len() + 1).sum::<usize>() - 1;
+    let mut after = piece.end;
     if b.get(after) == Some(&b':') {
         let digits = b[after + 1..]
             .iter()
