@@ -450,7 +450,11 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes a file whole or not at all: a temporary file beside it, then rename.
+/// Writes a file whole or not at all: a temporary file beside it, then
+/// rename. A device or a pipe already at `path` (`-o /dev/null`, a FIFO)
+/// is written to as it is: renaming a file over it would replace the
+/// device node itself (run as root, `-o /dev/null` once left a regular
+/// file in its place for every other program on the machine).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let fail = |e: std::io::Error| {
         usage(format!(
@@ -459,6 +463,22 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
             io_reason(&e)
         ))
     };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(usage(format!(
+                "cannot write {}: it is a directory",
+                path.display()
+            )));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|mut f| f.write_all(bytes))
+                .map_err(fail);
+        }
+        _ => {}
+    }
     let file_name = path
         .file_name()
         .ok_or_else(|| usage(format!("cannot write {}: not a file name", path.display())))?;

@@ -122,6 +122,23 @@ impl Config {
             .unwrap_or_else(|| self.smtp.max_message_size.bytes().saturating_mul(4))
     }
 
+    /// The database URL: `storage.database` (or its older place,
+    /// `quarantine.database`), else SQLite in the data directory.
+    pub fn database_url(&self) -> String {
+        match self
+            .storage
+            .database
+            .as_ref()
+            .or(self.quarantine.database.as_ref())
+        {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.storage.data_dir.join("quarantine.db").display()
+            ),
+        }
+    }
+
     /// The Maildir for `mode = "maildir"`.
     pub fn maildir_path(&self) -> PathBuf {
         self.delivery
@@ -137,6 +154,23 @@ impl Config {
         self.delivery.problems(&mut problems);
         self.queue.problems(&mut problems);
         self.quarantine.problems(&mut problems);
+        match (&self.storage.database, &self.quarantine.database) {
+            (Some(_), Some(_)) => problems.push(
+                "storage.database and quarantine.database are both set: keep storage.database"
+                    .into(),
+            ),
+            (Some(url), None) | (None, Some(url))
+                if !["sqlite:", "postgres://", "postgresql://"]
+                    .iter()
+                    .any(|scheme| url.starts_with(scheme)) =>
+            {
+                problems.push(format!(
+                    "storage.database = \"{}\": use a postgres:// or sqlite: URL",
+                    crate::quarantine::redact(url)
+                ));
+            }
+            _ => {}
+        }
         self.admin.problems(&mut problems);
         let p = &self.sanitize;
         let l = &p.limits;
@@ -216,6 +250,39 @@ max_depth = 10
         assert!(!config.smtp.accepts("example.com"));
         assert_eq!(config.delivery.mode, DeliveryMode::Maildir);
         assert!(config.maildir_path().starts_with("./mugai-data"));
+    }
+
+    #[test]
+    fn the_database_is_set_once_in_storage_or_in_its_older_place() {
+        let path = Path::new("mugai.toml");
+        let parse = |text: &str| Config::parse(text, path).unwrap();
+        let pg = "postgres://mugai@db.example.lg.jp/mugai";
+        let config = parse(&format!("[storage]\ndatabase = \"{pg}\"\n"));
+        assert_eq!(config.database_url(), pg);
+        assert!(config.problems().is_empty());
+        let older = parse(&format!("[quarantine]\ndatabase = \"{pg}\"\n"));
+        assert_eq!(older.database_url(), pg);
+        assert!(older.problems().is_empty());
+        let problems = |text: &str| match Config::parse(text, path) {
+            Err(ConfigError::Problems { problems, .. }) => problems,
+            other => panic!("{other:?}"),
+        };
+        let both = problems(&format!(
+            "[storage]\ndatabase = \"{pg}\"\n[quarantine]\ndatabase = \"{pg}\"\n"
+        ));
+        assert!(both.iter().any(|p| p.contains("both set")), "{both:?}");
+        let problems = problems("[storage]\ndatabase = \"mysql://u:secret@h/db\"\n");
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("postgres://") && !p.contains("secret")),
+            "{problems:?}"
+        );
+        assert!(
+            Config::default()
+                .database_url()
+                .ends_with("mugai-data/quarantine.db?mode=rwc")
+        );
     }
 
     #[test]

@@ -99,6 +99,60 @@ fn reads_stdin_and_writes_output_and_report_files() {
 }
 
 #[test]
+fn output_to_a_pipe_or_device_writes_into_it_and_leaves_it_in_place() {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    // A FIFO stands in for /dev/null: renaming a file over a device node
+    // is what the bug did, and a test must not risk the machine's own.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("out.fifo");
+    let path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid path string; mkfifo only creates the node.
+    assert_eq!(unsafe { libc::mkfifo(path.as_ptr(), 0o600) }, 0);
+    // Held open for reading and writing: mugai's open does not block, and
+    // the pipe keeps what it writes (a small message fits its buffer).
+    let mut reader = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    let input = samples().join("plain-iso2022jp.eml");
+    let out = run(
+        &[
+            "sanitize",
+            input.to_str().unwrap(),
+            "-o",
+            fifo.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    let mut written = vec![0u8; 1 << 16];
+    let n = reader.read(&mut written).unwrap();
+    assert!(written[..n].starts_with(b"Received: "));
+    // A directory is refused in one line, not replaced.
+    let out = run(
+        &[
+            "sanitize",
+            input.to_str().unwrap(),
+            "-o",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).contains("it is a directory"));
+    assert!(dir.path().is_dir());
+}
+
+#[test]
 fn refused_message_exits_3_and_writes_nothing_to_output() {
     let dir = tempfile::tempdir().unwrap();
     let output = dir.path().join("out.eml");

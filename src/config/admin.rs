@@ -1,7 +1,7 @@
 //! `[admin]` (the approvers' web page) and `[quarantine]` (how long
 //! originals are kept and where their index lives).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -97,7 +97,8 @@ pub struct QuarantineConfig {
     /// Days an original is kept; a daily purge removes older ones unless
     /// a request for them is pending.
     pub retention_days: u32,
-    /// The index database. Default: SQLite at `data_dir/quarantine.db`.
+    /// Where `storage.database` was first configured; still read, so
+    /// older files stay valid (setting both is an error).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub database: Option<String>,
 }
@@ -115,24 +116,6 @@ impl QuarantineConfig {
     pub(crate) fn problems(&self, out: &mut Vec<String>) {
         if self.retention_days == 0 {
             out.push("quarantine.retention_days must be at least 1".into());
-        }
-        if let Some(url) = &self.database
-            && !url.starts_with("sqlite:")
-        {
-            out.push(format!(
-                "quarantine.database = \"{url}\": only sqlite: databases are built in so far"
-            ));
-        }
-    }
-
-    /// The database URL for a data directory.
-    pub fn database_url(&self, data_dir: &Path) -> String {
-        match &self.database {
-            Some(url) => url.clone(),
-            None => format!(
-                "sqlite://{}?mode=rwc",
-                data_dir.join("quarantine.db").display()
-            ),
         }
     }
 }

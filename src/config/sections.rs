@@ -285,6 +285,12 @@ impl DeliveryConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct StorageConfig {
     pub data_dir: PathBuf,
+    /// The shared engine: `postgres://user@host/db` puts the quarantine
+    /// index there (so several nodes can share it); unset, an embedded
+    /// SQLite file at `data_dir/quarantine.db`. A `sqlite:` URL names
+    /// another SQLite file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<String>,
     /// Below this much free space new transactions get `452 4.3.1`;
     /// unset: four times `smtp.max_message_size`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +301,7 @@ impl Default for StorageConfig {
     fn default() -> Self {
         StorageConfig {
             data_dir: PathBuf::from("./mugai-data"),
+            database: None,
             min_free: None,
         }
     }

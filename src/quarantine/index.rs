@@ -8,10 +8,12 @@
 //! so the same statements run on the embedded SQLite default (WAL,
 //! synchronous=FULL: a commit is on disk) and on PostgreSQL.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, AssertSqlSafe, Row, SqlSafeStr};
 
 use super::states::MessageState;
 use crate::sanitize::Report;
@@ -35,60 +37,35 @@ impl IndexError {
 
 pub type Result<T> = std::result::Result<T, IndexError>;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS messages (
-    id TEXT PRIMARY KEY,
-    received_at BIGINT NOT NULL,
-    sender TEXT NOT NULL,
-    recipients TEXT NOT NULL,
-    from_text TEXT NOT NULL,
-    to_text TEXT NOT NULL,
-    subject TEXT NOT NULL,
-    size BIGINT NOT NULL,
-    sha256 TEXT NOT NULL,
-    outcome TEXT NOT NULL,
-    report TEXT NOT NULL,
-    sanitized_text TEXT NOT NULL,
-    state TEXT NOT NULL,
-    purged_at BIGINT
-);
-CREATE INDEX IF NOT EXISTS messages_received ON messages (received_at);
-CREATE INDEX IF NOT EXISTS messages_sha256 ON messages (sha256);
-CREATE TABLE IF NOT EXISTS requests (
-    id TEXT PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    requested_at BIGINT NOT NULL,
-    state TEXT NOT NULL,
-    decided_by TEXT,
-    decided_at BIGINT,
-    decision_reason TEXT
-);
-CREATE INDEX IF NOT EXISTS requests_message ON requests (message_id);
-CREATE TABLE IF NOT EXISTS releases (
-    id TEXT PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    recipient TEXT NOT NULL,
-    released_by TEXT NOT NULL,
-    released_at BIGINT NOT NULL,
-    request_id TEXT,
-    state TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS users (
-    name TEXT PRIMARY KEY,
-    role TEXT NOT NULL,
-    email TEXT NOT NULL,
-    password TEXT NOT NULL,
-    disabled BIGINT NOT NULL,
-    created_at BIGINT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS user_aliases (
-    name TEXT NOT NULL,
-    alias TEXT NOT NULL,
-    PRIMARY KEY (name, alias)
-);
-";
+/// The schema, one step per file under `migrations/`, run in order by
+/// sqlx's migrator on SQLite and PostgreSQL alike (it records each step
+/// with its checksum in `_sqlx_migrations`, and on PostgreSQL holds an
+/// advisory lock, so nodes starting together run each step once). A
+/// released step is never edited: a database that ran it would refuse
+/// the changed file. Changes are new steps.
+const MIGRATIONS: [(i64, &str, &str); 1] = [(
+    1,
+    "quarantine index",
+    include_str!("../../migrations/0001_quarantine_index.sql"),
+)];
+
+/// The migrator over [`MIGRATIONS`].
+fn migrator() -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}
 
 /// The sanitized text kept for the detail page is cut here (and marked
 /// with a last line `[…]`): enough to judge a request by, while a long
@@ -211,6 +188,18 @@ impl Index {
     pub async fn open(url: &str) -> Result<Index> {
         sqlx::any::install_default_drivers();
         let sqlite = url.starts_with("sqlite:");
+        let cannot_open = |e: sqlx::Error| IndexError(format!("cannot open {}: {e}", redact(url)));
+        if !sqlite {
+            // One connection first: a wrong address or password is said at
+            // once, where the pool would retry it until its timeout.
+            use sqlx::Connection;
+            sqlx::AnyConnection::connect(url)
+                .await
+                .map_err(cannot_open)?
+                .close()
+                .await
+                .map_err(cannot_open)?;
+        }
         let pool = AnyPoolOptions::new()
             .max_connections(if sqlite { 4 } else { 8 })
             .acquire_timeout(Duration::from_secs(30))
@@ -228,14 +217,27 @@ impl Index {
             })
             .connect(url)
             .await
-            .map_err(|e| IndexError(format!("cannot open {}: {e}", redact(url))))?;
+            .map_err(cannot_open)?;
         if sqlite {
             sqlx::query("PRAGMA journal_mode = WAL")
                 .fetch_optional(&pool)
                 .await?;
         }
-        sqlx::raw_sql(SCHEMA).execute(&pool).await?;
+        migrator()
+            .run(&pool)
+            .await
+            .map_err(|e| IndexError(format!("cannot bring {} up to date: {e}", redact(url))))?;
         Ok(Index { pool })
+    }
+
+    /// The schema steps this database has run, in order (each once,
+    /// whichever node ran it).
+    pub async fn schema_steps(&self) -> Result<Vec<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     /// Records a kept original; a row that already exists (the same
@@ -487,7 +489,7 @@ pub fn cut(text: &str, max: usize) -> &str {
 }
 
 /// A database URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => format!("{}://…{}", &url[..scheme], &url[at..]),
         _ => url.to_string(),
@@ -528,5 +530,29 @@ mod tests {
         assert!(kept.len() <= MAX_TEXT + 5, "{}", kept.len());
         assert!(kept.ends_with("\n[…]"));
         assert!(long.starts_with(kept.trim_end_matches("\n[…]")));
+    }
+
+    #[tokio::test]
+    async fn a_database_made_before_migrations_keeps_its_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("q.db").display());
+        {
+            // What earlier versions did at every start: the tables, made
+            // directly, with no record of schema steps.
+            sqlx::any::install_default_drivers();
+            let pool = AnyPoolOptions::new().connect(&url).await.unwrap();
+            sqlx::raw_sql(MIGRATIONS[0].2).execute(&pool).await.unwrap();
+            let index = Index { pool };
+            index.insert_rows(&[row_with_text("kept")]).await.unwrap();
+            index.pool.close().await;
+        }
+        let index = Index::open(&url).await.unwrap();
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1]);
+        let row = index.get("M1").await.unwrap().unwrap();
+        assert_eq!(row.sanitized_text, "kept");
+        // A second start runs nothing again.
+        drop(index);
+        let index = Index::open(&url).await.unwrap();
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1]);
     }
 }

@@ -2,7 +2,8 @@
 //! the request → approve → release workflow over it.
 //!
 //! - `store`: the bytes, content-addressed (SHA-256) and fsynced;
-//! - `index`, `requests`, `users`: the SQL index (sqlx, SQLite default);
+//! - `index`, `requests`, `users`: the SQL index (sqlx: SQLite by default,
+//!   PostgreSQL for several nodes; schema steps under `migrations/`);
 //! - `token`: signed, expiring request links and CSRF tokens;
 //! - `workflow`: the actions people take, each recorded in the audit log.
 //!
@@ -18,7 +19,7 @@ pub mod token;
 pub mod users;
 pub mod workflow;
 
-pub use index::{Filter, Index, IndexError, MessageRow, NewMessage, NewRow};
+pub use index::{Filter, Index, IndexError, MessageRow, NewMessage, NewRow, redact};
 pub use requests::{ReleaseRow, RequestRow};
 pub use states::{MessageState, ReleaseState, RequestState};
 pub use store::OriginalStore;

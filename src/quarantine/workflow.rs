@@ -82,7 +82,7 @@ impl Quarantine {
     pub async fn open(config: &Config, dirsync: Arc<DirSync>) -> Result<Quarantine> {
         let data_dir = &config.storage.data_dir;
         crate::durable::create_dir_durably(data_dir)?;
-        let index = Index::open(&config.quarantine.database_url(data_dir)).await?;
+        let index = Index::open(&config.database_url()).await?;
         Ok(Quarantine {
             index,
             store: OriginalStore::open(data_dir, dirsync)?,

@@ -1,0 +1,349 @@
+//! The quarantine index on PostgreSQL, in a throwaway cluster each test
+//! starts (`common::postgres`), against the embedded SQLite: the same
+//! statements give the same answers on both, the schema steps run once
+//! however many nodes start together, and `mugai serve` keeps its index
+//! there.
+
+mod common;
+
+use std::path::Path;
+
+use base64::Engine as _;
+use common::postgres::Cluster;
+use mugai::policy::Policy;
+use mugai::quarantine::requests::{Decided, Decision};
+use mugai::quarantine::{
+    Filter, Index, MessageState, NewMessage, ReleaseRow, ReleaseState, RequestRow, RequestState,
+    Role, User,
+};
+use mugai::sanitize;
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn sqlite_url(dir: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", dir.join("index.db").display())
+}
+
+/// Runs the index through its statements (every kind of row, filters,
+/// a decision, purging) and writes down every answer, for comparing two
+/// databases. Times are fixed, so the answers are too.
+async fn transcript(index: &Index) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rows = Vec::new();
+    for (n, (to, subject)) in [
+        ("hanako@example.lg.jp", "見積書の送付"),
+        ("taro@example.lg.jp", "Weekly report 100%_done"),
+        ("hanako@example.lg.jp", "会議のご案内"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let sha = format!("{n}").repeat(64);
+        let mail = format!(
+            "From: Sender {n} <s{n}@example.com>\r\nTo: {to}\r\nSubject: =?UTF-8?B?{}?=\r\n\r\nbody {n}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(subject)
+        );
+        let report = sanitize::sanitize(mail.as_bytes(), &Policy::default(), &common::stamp())
+            .unwrap()
+            .report;
+        rows.push(
+            NewMessage {
+                id: &format!("M{n}"),
+                received_at: 1_700_000_000 + n as i64,
+                sender: &format!("s{n}@example.com"),
+                recipients: &[to.to_string()],
+                to,
+                sha256: &sha,
+                report: &report,
+                sanitized_text: &format!("本文 {n}"),
+            }
+            .row()
+            .unwrap(),
+        );
+    }
+    // The second batch repeats one row: it is left as it was.
+    out.push(format!("{:?}", index.insert_rows(&rows).await.unwrap()));
+    out.push(format!(
+        "{:?}",
+        index.insert_rows(&rows[1..2]).await.unwrap()
+    ));
+
+    let list = |filter: Filter| async move {
+        let (rows, total) = index.list(&filter).await.unwrap();
+        let ids: Vec<String> = rows.into_iter().map(|r| r.id).collect();
+        format!("{total} {ids:?}")
+    };
+    let all = Filter {
+        limit: 10,
+        ..Filter::default()
+    };
+    out.push(list(all.clone()).await);
+    out.push(
+        list(Filter {
+            rcpt: Some("HANAKO".into()),
+            ..all.clone()
+        })
+        .await,
+    );
+    // LIKE's wildcards in the search text are literal.
+    out.push(
+        list(Filter {
+            text: Some("100%_d".into()),
+            ..all.clone()
+        })
+        .await,
+    );
+    out.push(
+        list(Filter {
+            subject: Some("会議".into()),
+            ..all.clone()
+        })
+        .await,
+    );
+    out.push(
+        list(Filter {
+            limit: 1,
+            offset: 1,
+            ..all.clone()
+        })
+        .await,
+    );
+    let m1 = index.get("M1").await.unwrap().unwrap();
+    out.push(format!(
+        "{} {} {:?} {} {} {:?}",
+        m1.subject,
+        m1.from,
+        m1.recipients,
+        m1.sanitized_text,
+        m1.state.as_str(),
+        m1.report().map(|r| r.original_size)
+    ));
+    index.set_state("M2", MessageState::Released).await.unwrap();
+    out.push(
+        list(Filter {
+            state: Some(MessageState::Released),
+            ..all.clone()
+        })
+        .await,
+    );
+
+    index
+        .add_request(&RequestRow {
+            id: "Q1".into(),
+            message_id: "M0".into(),
+            recipient: "hanako@example.lg.jp".into(),
+            reason: "取引先からの見積書です".into(),
+            requested_at: 1_700_000_100,
+            state: RequestState::Pending,
+            decided_by: None,
+            decided_at: None,
+            decision_reason: None,
+            subject: String::new(),
+        })
+        .await
+        .unwrap();
+    let release = ReleaseRow {
+        id: "R1".into(),
+        message_id: "M0".into(),
+        recipient: "hanako@example.lg.jp".into(),
+        released_by: "suzuki".into(),
+        released_at: 1_700_000_200,
+        request_id: Some("Q1".into()),
+        state: ReleaseState::Queued,
+    };
+    let decide = || Decision {
+        request_id: "Q1",
+        approve: true,
+        by: "suzuki",
+        reason: "ok",
+        now: 1_700_000_200,
+        release: Some(&release),
+    };
+    let first = index.decide(&decide(), || Ok(())).await.unwrap();
+    let second = index.decide(&decide(), || Ok(())).await.unwrap();
+    out.push(format!(
+        "{} {}",
+        first == Decided::Done,
+        matches!(second, Decided::AlreadyDecided { .. })
+    ));
+    let request = index.request("Q1").await.unwrap().unwrap();
+    out.push(format!(
+        "{} {:?} {:?}",
+        request.state.as_str(),
+        request.decided_by,
+        request.decided_at
+    ));
+    index
+        .mark_release("R1", ReleaseState::Spooled)
+        .await
+        .unwrap();
+    let releases = index.releases(Some("M0"), None).await.unwrap();
+    out.push(format!(
+        "{:?}",
+        releases
+            .iter()
+            .map(|r| (r.id.clone(), r.state.as_str()))
+            .collect::<Vec<_>>()
+    ));
+
+    index
+        .add_user(&User {
+            name: "suzuki".into(),
+            role: Role::Approver,
+            email: "suzuki@example.lg.jp".into(),
+            aliases: Vec::new(),
+            password_hash: "x".into(),
+            disabled: false,
+            created_at: 1_700_000_000,
+        })
+        .await
+        .unwrap();
+    index
+        .add_alias("suzuki", "soumu@example.lg.jp")
+        .await
+        .unwrap();
+    out.push(format!(
+        "{}",
+        index.set_role("suzuki", Role::Auditor).await.unwrap()
+    ));
+    out.push(format!(
+        "{}",
+        index.set_disabled("nobody", true).await.unwrap()
+    ));
+    let user = index.user("suzuki").await.unwrap().unwrap();
+    out.push(format!(
+        "{} {:?} {:?}",
+        user.role.as_str(),
+        user.aliases,
+        user.disabled
+    ));
+
+    out.push(format!(
+        "{:?}",
+        index.purgeable(1_700_000_002).await.unwrap()
+    ));
+    index.mark_purged("M0", 1_700_100_000).await.unwrap();
+    out.push(format!(
+        "{:?}",
+        index.purged_since(1_700_000_000).await.unwrap()
+    ));
+    out.push(format!(
+        "{}",
+        index
+            .bytes_in_use(&"2".repeat(64), 1_700_000_000)
+            .await
+            .unwrap()
+    ));
+    out
+}
+
+#[test]
+fn the_index_answers_the_same_on_sqlite_and_postgresql() {
+    let cluster = Cluster::start();
+    cluster.create_database("mugai_index");
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let on_sqlite = runtime
+        .block_on(async { transcript(&Index::open(&sqlite_url(dir.path())).await.unwrap()).await });
+    let on_postgres = runtime.block_on(async {
+        transcript(&Index::open(&cluster.url("mugai_index")).await.unwrap()).await
+    });
+    for (n, (s, p)) in on_sqlite.iter().zip(&on_postgres).enumerate() {
+        assert_eq!(s, p, "answer {n}");
+    }
+    assert_eq!(on_sqlite.len(), on_postgres.len());
+    // The transcript says something: rows went in and were found.
+    assert_eq!(on_sqlite[0], "[true, true, true]");
+    assert_eq!(on_sqlite[1], "[false]");
+    assert_eq!(on_sqlite[2], r#"3 ["M2", "M1", "M0"]"#);
+    assert_eq!(on_sqlite[4], r#"1 ["M1"]"#);
+}
+
+#[test]
+fn nodes_starting_together_run_each_schema_step_once() {
+    let cluster = Cluster::start();
+    cluster.create_database("mugai_nodes");
+    let url = cluster.url("mugai_nodes");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let opens = (0..4).map(|_| {
+            let url = url.clone();
+            tokio::spawn(async move { Index::open(&url).await.map(|_| ()) })
+        });
+        for open in opens.collect::<Vec<_>>() {
+            open.await.unwrap().unwrap();
+        }
+        let index = Index::open(&url).await.unwrap();
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1]);
+    });
+}
+
+#[test]
+fn a_wrong_database_url_says_which_and_hides_the_password() {
+    let runtime = runtime();
+    let err = runtime
+        .block_on(Index::open("postgres://mugai:secret@127.0.0.1:1/none"))
+        .err()
+        .expect("nothing listens on port 1");
+    let text = err.to_string();
+    assert!(text.contains("127.0.0.1:1/none"), "{text}");
+    assert!(!text.contains("secret"), "{text}");
+}
+
+#[test]
+fn serve_keeps_its_index_in_postgresql_and_the_cli_reads_it_there() {
+    use common::relay::{Relay, config};
+    use common::sink::Sink;
+    use common::smtp::Client;
+    let cluster = Cluster::start();
+    cluster.create_database("mugai_serve");
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let toml = config(dir.path(), sink.addr, "", "", "").replace(
+        "[storage]\n",
+        &format!("[storage]\ndatabase = \"{}\"\n", cluster.url("mugai_serve")),
+    );
+    let relay = Relay::start(dir.path(), &toml);
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let mail =
+        b"From: s@example.com\r\nTo: taro@example.lg.jp\r\nSubject: postgres-kept\r\n\r\nhello\r\n";
+    assert!(
+        c.send_message("s@example.com", &["taro@example.lg.jp"], mail)
+            .starts_with("250")
+    );
+    sink.wait_for(1, std::time::Duration::from_secs(30));
+    let list = std::process::Command::new(env!("CARGO_BIN_EXE_mugai"))
+        .args(["quarantine", "list", "--json", "--config"])
+        .arg(&relay.config_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    assert!(text.contains("postgres-kept"), "{text}");
+    // The rows are in PostgreSQL, not in a SQLite file beside the spool.
+    assert!(!dir.path().join("data/quarantine.db").exists());
+    let runtime = runtime();
+    let (rows, total) = runtime.block_on(async {
+        let index = Index::open(&cluster.url("mugai_serve")).await.unwrap();
+        index
+            .list(&Filter {
+                limit: 10,
+                ..Filter::default()
+            })
+            .await
+            .unwrap()
+    });
+    assert_eq!(total, 1);
+    assert_eq!(rows[0].subject, "postgres-kept");
+    drop(relay);
+}
