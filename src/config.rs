@@ -253,7 +253,7 @@ max_depth = 10
     }
 
     #[test]
-    fn the_database_is_set_once_in_storage_or_in_its_older_place() {
+    fn the_database_is_set_once_and_metrics_addresses_are_checked() {
         let path = Path::new("mugai.toml");
         let parse = |text: &str| Config::parse(text, path).unwrap();
         let pg = "postgres://mugai@db.example.lg.jp/mugai";
@@ -271,13 +271,19 @@ max_depth = 10
             "[storage]\ndatabase = \"{pg}\"\n[quarantine]\ndatabase = \"{pg}\"\n"
         ));
         assert!(both.iter().any(|p| p.contains("both set")), "{both:?}");
-        let problems = problems("[storage]\ndatabase = \"mysql://u:secret@h/db\"\n");
+        let mysql = problems("[storage]\ndatabase = \"mysql://u:secret@h/db\"\n");
         assert!(
-            problems
+            mysql
                 .iter()
                 .any(|p| p.contains("postgres://") && !p.contains("secret")),
-            "{problems:?}"
+            "{mysql:?}"
         );
+        let bad = problems("[admin]\nmetrics_allow = [\"10.0.0.0/8\", \"intranet\"]\n");
+        assert!(bad.iter().any(|p| p.contains("\"intranet\"")), "{bad:?}");
+        let admin = Config::default().admin;
+        assert!(admin.metrics_allowed("127.0.0.1".parse().unwrap()));
+        assert!(admin.metrics_allowed("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(!admin.metrics_allowed("192.0.2.1".parse().unwrap()));
         assert!(
             Config::default()
                 .database_url()

@@ -34,6 +34,7 @@ pub mod durable;
 pub mod fonts;
 pub mod ingress;
 pub mod isolate;
+pub mod metrics;
 pub mod pipeline;
 pub mod policy;
 pub mod quarantine;

@@ -72,6 +72,13 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
         tokio::runtime::Handle::current(),
     )
     .map_err(|e| format!("cannot start the sanitizer threads: {e}"))?;
+    {
+        let (spool, pipeline) = (Arc::downgrade(&spool), Arc::downgrade(&pipeline));
+        crate::metrics::global().set_queue_probe(move || crate::metrics::QueueSizes {
+            spooled: spool.upgrade().and_then(|s| s.count().ok()).unwrap_or(0) as i64,
+            backlog: pipeline.upgrade().map_or(0, |p| p.backlog()) as i64,
+        });
+    }
     let (stop, shutdown) = watch::channel(false);
     if config.admin.enabled {
         let page = crate::admin::start(

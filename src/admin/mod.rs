@@ -106,9 +106,34 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(login::logout))
         .route("/r/{token}", get(public::form).post(public::submit))
         .route("/static/mugai.css", get(view::stylesheet))
+        .route("/metrics", get(metrics))
         .fallback(view::not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(app)
+}
+
+/// The relay's metrics in Prometheus' text format, without a login, to
+/// the addresses `admin.metrics_allow` lists.
+async fn metrics(
+    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    axum::extract::ConnectInfo(listen::Peer(peer)): axum::extract::ConnectInfo<listen::Peer>,
+) -> Response {
+    use axum::response::IntoResponse;
+    if !app.config.admin.metrics_allowed(peer.ip()) {
+        return (
+            axum::http::StatusCode::FORBIDDEN,
+            "this address may not read the metrics (admin.metrics_allow)\n",
+        )
+            .into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        crate::metrics::global().render(),
+    )
+        .into_response()
 }
 
 /// Headers on every answer: no script, no framing, no caching of data,

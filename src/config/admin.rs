@@ -1,7 +1,10 @@
 //! `[admin]` (the approvers' web page) and `[quarantine]` (how long
 //! originals are kept and where their index lives).
 
+use std::net::IpAddr;
 use std::path::PathBuf;
+
+use ipnet::IpNet;
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +40,10 @@ pub struct AdminConfig {
     /// How long the request link in a notice works (at most as long as
     /// the original is kept).
     pub request_link_lifetime: Seconds,
+    /// Networks (or single addresses) that may read `/metrics` without a
+    /// login; others get 403. Loopback by default; an empty list shuts
+    /// it for everyone.
+    pub metrics_allow: Vec<String>,
 }
 
 impl Default for AdminConfig {
@@ -52,6 +59,7 @@ impl Default for AdminConfig {
             login_max_failures: 5,
             login_window: Seconds(15 * 60),
             request_link_lifetime: Seconds(30 * 86400),
+            metrics_allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
         }
     }
 }
@@ -87,7 +95,31 @@ impl AdminConfig {
                 out.push(format!("admin.{name} must be longer than 0"));
             }
         }
+        for entry in &self.metrics_allow {
+            if parse_network(entry).is_none() {
+                out.push(format!(
+                    "admin.metrics_allow: \"{entry}\" is not a network or an address (e.g. \"10.0.0.0/8\", \"192.0.2.7\")"
+                ));
+            }
+        }
     }
+
+    /// May `client` read `/metrics`?
+    pub fn metrics_allowed(&self, client: IpAddr) -> bool {
+        let client = client.to_canonical();
+        self.metrics_allow
+            .iter()
+            .filter_map(|entry| parse_network(entry))
+            .any(|network| network.contains(&client))
+    }
+}
+
+/// A network (`10.0.0.0/8`) or a single address (`192.0.2.7`, `::1`).
+fn parse_network(text: &str) -> Option<IpNet> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .ok()
+        .or_else(|| text.parse::<IpAddr>().ok().map(IpNet::from))
 }
 
 /// `[quarantine]`: the originals' retention and index.

@@ -79,6 +79,8 @@ pub fn clean(
         queue_id: Some(id.clone()),
         request_link: placeholder.clone(),
     };
+    let first_conversion = !state.original_stored;
+    let started = std::time::Instant::now();
     let converted = match convert::convert(
         pipeline,
         &id,
@@ -98,6 +100,18 @@ pub fn clean(
             return None;
         }
     };
+    if first_conversion {
+        let (report, refused) = match &converted {
+            Ok(sanitized) => (&sanitized.report, false),
+            Err(refused) => (refused.report.as_ref(), true),
+        };
+        crate::metrics::global().converted(
+            crate::metrics::DEFAULT_TENANT,
+            report,
+            started.elapsed(),
+            refused,
+        );
+    }
     let mut indexed = None;
     let delivered = match converted {
         Ok(sanitized) => {

@@ -89,6 +89,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             Outcome::Deferred(t) => (RecipientStatus::Pending, t, "deferred"),
             Outcome::Failed(t) => (RecipientStatus::Failed, t, "failed"),
         };
+        crate::metrics::global().delivery(crate::metrics::DEFAULT_TENANT, word);
         tracing::info!(
             queue_id = %id,
             "{id}: to=<{address}> relay={relay} delay={delay:.2} status={word} ({text})"
@@ -122,6 +123,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             .filter(|r| r.status == RecipientStatus::Pending)
         {
             r.status = RecipientStatus::Failed;
+            crate::metrics::global().delivery(crate::metrics::DEFAULT_TENANT, "expired");
             tracing::warn!(
                 queue_id = %id,
                 "{id}: to=<{}> relay={relay} delay={delay:.2} status=expired (gave up after {})",

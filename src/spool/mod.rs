@@ -183,6 +183,21 @@ impl Spool {
         Ok(ids)
     }
 
+    /// How many messages the spool holds (for the metrics).
+    pub fn count(&self) -> io::Result<usize> {
+        let mut n = 0;
+        for entry in fs::read_dir(&self.queue)? {
+            if entry?
+                .file_name()
+                .to_str()
+                .is_some_and(|n| !n.contains('.'))
+            {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Reads one message and its envelope, keeping the file open for its
     /// conversion slot.
     pub fn read(&self, id: &str) -> io::Result<SpooledMessage> {
