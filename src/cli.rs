@@ -174,8 +174,10 @@ fn private_files() {
 
 pub fn main() -> ExitCode {
     private_files();
-    // The core catches its own panics; keep their default report off stderr.
-    std::panic::set_hook(Box::new(|info| tracing::debug!("caught panic: {info}")));
+    // One log line instead of Rust's report. The core catches its own
+    // panics (the part is removed, the message goes on), but each is a
+    // bug, and one outside the core ends the process: never silently.
+    std::panic::set_hook(Box::new(|info| tracing::error!("internal error: {info}")));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

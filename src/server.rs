@@ -94,6 +94,10 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
             page.public_url
         );
     }
+    if config.admin.metrics_listen.is_some() {
+        let address = crate::admin::start_metrics(Arc::clone(&config), shutdown.clone()).await?;
+        tracing::info!("metrics on http://{address}/metrics");
+    }
     // Releases queued while the relay was down go to the spool first, so
     // resuming the spool picks them up exactly once.
     crate::pipeline::release::dispatch(&pipeline, false).await;

@@ -102,3 +102,26 @@ fn only_the_allowed_addresses_read_the_metrics() {
     assert!(response.body.contains("metrics_allow"), "{}", response.body);
     assert!(!response.body.contains("mugai_"));
 }
+
+#[test]
+fn a_listener_of_its_own_serves_the_metrics_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let own = common::sink::free_port();
+    let toml = config(dir.path(), sink.addr, "", "", "").replace(
+        "[admin]\n",
+        &format!("[admin]\nmetrics_listen = \"{own}\"\n"),
+    );
+    let relay = Relay::start(dir.path(), &toml);
+    relay.wait_for_log("metrics on http://", 1, LIMIT);
+    let mut monitor = Browser::new(own);
+    let response = monitor.get("/metrics");
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert!(
+        response.body.contains("# TYPE mugai_queue_messages gauge"),
+        "{}",
+        response.body
+    );
+    assert_eq!(monitor.get("/").status, 404);
+    assert_eq!(monitor.get("/login").status, 404);
+}

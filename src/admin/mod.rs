@@ -106,20 +106,43 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(login::logout))
         .route("/r/{token}", get(public::form).post(public::submit))
         .route("/static/mugai.css", get(view::stylesheet))
-        .route("/metrics", get(metrics))
+        .route_service("/metrics", metrics_router(Arc::clone(&app.config)))
         .fallback(view::not_found)
         .layer(middleware::from_fn(security_headers))
         .with_state(app)
 }
 
-/// The relay's metrics in Prometheus' text format, without a login, to
-/// the addresses `admin.metrics_allow` lists.
+/// Serves `/metrics` alone on `admin.metrics_listen` until `stop` turns
+/// true; returns the address it listens on.
+pub async fn start_metrics(
+    config: Arc<Config>,
+    stop: watch::Receiver<bool>,
+) -> Result<std::net::SocketAddr, String> {
+    let Some(address) = config.admin.metrics_listen.clone() else {
+        return Err("admin.metrics_listen is not set".into());
+    };
+    let listener = tokio::net::TcpListener::bind(&address)
+        .await
+        .map_err(|e| format!("cannot listen on {address} for the metrics: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    listen::spawn(listener, None, metrics_router(config), stop);
+    Ok(local)
+}
+
+/// `/metrics`: the relay's metrics in Prometheus' text format, without a
+/// login, to the addresses `admin.metrics_allow` lists.
+fn metrics_router(config: Arc<Config>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(config)
+}
+
 async fn metrics(
-    axum::extract::State(app): axum::extract::State<Arc<App>>,
+    axum::extract::State(config): axum::extract::State<Arc<Config>>,
     axum::extract::ConnectInfo(listen::Peer(peer)): axum::extract::ConnectInfo<listen::Peer>,
 ) -> Response {
     use axum::response::IntoResponse;
-    if !app.config.admin.metrics_allowed(peer.ip()) {
+    if !config.admin.metrics_allowed(peer.ip()) {
         return (
             axum::http::StatusCode::FORBIDDEN,
             "this address may not read the metrics (admin.metrics_allow)\n",

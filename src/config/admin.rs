@@ -44,6 +44,11 @@ pub struct AdminConfig {
     /// login; others get 403. Loopback by default; an empty list shuts
     /// it for everyone.
     pub metrics_allow: Vec<String>,
+    /// Also serve `/metrics` (only that) on a listener of its own, e.g.
+    /// "10.0.0.5:9525" for a monitoring network; `metrics_allow` applies
+    /// there too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for AdminConfig {
@@ -60,6 +65,7 @@ impl Default for AdminConfig {
             login_window: Seconds(15 * 60),
             request_link_lifetime: Seconds(30 * 86400),
             metrics_allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
+            metrics_listen: None,
         }
     }
 }
@@ -94,6 +100,13 @@ impl AdminConfig {
             if value.0 == 0 {
                 out.push(format!("admin.{name} must be longer than 0"));
             }
+        }
+        if let Some(listen) = &self.metrics_listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            out.push(format!(
+                "admin.metrics_listen = \"{listen}\" is not an address with a port (e.g. \"10.0.0.5:9525\")"
+            ));
         }
         for entry in &self.metrics_allow {
             if parse_network(entry).is_none() {
