@@ -347,3 +347,76 @@ fn serve_keeps_its_index_in_postgresql_and_the_cli_reads_it_there() {
     assert_eq!(rows[0].subject, "postgres-kept");
     drop(relay);
 }
+
+/// A mail with a program attached (removed, so the notice has a link).
+fn mail_with_program(subject: &str) -> Vec<u8> {
+    format!(
+        "From: s@example.com\r\nTo: taro@example.lg.jp\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n請求書を送ります。\r\n\
+         --b\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\n\
+         Content-Disposition: attachment; filename=\"setup.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+         --b--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_request_link_written_by_one_node_opens_on_another_that_shares_the_key() {
+    use common::http::Browser;
+    use common::relay::{Relay, config};
+    use common::sink::Sink;
+    use common::smtp::Client;
+    let cluster = Cluster::start();
+    cluster.create_database("mugai_nodes");
+    let url = cluster.url("mugai_nodes");
+    let keys = tempfile::tempdir().unwrap();
+    let key = keys.path().join("secret.key");
+    std::fs::write(&key, (0..32u8).collect::<Vec<_>>()).unwrap();
+    let sink = Sink::start();
+    let node = |name: &str, shared_key: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let admin = if shared_key {
+            format!("[admin]\nsecret_key_file = \"{}\"\n", key.display())
+        } else {
+            "[admin]\n".to_string()
+        };
+        let toml = config(dir.path(), sink.addr, "", "", "")
+            .replace("[storage]\n", &format!("[storage]\ndatabase = \"{url}\"\n"))
+            .replace("[admin]\n", &admin)
+            .replace("mugai.test", &format!("{name}.mugai.test"));
+        let relay = Relay::start(dir.path(), &toml);
+        (dir, relay)
+    };
+    let (_a_dir, a) = node("a", true);
+    let (_b_dir, b) = node("b", true);
+    let (_c_dir, c) = node("c", false);
+    let (mut client, _) = Client::connect(a.addr);
+    client.command("EHLO client.example.com");
+    let reply = client.send_message(
+        "s@example.com",
+        &["taro@example.lg.jp"],
+        &mail_with_program("from-node-a"),
+    );
+    assert!(reply.starts_with("250"), "{reply}");
+    let got = sink.wait_for(1, std::time::Duration::from_secs(30));
+    let text = common::read_output(&got[0].data).body;
+    let link = text
+        .lines()
+        .find_map(|l| l.trim().split_once("/r/").map(|(_, t)| format!("/r/{t}")))
+        .unwrap_or_else(|| panic!("no request link in the notice:\n{text}"));
+    // Node B shares the database and the key: the link opens there.
+    let page = Browser::new(b.web.unwrap()).get(&link);
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("setup.exe"), "{}", page.body);
+    assert!(
+        page.input("csrf").is_some(),
+        "the request form: {}",
+        page.body
+    );
+    // Node C shares the database but not the key: the link is not valid.
+    let page = Browser::new(c.web.unwrap()).get(&link);
+    assert!(page.input("csrf").is_none(), "{}", page.body);
+    assert!(!page.body.contains("setup.exe"), "{}", page.body);
+}

@@ -49,6 +49,12 @@ pub struct AdminConfig {
     /// there too.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metrics_listen: Option<String>,
+    /// The key that signs request links and CSRF tokens, as a file of at
+    /// least 32 random bytes copied to every node, so a link written by
+    /// one node works on another. Default: `data_dir/secret.key`, made on
+    /// first use (one node).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_key_file: Option<PathBuf>,
 }
 
 impl Default for AdminConfig {
@@ -66,6 +72,7 @@ impl Default for AdminConfig {
             request_link_lifetime: Seconds(30 * 86400),
             metrics_allow: vec!["127.0.0.0/8".into(), "::1/128".into()],
             metrics_listen: None,
+            secret_key_file: None,
         }
     }
 }

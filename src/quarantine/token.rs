@@ -1,7 +1,8 @@
 //! Signed, expiring request links: the token in a notice's link says
 //! "this recipient received quarantine id X, until time T", signed with
 //! HMAC-SHA256 under a server secret (`data_dir/secret.key`, 32 random
-//! bytes, mode 0600, made on first use). Whoever holds the link received
+//! bytes, mode 0600, made on first use; or `admin.secret_key_file`, one
+//! key copied to every node, so a link written by one works on all). Whoever holds the link received
 //! the mail; a token for one message or recipient never verifies for
 //! another because both are inside the signed text.
 //!
@@ -69,6 +70,27 @@ impl Signer {
             }
             Err(e) => return Err(e),
         };
+        Signer::from_secret(&path, &secret)
+    }
+
+    /// Loads a key file the operator made and shares between nodes
+    /// (`admin.secret_key_file`); it is never made here, since a key made
+    /// on one node would not be the others'.
+    pub fn load(path: &Path) -> io::Result<Signer> {
+        let secret = fs::read(path).map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot read admin.secret_key_file {}: {e} (make one with `head -c 32 /dev/urandom > {}`, mode 0600, and copy it to every node)",
+                    path.display(),
+                    path.display()
+                ),
+            )
+        })?;
+        Signer::from_secret(path, &secret)
+    }
+
+    fn from_secret(path: &Path, secret: &[u8]) -> io::Result<Signer> {
         if secret.len() < 32 {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidData,
@@ -76,7 +98,7 @@ impl Signer {
             ));
         }
         Ok(Signer {
-            key: hmac::Key::new(hmac::HMAC_SHA256, &secret),
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret),
         })
     }
 
@@ -183,5 +205,23 @@ mod tests {
         assert!(again.verify(&token, 0).is_ok());
         assert!(signer.csrf_ok("s", &signer.csrf("s")));
         assert!(!signer.csrf_ok("t", &signer.csrf("s")));
+    }
+
+    #[test]
+    fn a_shared_key_file_signs_alike_everywhere_and_is_never_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.key");
+        let err = Signer::load(&path).err().expect("missing");
+        assert!(err.to_string().contains("head -c 32 /dev/urandom"), "{err}");
+        assert!(!path.exists());
+        std::fs::write(&path, [7u8; 16]).unwrap();
+        assert!(Signer::load(&path).is_err(), "too short");
+        std::fs::write(&path, [7u8; 32]).unwrap();
+        let (node_a, node_b) = (Signer::load(&path).unwrap(), Signer::load(&path).unwrap());
+        let token = node_a.token("Q1", "taro@example.lg.jp", 1000);
+        assert!(node_b.verify(&token, 0).is_ok());
+        // A node's own key does not verify it.
+        let own = Signer::load_or_create(dir.path()).unwrap();
+        assert_eq!(own.verify(&token, 0), Err(TokenError::Invalid));
     }
 }

@@ -87,7 +87,10 @@ impl Quarantine {
             index,
             store: OriginalStore::open(data_dir, dirsync)?,
             audit: AuditLog::open(data_dir)?,
-            signer: Signer::load_or_create(data_dir)?,
+            signer: match &config.admin.secret_key_file {
+                Some(path) => Signer::load(path)?,
+                None => Signer::load_or_create(data_dir)?,
+            },
             retention_days: config.quarantine.retention_days,
             releases_queued: Notify::new(),
         })
