@@ -348,20 +348,6 @@ fn serve_keeps_its_index_in_postgresql_and_the_cli_reads_it_there() {
     drop(relay);
 }
 
-/// A mail with a program attached (removed, so the notice has a link).
-fn mail_with_program(subject: &str) -> Vec<u8> {
-    format!(
-        "From: s@example.com\r\nTo: taro@example.lg.jp\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
-         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n請求書を送ります。\r\n\
-         --b\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\n\
-         Content-Disposition: attachment; filename=\"setup.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
-         TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
-         --b--\r\n"
-    )
-    .into_bytes()
-}
-
 #[test]
 fn a_request_link_written_by_one_node_opens_on_another_that_shares_the_key() {
     use common::http::Browser;
@@ -397,7 +383,7 @@ fn a_request_link_written_by_one_node_opens_on_another_that_shares_the_key() {
     let reply = client.send_message(
         "s@example.com",
         &["taro@example.lg.jp"],
-        &mail_with_program("from-node-a"),
+        &common::mail_with_executable("taro@example.lg.jp", "from-node-a"),
     );
     assert!(reply.starts_with("250"), "{reply}");
     let got = sink.wait_for(1, std::time::Duration::from_secs(30));

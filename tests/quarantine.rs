@@ -18,21 +18,6 @@ use common::smtp::Client;
 const LIMIT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "correct horse battery";
 
-/// A mail to `to` with a Japanese text and an executable attachment.
-fn mail_with_executable(to: &str, subject: &str) -> Vec<u8> {
-    format!(
-        "From: Sender <sender@example.com>\r\nTo: {to}\r\nSubject: {subject}\r\n\
-         Message-ID: <{subject}@example.com>\r\nMIME-Version: 1.0\r\n\
-         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
-         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n請求書を送ります。\r\n\
-         --b\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\n\
-         Content-Disposition: attachment; filename=\"setup.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
-         TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
-         --b--\r\n"
-    )
-    .into_bytes()
-}
-
 fn mugai(relay: &Relay, args: &[&str], stdin: Option<&str>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
         .args(args)
@@ -97,7 +82,7 @@ impl Setup {
 
     /// Sends a mail and returns (original, the sanitized copy's link path).
     fn send(&self, to: &str, subject: &str, delivered_before: usize) -> (Vec<u8>, String) {
-        let original = mail_with_executable(to, subject);
+        let original = common::mail_with_executable(to, subject);
         let (mut c, _) = Client::connect(self.relay.addr);
         c.command("EHLO client.example.com");
         let r = c.send_message("sender@example.com", &[to], &original);
@@ -408,7 +393,7 @@ fn logins_are_required_limited_and_tokens_checked() {
     let out = mugai(&s.relay, &["quarantine", "export", &id], None);
     assert_eq!(
         out.stdout,
-        mail_with_executable("hanako@example.lg.jp", "tokens")
+        common::mail_with_executable("hanako@example.lg.jp", "tokens")
     );
 }
 
@@ -568,7 +553,7 @@ fn files_and_directories_are_private_whatever_the_umask() {
     let r = c.send_message(
         "s@example.com",
         &["taro@example.lg.jp"],
-        &mail_with_executable("taro@example.lg.jp", "modes"),
+        &common::mail_with_executable("taro@example.lg.jp", "modes"),
     );
     assert!(r.starts_with("250"), "{r}");
     sink.wait_for(1, LIMIT);
@@ -605,7 +590,7 @@ fn purge_removes_only_what_retention_allows() {
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start();
     let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
-    let original = mail_with_executable("taro@example.lg.jp", "old");
+    let original = common::mail_with_executable("taro@example.lg.jp", "old");
     let (mut c, _) = Client::connect(relay.addr);
     c.command("EHLO client.example.com");
     assert!(

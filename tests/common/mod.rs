@@ -114,3 +114,18 @@ pub fn read_output_text(bytes: &[u8]) -> String {
     let subject = message.subject().unwrap_or("").to_string();
     format!("{subject}\n{}", message.body_text(0).unwrap_or_default())
 }
+
+/// A mail to `to` with a Japanese text and an executable attachment.
+pub fn mail_with_executable(to: &str, subject: &str) -> Vec<u8> {
+    format!(
+        "From: Sender <sender@example.com>\r\nTo: {to}\r\nSubject: {subject}\r\n\
+         Message-ID: <{subject}@example.com>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n\
+         --b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n請求書を送ります。\r\n\
+         --b\r\nContent-Type: application/octet-stream; name=\"setup.exe\"\r\n\
+         Content-Disposition: attachment; filename=\"setup.exe\"\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+         TVqQAAMAAAAEAAAA//8AALgAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\r\n\
+         --b--\r\n"
+    )
+    .into_bytes()
+}
