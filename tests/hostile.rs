@@ -12,7 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 
 use common::relay::{Relay, config};
-use common::sink::Sink;
+use common::sink::{Received, Sink};
 use common::smtp::Client;
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -55,6 +55,27 @@ fn ordinary(relay: &Relay, subject: &str) -> String {
     let r = c.send_message("a@example.com", &["taro@example.lg.jp"], message.as_bytes());
     c.command("QUIT");
     r
+}
+
+/// Sends each of `mails` to the relay, then an ordinary mail ("after"),
+/// and returns what the sink received once all of them arrived.
+fn send_then_ordinary(relay: &Relay, sink: &Sink, mails: &[&[u8]]) -> Vec<Received> {
+    for mail in mails {
+        let (mut c, _) = Client::connect(relay.addr);
+        ehlo(&mut c);
+        let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail);
+        assert!(r.starts_with("250"), "{r}");
+        c.command("QUIT");
+    }
+    assert!(ordinary(relay, "after").starts_with("250 2.0.0 Ok: queued"));
+    sink.wait_for(mails.len() + 1, LIMIT)
+}
+
+/// The received message with this subject.
+fn with_subject<'a>(got: &'a [Received], subject: &str) -> &'a Received {
+    got.iter()
+        .find(|m| m.text().contains(&format!("Subject: {subject}\r\n")))
+        .unwrap_or_else(|| panic!("{subject} was not delivered"))
 }
 
 /// One DATA carrying `end` and then a forged second transaction; returns
@@ -639,11 +660,19 @@ Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
     .into_bytes()
 }
 
+/// One line of text per page, `word` and the page's number.
+fn pages_saying(word: &str, pages: usize) -> Vec<String> {
+    (0..pages)
+        .map(|p| format!("BT /F1 40 Tf 20 200 Td ({word} PAGE {p}) Tj ET"))
+        .collect()
+}
+
 /// The structures that used to hold a converter for minutes or exhaust its
 /// memory, each sent to the real relay: a body of 200 000 self-closed
 /// `<div/>` (html5ever opens each one), winmail.dat nested 3 000 deep, an
-/// xlsx naming a 1 MB shared string in 45 000 cells, a PDF deflate bomb and
-/// a PDF naming one content stream 20 000 times. Each gets a real answer
+/// xlsx naming a 1 MB shared string in 45 000 cells, a PDF deflate bomb, a
+/// PDF naming one content stream 20 000 times, PDFs of giant pages and of
+/// many pages (rendered on several threads). Each gets a real answer
 /// (the part removed with its reason, or its text cut at the limit) rather
 /// than a killed converter, the recipient gets the sanitized mail with the
 /// notice saying so, and an ordinary mail sent after them all arrives.
@@ -698,21 +727,42 @@ Content-Type: text/html\r\n\r\n<p>DIV-MARKER</p>"
                 &files::pdf_repeated_contents(20_000, 10),
             ),
         ),
+        // Pages of the largest size PDF allows: one page drawn at the pixel
+        // limit needs more than this budget, so the PDF is removed before
+        // any thread starts drawing.
+        (
+            "giant",
+            with_attachment(
+                "giant",
+                "giant.pdf",
+                "application/pdf",
+                &files::pdf_with_sized_pages(
+                    &[files::helvetica()],
+                    &pages_saying("GIANT", 6),
+                    (14_400, 14_400),
+                ),
+            ),
+        ),
+        // Forty small pages (about a megapixel each at 150 dpi): two fit the
+        // budget at once, so two threads draw them, and every page arrives.
+        (
+            "many",
+            with_attachment(
+                "many",
+                "many.pdf",
+                "application/pdf",
+                &files::pdf_with_sized_pages(
+                    &[files::helvetica()],
+                    &pages_saying("MANY", 40),
+                    (480, 480),
+                ),
+            ),
+        ),
     ];
-    for (_, mail) in &mails {
-        let (mut c, _) = Client::connect(relay.addr);
-        ehlo(&mut c);
-        let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail);
-        assert!(r.starts_with("250"), "{r}");
-        c.command("QUIT");
-    }
-    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
-    let got = sink.wait_for(mails.len() + 1, LIMIT);
+    let sent: Vec<&[u8]> = mails.iter().map(|(_, mail)| mail.as_slice()).collect();
+    let got = send_then_ordinary(&relay, &sink, &sent);
     let by_subject = |subject: &str| {
-        let m = got
-            .iter()
-            .find(|m| m.text().contains(&format!("Subject: {subject}\r\n")))
-            .unwrap_or_else(|| panic!("{subject} was not delivered"));
+        let m = with_subject(&got, subject);
         assert_eq!(m.to, ["taro@example.lg.jp"]);
         assert!(
             !m.text().contains("X-Mugai-Sanitized: refused"),
@@ -729,11 +779,31 @@ Content-Type: text/html\r\n\r\n<p>DIV-MARKER</p>"
     let xlsx = by_subject("xlsx");
     assert_eq!(xlsx.attachments.len(), 1);
     assert!(xlsx.attachments[0].bytes.len() <= (4 << 20) + 64);
-    for (subject, name) in [("bomb", "bomb.pdf"), ("parts", "parts.pdf")] {
+    for (subject, name) in [
+        ("bomb", "bomb.pdf"),
+        ("parts", "parts.pdf"),
+        ("giant", "giant.pdf"),
+    ] {
         let out = by_subject(subject);
         assert!(out.attachments.is_empty(), "{subject}");
         assert!(out.body.contains(&format!("{name} → 削除")), "{}", out.body);
     }
+    let many = by_subject("many");
+    assert!(
+        many.body.contains("many.pdf → 画像化したPDF（40ページ）"),
+        "{}",
+        many.body
+    );
+    let rebuilt = many
+        .attachments
+        .iter()
+        .find(|a| a.name == "many.pdf")
+        .expect("the rebuilt PDF is attached");
+    let pages = hayro::hayro_syntax::Pdf::new(rebuilt.bytes.clone())
+        .expect("the rebuilt PDF opens")
+        .pages()
+        .len();
+    assert_eq!(pages, 40);
     by_subject("after");
     assert!(
         !got.iter().any(|m| m.to == ["postmaster@example.lg.jp"]),
@@ -863,23 +933,14 @@ fn nested_boundary_repairs_through_serve() {
     let mail = format!(
         "From: a@example.com\r\nTo: taro@example.lg.jp\r\nSubject: nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"top\"\r\n\r\n--top\r\n{inner}\r\n--top--\r\n"
     );
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail.as_bytes());
-    assert!(r.starts_with("250"), "{r}");
-    c.command("QUIT");
-    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
-    let got = sink.wait_for(2, LIMIT);
-    let nested = got
-        .iter()
-        .find(|m| m.text().contains("Subject: nested\r\n"))
-        .expect("the nested mail is delivered");
+    let got = send_then_ordinary(&relay, &sink, &[mail.as_bytes()]);
+    let nested = with_subject(&got, "nested");
     assert!(
         common::read_output(&nested.data)
             .body
             .contains(line.trim_end())
     );
-    assert!(got.iter().any(|m| m.text().contains("Subject: after\r\n")));
+    with_subject(&got, "after");
 }
 
 /// A body made of nothing but dot lines: every one must leave stuffed and
@@ -893,17 +954,8 @@ fn a_body_of_dot_lines_arrives_whole_through_serve() {
     let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
     let body = ".\r\n..\r\n.x\r\n".repeat(60_000);
     let mail = format!("From: a@example.com\r\nSubject: dots\r\n\r\n{body}");
-    let (mut c, _) = Client::connect(relay.addr);
-    ehlo(&mut c);
-    let r = c.send_message("a@example.com", &["taro@example.lg.jp"], mail.as_bytes());
-    assert!(r.starts_with("250"), "{r}");
-    c.command("QUIT");
-    assert!(ordinary(&relay, "after").starts_with("250 2.0.0 Ok: queued"));
-    let got = sink.wait_for(2, LIMIT);
-    let dots = got
-        .iter()
-        .find(|m| m.text().contains("Subject: dots\r\n"))
-        .expect("the dot mail is delivered");
+    let got = send_then_ordinary(&relay, &sink, &[mail.as_bytes()]);
+    let dots = with_subject(&got, "dots");
     let text = common::read_output(&dots.data).body;
     let lines: Vec<&str> = text.lines().collect();
     for wanted in [".", "..", ".x"] {

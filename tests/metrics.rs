@@ -13,10 +13,6 @@ use common::smtp::Client;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
 /// The sum of every series of `name` whose labels contain `labels`.
 fn value(metrics: &str, name: &str, labels: &str) -> f64 {
     metrics
@@ -36,8 +32,8 @@ fn the_metrics_count_what_was_received_converted_and_delivered() {
     let (mut c, _) = Client::connect(relay.addr);
     c.command("EHLO client.example.com");
     let plain = b"From: s@example.com\r\nTo: taro@example.lg.jp\r\nSubject: hello\r\n\r\nhello\r\n";
-    let with_program = sample("attachments-encoded-names.eml");
-    let refused = sample("deep-nesting.eml");
+    let with_program = common::sample("attachments-encoded-names.eml");
+    let refused = common::sample("deep-nesting.eml");
     for mail in [&plain[..], &plain[..], &with_program, &refused] {
         let reply = c.send_message("s@example.com", &["taro@example.lg.jp"], mail);
         assert!(reply.starts_with("250"), "{reply}");

@@ -12,10 +12,6 @@ use sha2::{Digest, Sha256};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn sample(name: &str) -> Vec<u8> {
-    std::fs::read(format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
-}
-
 fn hex_sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -43,7 +39,7 @@ fn japanese_mail_arrives_sanitized_and_the_original_is_kept() {
     let dir = tempfile::tempdir().unwrap();
     let sink = Sink::start();
     let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
-    let original = sample("plain-iso2022jp.eml");
+    let original = common::sample("plain-iso2022jp.eml");
 
     let (mut client, greeting) = Client::connect(relay.addr);
     assert!(greeting.starts_with("220 mugai.test"), "{greeting}");
@@ -432,7 +428,7 @@ fn next_hop_down_then_up_delivers_after_a_retry() {
         &relay,
         "a@example.com",
         &["taro@example.lg.jp"],
-        &sample("plain-shiftjis.eml"),
+        &common::sample("plain-shiftjis.eml"),
     );
     relay.wait_for_log("status=deferred", 1, LIMIT);
     // The copy and the state are written just after the line is logged.
@@ -558,7 +554,7 @@ fn a_message_the_core_refuses_is_kept_and_reported() {
     let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
     let (mut c, _) = Client::connect(relay.addr);
     ehlo(&mut c);
-    let original = sample("deep-nesting.eml");
+    let original = common::sample("deep-nesting.eml");
     let r = c.send_message("sender@example.com", &["taro@example.lg.jp"], &original);
     assert!(r.starts_with("250"), "{r}");
     // The postmaster gets a report, the recipient a notice-only message.
@@ -720,7 +716,7 @@ fn maildir_mode_and_json_logs() {
         &relay,
         "a@example.com",
         &["taro@example.lg.jp"],
-        &sample("html-only.eml"),
+        &common::sample("html-only.eml"),
     );
     let line = relay.wait_for_log("status=sent", 1, LIMIT).remove(0);
     let json: serde_json::Value = serde_json::from_str(&line).expect("a JSON log line");
@@ -843,7 +839,7 @@ fn a_retry_delivers_the_kept_copy_unless_the_policy_changed() {
         &first,
         "sender@example.com",
         &["taro@example.lg.jp", "busy@example.lg.jp"],
-        &sample("attachments-encoded-names.eml"),
+        &common::sample("attachments-encoded-names.eml"),
     );
     // The first attempt and the one-second retry: converted once.
     first.wait_for_log("status=deferred", 2, LIMIT);
@@ -883,7 +879,7 @@ fn a_retry_delivers_the_kept_copy_unless_the_policy_changed() {
         &third,
         "sender@example.com",
         &["busy@example.lg.jp"],
-        &sample("plain-utf8.eml"),
+        &common::sample("plain-utf8.eml"),
     );
     third.wait_for_log("status=deferred", 1, LIMIT);
     let mut third = third;

@@ -86,8 +86,8 @@ pub struct AttachmentPolicy {
     /// resolution so that it fits.
     pub pdf_max_page_pixels: u64,
     /// Threads that render one PDF's pages at once; 0 (default) means one
-    /// per CPU core, so a long PDF takes about pages ÷ cores × the time of
-    /// a page. Each thread holds one rendered page (charged against
+    /// per CPU core, at most 8, so a long PDF takes about pages ÷ cores ×
+    /// the time of a page. Each thread holds one rendered page (charged against
     /// `converter_memory_limit`).
     pub pdf_threads: usize,
     /// A CJK font file (TTF/OTF/TTC) for PDFs that use a Japanese font

@@ -129,3 +129,8 @@ pub fn mail_with_executable(to: &str, subject: &str) -> Vec<u8> {
     )
     .into_bytes()
 }
+
+/// The bytes of `samples/<name>`.
+pub fn sample(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}

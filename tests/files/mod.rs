@@ -519,6 +519,12 @@ pub fn tnef_with(title: &str, data: &[u8]) -> Vec<u8> {
 /// A PDF of A4 pages, one per content stream, with `fonts` (object
 /// bodies) as /F1, /F2 … in every page's resources.
 pub fn pdf_with_pages(fonts: &[String], contents: &[String]) -> Vec<u8> {
+    pdf_with_sized_pages(fonts, contents, (595, 842))
+}
+
+/// As [`pdf_with_pages`], every page `size` points wide and high.
+pub fn pdf_with_sized_pages(fonts: &[String], contents: &[String], size: (u32, u32)) -> Vec<u8> {
+    let (width, height) = size;
     let first_page = 3 + fonts.len();
     let mut objects = vec![
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
@@ -537,7 +543,7 @@ pub fn pdf_with_pages(fonts: &[String], contents: &[String]) -> Vec<u8> {
         .collect();
     for (page, content) in contents.iter().enumerate() {
         objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {} 0 R /Resources << /Font << {resources}>> >> >>",
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {width} {height}] /Contents {} 0 R /Resources << /Font << {resources}>> >> >>",
             first_page + 2 * page + 1
         ));
         objects.push(stream("", content));

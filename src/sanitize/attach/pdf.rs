@@ -147,7 +147,12 @@ fn render_pages(
         while !failed.load(Ordering::Relaxed) {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(page) = pages.get(i) else { break };
-            let result = render_page(page, &cache, &settings, limits, budget);
+            // A renderer that panics stops the others at their next page
+            // (the panic is the page's failure, not the process's).
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                render_page(page, &cache, &settings, limits, budget)
+            }))
+            .unwrap_or_else(|_| Err(Failure::Crashed("the page renderer failed".into())));
             if result.is_err() {
                 failed.store(true, Ordering::Relaxed);
             }
@@ -185,14 +190,24 @@ fn render_pages(
     Ok(images)
 }
 
-/// Threads for one PDF: `configured`, or one per core when 0 (asked once:
-/// inside the sandbox the answer cannot change).
+/// Threads for one PDF when `pdf_threads` is 0: one per core up to this
+/// many. Every converter process renders its own PDFs, and each thread's
+/// stack counts against its address space (`isolation.memory_limit`).
+const DEFAULT_MAX_THREADS: usize = 8;
+
+/// Threads for one PDF: `configured`, or one per core (at most
+/// [`DEFAULT_MAX_THREADS`]) when 0, asked once: inside the sandbox the
+/// answer cannot change.
 fn render_threads(configured: usize) -> usize {
     static CORES: OnceLock<usize> = OnceLock::new();
     if configured > 0 {
         return configured;
     }
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    *CORES.get_or_init(|| {
+        std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(DEFAULT_MAX_THREADS)
+    })
 }
 
 /// One page: rendered at the policy's resolution (its working pixels
