@@ -10,6 +10,9 @@
 //! line from disk when another process wrote since, so the chain stays
 //! one chain. Mail events are written without fsync (the spool and the
 //! index are their durable record); people's actions are fsynced.
+//!
+//! Nodes that share PostgreSQL keep the same lines in a table instead
+//! ([`AuditTable`]); [`Audit`] is whichever the deployment uses.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -21,6 +24,11 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::sanitize::hex;
+
+mod form;
+mod table;
+pub use form::Audit;
+pub use table::AuditTable;
 
 /// The hash before the first line.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -173,10 +181,40 @@ fn append_locked(tail: &mut Tail, events: Vec<Event>) -> io::Result<Vec<Entry>> 
         tail.hash = hash;
     }
     let action = events.iter().any(Event::is_action);
+    let chained = chain(tail.seq, &tail.hash, events)?;
+    let mut lines = Vec::with_capacity(chained.iter().map(|c| c.line.len() + 1).sum());
+    for c in &chained {
+        lines.extend_from_slice(c.line.as_bytes());
+        lines.push(b'\n');
+    }
+    tail.file.write_all(&lines)?;
+    if action {
+        tail.file.sync_data()?;
+    }
+    tail.len = len + lines.len() as u64;
+    if let Some(last) = chained.last() {
+        tail.seq = last.entry.seq;
+        tail.hash = last.hash.clone();
+    }
+    Ok(chained.into_iter().map(|c| c.entry).collect())
+}
+
+/// One event made into a line of the chain.
+pub(crate) struct Chained {
+    pub entry: Entry,
+    /// The line as written (without its newline).
+    pub line: String,
+    /// SHA-256 of `line`: the next line's `prev`.
+    pub hash: String,
+}
+
+/// Numbers and links `events` after the line `seq` whose hash is
+/// `hash`, all stamped with the current time. The file and the table
+/// write exactly these lines, so one `verify` rule holds for both.
+pub(crate) fn chain(seq: u64, hash: &str, events: Vec<Event>) -> io::Result<Vec<Chained>> {
     let time = rfc3339(crate::units::unix_now());
-    let mut lines = Vec::with_capacity(events.len() * 256);
-    let mut entries = Vec::with_capacity(events.len());
-    let (mut seq, mut hash) = (tail.seq, tail.hash.clone());
+    let (mut seq, mut hash) = (seq, hash.to_string());
+    let mut out = Vec::with_capacity(events.len());
     for event in events {
         let entry = Entry {
             seq: seq + 1,
@@ -187,21 +225,16 @@ fn append_locked(tail: &mut Tail, events: Vec<Event>) -> io::Result<Vec<Entry>> 
             detail: event.detail,
             prev: hash,
         };
-        let start = lines.len();
-        serde_json::to_writer(&mut lines, &entry).map_err(io::Error::other)?;
-        hash = hex(&Sha256::digest(&lines[start..]));
-        lines.push(b'\n');
+        let line = serde_json::to_string(&entry).map_err(io::Error::other)?;
+        hash = hex(&Sha256::digest(line.as_bytes()));
         seq = entry.seq;
-        entries.push(entry);
+        out.push(Chained {
+            entry,
+            line,
+            hash: hash.clone(),
+        });
     }
-    tail.file.write_all(&lines)?;
-    if action {
-        tail.file.sync_data()?;
-    }
-    tail.len = len + lines.len() as u64;
-    tail.seq = seq;
-    tail.hash = hash;
-    Ok(entries)
+    Ok(out)
 }
 
 /// The seq and hash of the last line of a file `len` bytes long.
@@ -244,21 +277,46 @@ pub enum Verification {
 /// Checks the chain of the log at `path`.
 pub fn verify(path: &Path) -> io::Result<Verification> {
     let reader = BufReader::new(File::open(path)?);
-    let mut prev = GENESIS.to_string();
-    let mut n = 0u64;
+    let mut checker = Checker::default();
     for line in reader.split(b'\n') {
-        let line = line?;
-        n += 1;
-        let entry: Entry = match serde_json::from_slice(&line) {
+        if let Some(broken) = checker.next(&line?) {
+            return Ok(broken);
+        }
+    }
+    Ok(checker.finish())
+}
+
+/// Walks a chain line by line, from the first: the rule `verify` applies
+/// to the file and to the table alike.
+pub(crate) struct Checker {
+    prev: String,
+    n: u64,
+}
+
+impl Default for Checker {
+    fn default() -> Checker {
+        Checker {
+            prev: GENESIS.to_string(),
+            n: 0,
+        }
+    }
+}
+
+impl Checker {
+    /// Takes the next line; `Some` when the chain breaks there.
+    pub(crate) fn next(&mut self, line: &[u8]) -> Option<Verification> {
+        self.n += 1;
+        let n = self.n;
+        let entry: Entry = match serde_json::from_slice(line) {
             Ok(entry) => entry,
             Err(e) => {
-                return Ok(Verification::Broken {
+                return Some(Verification::Broken {
                     line: n,
                     problem: format!("not an audit entry ({e})"),
                 });
             }
         };
-        if entry.prev != prev {
+        if entry.prev != self.prev {
             let problem = if n == 1 {
                 "the first line does not start the chain (lines before it were removed)".into()
             } else {
@@ -268,20 +326,25 @@ pub fn verify(path: &Path) -> io::Result<Verification> {
                     n - 1
                 )
             };
-            return Ok(Verification::Broken { line: n, problem });
+            return Some(Verification::Broken { line: n, problem });
         }
         if entry.seq != n {
-            return Ok(Verification::Broken {
+            return Some(Verification::Broken {
                 line: n,
                 problem: format!("seq {} where {n} was expected", entry.seq),
             });
         }
-        prev = hex(&Sha256::digest(&line));
+        self.prev = hex(&Sha256::digest(line));
+        None
     }
-    Ok(Verification::Intact {
-        lines: n,
-        head: prev,
-    })
+
+    /// The verdict once every line was taken.
+    pub(crate) fn finish(self) -> Verification {
+        Verification::Intact {
+            lines: self.n,
+            head: self.prev,
+        }
+    }
 }
 
 /// What [`read_newest`] found.

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use base64::Engine as _;
 use common::postgres::Cluster;
+use mugai::audit::{Audit, AuditTable, Event, Verification};
 use mugai::policy::Policy;
 use mugai::quarantine::requests::{Decided, Decision};
 use mugai::quarantine::{
@@ -164,8 +165,32 @@ async fn transcript(index: &Index) -> Vec<String> {
         now: 1_700_000_200,
         release: Some(&release),
     };
-    let first = index.decide(&decide(), || Ok(())).await.unwrap();
-    let second = index.decide(&decide(), || Ok(())).await.unwrap();
+    // The audit chain as a table, on either database: the decision's
+    // line goes in with it; the second decision writes none.
+    let audit = Audit::Table(AuditTable::new(index.pool().clone(), index.is_postgres()));
+    let line = || Event::new("approve", "suzuki").id("M0");
+    let first = index.decide(&decide(), &audit, line()).await.unwrap();
+    let second = index.decide(&decide(), &audit, line()).await.unwrap();
+    audit
+        .append_all(vec![
+            Event::new("received", "mugai").id("M9"),
+            Event::new("sanitized", "mugai").id("M9"),
+        ])
+        .await
+        .unwrap();
+    let chain = audit.read_newest(|_| true, |_| false, 0, 10).await.unwrap();
+    out.push(format!(
+        "{:?} {:?}",
+        chain
+            .entries
+            .iter()
+            .map(|e| (e.seq, e.event.clone(), e.id.clone()))
+            .collect::<Vec<_>>(),
+        match audit.verify().await.unwrap() {
+            Verification::Intact { lines, .. } => lines,
+            Verification::Broken { .. } => 0,
+        }
+    ));
     out.push(format!(
         "{} {}",
         first == Decided::Done,
@@ -279,7 +304,7 @@ fn nodes_starting_together_run_each_schema_step_once() {
             open.await.unwrap().unwrap();
         }
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2]);
     });
 }
 

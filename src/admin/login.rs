@@ -130,7 +130,7 @@ pub async fn submit(
     let next = safe_next(form.get("next"));
     let ip = peer.ip();
     if !app.limiter.allowed(name, ip) {
-        app.login_log.limited(&app.q, name, ip);
+        app.login_log.limited(&app.q, name, ip).await;
         return login_page(
             &app,
             &c,
@@ -156,7 +156,7 @@ pub async fn submit(
         Some(user) if matches && !user.disabled => user,
         _ => {
             app.limiter.failed(name, ip);
-            app.login_log.failed(&app.q, name, ip);
+            app.login_log.failed(&app.q, name, ip).await;
             return login_page(
                 &app,
                 &c,
@@ -179,7 +179,8 @@ pub async fn submit(
         Event::new("login", &user.name)
             .with("address", ip.to_string())
             .with("role", user.role.as_str()),
-    );
+    )
+    .await;
     let mut response = view::redirect(&next);
     let lifetime = app.config.admin.session_lifetime.0;
     view::set_cookie(
@@ -210,7 +211,7 @@ pub async fn logout(
             return view::error(StatusCode::FORBIDDEN, &c, "CSRF");
         }
         app.sessions.remove(&id);
-        app.q.note(Event::new("logout", &session.user));
+        app.q.note(Event::new("logout", &session.user)).await;
     }
     let mut response = view::redirect("/login");
     view::set_cookie(&mut response, SESSION_COOKIE, "", "/", 0, app.tls);

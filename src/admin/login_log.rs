@@ -94,33 +94,35 @@ impl LoginLog {
     }
 
     /// A wrong name or password.
-    pub fn failed(&self, q: &Quarantine, name: &str, ip: IpAddr) {
+    pub async fn failed(&self, q: &Quarantine, name: &str, ip: IpAddr) {
         self.write(
             q,
             Event::new("login-failed", name).with("address", ip.to_string()),
-        );
+        )
+        .await;
     }
 
     /// An attempt the rate limit refused.
-    pub fn limited(&self, q: &Quarantine, name: &str, ip: IpAddr) {
+    pub async fn limited(&self, q: &Quarantine, name: &str, ip: IpAddr) {
         if let Some(earlier) = self.limited.hit(&address_key(ip), Instant::now()) {
             self.write(
                 q,
                 Event::new("login-limited", name)
                     .with("address", ip.to_string())
                     .with("refused", earlier + 1),
-            );
+            )
+            .await;
         }
     }
 
-    fn write(&self, q: &Quarantine, event: Event) {
+    async fn write(&self, q: &Quarantine, event: Event) {
         if let Some(held) = self.all.hit("all", Instant::now()) {
             let event = if held > 0 {
                 event.with("lines_held_back", held)
             } else {
                 event
             };
-            q.note(event);
+            q.note(event).await;
         }
     }
 }

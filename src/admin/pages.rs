@@ -573,25 +573,23 @@ pub async fn audit(
     let (actor, since) = (get("actor"), get("since"));
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 1_000_000);
     let since_t = parse_date(&since);
-    let path = app.q.audit_path().to_path_buf();
     let actor2 = actor.clone();
     let size = PAGE_SIZE as usize;
     let since_text = since_t.map(audit::rfc3339);
     // From the end of the log: a page costs the lines it shows, not the
     // whole log.
-    let found = tokio::task::spawn_blocking(move || {
-        audit::read_newest(
-            &path,
-            |e: &Entry| actor2.is_empty() || e.actor.contains(actor2.as_str()),
-            |e: &Entry| since_text.as_ref().is_some_and(|s| &e.time < s),
+    let found = app
+        .q
+        .audit
+        .read_newest(
+            move |e: &Entry| actor2.is_empty() || e.actor.contains(actor2.as_str()),
+            move |e: &Entry| since_text.as_ref().is_some_and(|s| &e.time < s),
             (page - 1) * size,
             size,
         )
-    })
-    .await;
+        .await;
     let found = match found {
-        Ok(Ok(found)) => found,
-        Ok(Err(e)) => return server_error(&c, e),
+        Ok(found) => found,
         Err(e) => return server_error(&c, e),
     };
     let more = found.more;

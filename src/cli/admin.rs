@@ -438,7 +438,7 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                         .with("email", user.email.as_str())
                         .with("aliases", user.aliases.join(" ")),
                 )
-                .map_err(fail)?;
+                .await.map_err(fail)?;
                 q.index.add_user(&user).await.map_err(fail)?;
                 writeln!(out, "added {name} ({})", role.as_str()).map_err(fail)?;
             }
@@ -468,7 +468,7 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                 if !aliases.is_empty() {
                     event = event.with("aliases-added", aliases.join(" "));
                 }
-                q.record(event).map_err(fail)?;
+                q.record(event).await.map_err(fail)?;
                 if let Some(role) = role {
                     q.index.set_role(&name, role).await.map_err(fail)?;
                 }
@@ -489,7 +489,7 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                 }
                 let password = read_password()?;
                 q.record(Event::new("user-passwd", actor()).with("user", name.as_str()))
-                    .map_err(fail)?;
+                    .await.map_err(fail)?;
                 q.index
                     .set_password(&name, &hash_password(&password).map_err(fail)?)
                     .await
@@ -522,7 +522,7 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                     )
                     .with("user", name.as_str()),
                 )
-                .map_err(fail)?;
+                .await.map_err(fail)?;
                 if !q.index.set_disabled(&name, !enable).await.map_err(fail)? {
                     return Err(usage(format!("no such user: {name}")));
                 }
@@ -559,68 +559,71 @@ fn check_addresses(role: Role, email: &str, aliases: &[String]) -> Result<(), Fa
 pub fn audit(config: &Option<PathBuf>, command: AuditCommand) -> Result<(), Failure> {
     let config = load(config)?;
     existing_data_dir(&config)?;
-    let path = config.storage.data_dir.join("audit.log");
-    let mut out = std::io::stdout().lock();
-    match command {
-        AuditCommand::Verify => match audit::verify(&path)
-            .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?
-        {
-            Verification::Intact { lines, head } => {
-                writeln!(
-                    out,
-                    "{}: {lines} lines, chain intact; last line's hash {head}",
-                    path.display()
-                )
-                .map_err(fail)?;
+    runtime()?.block_on(async {
+        let q = open(&config).await?;
+        let log = q.audit.describe();
+        let unreadable = |e: std::io::Error| usage(format!("cannot read {log}: {e}"));
+        let mut out = std::io::stdout().lock();
+        match command {
+            AuditCommand::Verify => match q.audit.verify().await.map_err(unreadable)? {
+                Verification::Intact { lines, head } => {
+                    writeln!(
+                        out,
+                        "{log}: {lines} lines, chain intact; last line's hash {head}"
+                    )
+                    .map_err(fail)?;
+                    Ok(())
+                }
+                Verification::Broken { line, problem } => Err(Failure {
+                    code: 1,
+                    message: format!("{log}: chain broken at line {line}: {problem}"),
+                }),
+            },
+            AuditCommand::Show {
+                since,
+                actor,
+                limit,
+            } => {
+                let since = date(&since)?.map(audit::rfc3339);
+                let take = if limit == 0 { usize::MAX } else { limit };
+                let page = q
+                    .audit
+                    .read_newest(
+                        move |e| actor.as_ref().is_none_or(|a| &e.actor == a),
+                        move |e| since.as_ref().is_some_and(|s| &e.time < s),
+                        0,
+                        take,
+                    )
+                    .await
+                    .map_err(unreadable)?;
+                if page.more {
+                    writeln!(
+                        out,
+                        "(older lines not shown: use --limit N, or --limit 0 for all)"
+                    )
+                    .map_err(fail)?;
+                }
+                let mut entries = page.entries;
+                entries.reverse();
+                for e in entries {
+                    let detail = if e.detail.is_empty() {
+                        String::new()
+                    } else {
+                        serde_json::Value::Object(e.detail).to_string()
+                    };
+                    writeln!(
+                        out,
+                        "{:>6}  {}  {:<13} {:<24} {} {detail}",
+                        e.seq,
+                        e.time,
+                        e.event,
+                        e.actor,
+                        e.id.unwrap_or_default()
+                    )
+                    .map_err(fail)?;
+                }
                 Ok(())
             }
-            Verification::Broken { line, problem } => Err(Failure {
-                code: 1,
-                message: format!("{}: chain broken at line {line}: {problem}", path.display()),
-            }),
-        },
-        AuditCommand::Show {
-            since,
-            actor,
-            limit,
-        } => {
-            let since = date(&since)?.map(audit::rfc3339);
-            let take = if limit == 0 { usize::MAX } else { limit };
-            let page = audit::read_newest(
-                &path,
-                |e| actor.as_ref().is_none_or(|a| &e.actor == a),
-                |e| since.as_ref().is_some_and(|s| &e.time < s),
-                0,
-                take,
-            )
-            .map_err(|e| usage(format!("cannot read {}: {e}", path.display())))?;
-            if page.more {
-                writeln!(
-                    out,
-                    "(older lines not shown: use --limit N, or --limit 0 for all)"
-                )
-                .map_err(fail)?;
-            }
-            let mut entries = page.entries;
-            entries.reverse();
-            for e in entries {
-                let detail = if e.detail.is_empty() {
-                    String::new()
-                } else {
-                    serde_json::Value::Object(e.detail).to_string()
-                };
-                writeln!(
-                    out,
-                    "{:>6}  {}  {:<13} {:<24} {} {detail}",
-                    e.seq,
-                    e.time,
-                    e.event,
-                    e.actor,
-                    e.id.unwrap_or_default()
-                )
-                .map_err(fail)?;
-            }
-            Ok(())
         }
-    }
+    })
 }

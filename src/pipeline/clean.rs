@@ -42,7 +42,8 @@ pub fn clean(
     } = spooled;
     // `original_stored` is set once the original is stored and indexed.
     if !state.original_stored
-        && let Err(e) = pipeline.quarantine.store.link(
+        && let Some(files) = pipeline.quarantine.store.files()
+        && let Err(e) = files.link(
             &sha256,
             &pipeline.spool.path(&id),
             Some(envelope.received_at),
@@ -268,5 +269,9 @@ fn index(
         ),
         _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
     };
-    Ok(pipeline.recorder.row(row, vec![received, outcome.id(id)]))
+    Ok(pipeline.recorder.row(
+        row,
+        pipeline.spool.path(id),
+        vec![received, outcome.id(id)],
+    ))
 }

@@ -3,7 +3,8 @@
 //! does for renames). Workers hand it index rows and audit events and go
 //! on converting and delivering; each round it takes everything queued,
 //! fsyncs `originals/` once (every original linked before the round is
-//! then durable), inserts the round's rows in one transaction, and appends
+//! then durable; with originals in the database, they are written in the
+//! transaction instead), inserts the round's rows in one transaction, and appends
 //! the round's audit lines in one write, in the order they were queued: a
 //! message's `received` line always comes before its `delivered` line,
 //! because its row is queued before its delivery starts.
@@ -14,6 +15,7 @@
 //! its rows with the error (the entry is tried again later) and leaves out
 //! their audit lines.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
@@ -34,6 +36,8 @@ enum Item {
     /// A kept original's row, and the audit lines written once it is in.
     Row {
         row: Box<NewRow>,
+        /// The spool file, which holds the original.
+        spooled: PathBuf,
         events: Vec<Event>,
         done: oneshot::Sender<Result<(), String>>,
     },
@@ -77,10 +81,13 @@ impl Recorder {
 
     /// Queues a row with the audit lines its insertion makes (written
     /// only when the row is new: a retried message is recorded once).
-    pub fn row(&self, row: NewRow, events: Vec<Event>) -> Pending {
+    /// `spooled` is the spool file holding the original (read here when
+    /// originals live in the database).
+    pub fn row(&self, row: NewRow, spooled: PathBuf, events: Vec<Event>) -> Pending {
         let (done, pending) = oneshot::channel();
         let item = Item::Row {
             row: Box::new(row),
+            spooled,
             events,
             done,
         };
@@ -131,11 +138,18 @@ enum Done {
 /// Writes one round; returns the number of rows inserted.
 fn write_round(quarantine: &Quarantine, runtime: &Handle, round: Vec<Item>) -> u64 {
     let mut rows = Vec::new();
+    let mut files = Vec::new();
     let mut rest = Vec::with_capacity(round.len());
     for item in round {
         rest.push(match item {
-            Item::Row { row, events, done } => {
+            Item::Row {
+                row,
+                spooled,
+                events,
+                done,
+            } => {
                 rows.push(*row);
+                files.push(spooled);
                 Done::Row(events, done)
             }
             Item::Note(events) => Done::Note(events),
@@ -145,13 +159,16 @@ fn write_round(quarantine: &Quarantine, runtime: &Handle, round: Vec<Item>) -> u
     let inserted: Result<Vec<bool>, String> = if rows.is_empty() {
         Ok(Vec::new())
     } else {
+        let in_database = quarantine.store.in_database().is_some();
         quarantine
             .store
-            .sync()
+            .files()
+            .map_or(Ok(()), |files| files.sync())
             .map_err(|e| format!("cannot store the original: {e}"))
             .and_then(|()| {
+                let original = |i: usize| in_database.then(|| std::fs::read(&files[i]));
                 runtime
-                    .block_on(quarantine.index.insert_rows(&rows))
+                    .block_on(quarantine.index.insert_rows_with(&rows, original))
                     .map_err(|e| format!("cannot index the original: {e}"))
             })
     };
@@ -178,7 +195,7 @@ fn write_round(quarantine: &Quarantine, runtime: &Handle, round: Vec<Item>) -> u
         }
     }
     if !events.is_empty() {
-        quarantine.note_all(events);
+        runtime.block_on(quarantine.note_all(events));
     }
     for (done, result) in answers {
         let _ = done.send(result);

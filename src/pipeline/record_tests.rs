@@ -42,13 +42,13 @@ fn rows_queued_during_a_round_are_committed_together_in_order() {
     // at its append while the other 49 rows queue up behind it.
     let held = std::fs::File::options()
         .append(true)
-        .open(quarantine.audit.path())
+        .open(quarantine.audit.file().unwrap())
         .unwrap();
     held.lock().unwrap();
     let mut pending = Vec::new();
     for n in 0..50 {
         let (new, events) = row(n);
-        pending.push(recorder.row(new, events));
+        pending.push(recorder.row(new, dir.path().join("unused"), events));
         recorder.note(vec![
             Event::new("delivered", "mugai").id(format!("M{n:03}").as_str()),
         ]);
@@ -74,10 +74,10 @@ fn rows_queued_during_a_round_are_committed_together_in_order() {
     assert_eq!(recorder.counts().rows.load(Ordering::Relaxed), 50);
     // A row already there (a retried message) is not recorded twice.
     let (again, events) = row(7);
-    assert_eq!(recorder.row(again, events).blocking_recv().unwrap(), Ok(()));
+    assert_eq!(recorder.row(again, dir.path().join("unused"), events).blocking_recv().unwrap(), Ok(()));
     runtime.block_on(recorder.flush());
     assert_eq!(recorder.counts().rows.load(Ordering::Relaxed), 50);
-    let log = std::fs::read_to_string(quarantine.audit.path()).unwrap();
+    let log = std::fs::read_to_string(quarantine.audit.file().unwrap()).unwrap();
     let lines: Vec<(String, String)> = log
         .lines()
         .map(|l| {
@@ -97,7 +97,7 @@ fn rows_queued_during_a_round_are_committed_together_in_order() {
         assert!(received.unwrap() < delivered.unwrap(), "{id}");
     }
     assert!(matches!(
-        crate::audit::verify(quarantine.audit.path()).unwrap(),
+        crate::audit::verify(&quarantine.audit.file().unwrap()).unwrap(),
         crate::audit::Verification::Intact { lines: 100, .. }
     ));
 }

@@ -82,12 +82,7 @@ async fn spool_release(pipeline: &Arc<Pipeline>, r: &ReleaseRow) -> Result<Relea
         tracing::error!("{}: original {} is not in the index", r.id, r.message_id);
         return Ok(ReleaseState::Failed);
     };
-    let pipeline2 = Arc::clone(pipeline);
-    let sha256 = message.sha256.clone();
-    let bytes = tokio::task::spawn_blocking(move || pipeline2.quarantine.store.message(&sha256))
-        .await
-        .map_err(|e| e.to_string())?;
-    let original = match bytes {
+    let original = match q.store.message(&message.sha256).await {
         Ok(bytes) => bytes,
         Err(e) => {
             tracing::error!("{}: original {} cannot be read: {e}", r.id, r.message_id);

@@ -43,11 +43,18 @@ pub type Result<T> = std::result::Result<T, IndexError>;
 /// advisory lock, so nodes starting together run each step once). A
 /// released step is never edited: a database that ran it would refuse
 /// the changed file. Changes are new steps.
-const MIGRATIONS: [(i64, &str, &str); 1] = [(
-    1,
-    "quarantine index",
-    include_str!("../../migrations/0001_quarantine_index.sql"),
-)];
+const MIGRATIONS: [(i64, &str, &str); 2] = [
+    (
+        1,
+        "quarantine index",
+        include_str!("../../migrations/0001_quarantine_index.sql"),
+    ),
+    (
+        2,
+        "shared by nodes",
+        include_str!("../../migrations/0002_cluster.sql"),
+    ),
+];
 
 /// The migrator over [`MIGRATIONS`].
 fn migrator() -> Migrator {
@@ -77,6 +84,7 @@ pub const MAX_TEXT: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct Index {
     pub(crate) pool: AnyPool,
+    postgres: bool,
 }
 
 /// What the pipeline records for a newly kept original.
@@ -227,11 +235,25 @@ impl Index {
             .run(&pool)
             .await
             .map_err(|e| IndexError(format!("cannot bring {} up to date: {e}", redact(url))))?;
-        Ok(Index { pool })
+        Ok(Index {
+            pool,
+            postgres: !sqlite,
+        })
     }
 
     /// The schema steps this database has run, in order (each once,
     /// whichever node ran it).
+    /// The pool, for the tables kept beside the index (originals, the
+    /// audit chain, sessions) when they live in the same database.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Whether the database is PostgreSQL (shared by several nodes).
+    pub fn is_postgres(&self) -> bool {
+        self.postgres
+    }
+
     pub async fn schema_steps(&self) -> Result<Vec<i64>> {
         Ok(
             sqlx::query_scalar("SELECT version FROM _sqlx_migrations ORDER BY version")
@@ -250,9 +272,27 @@ impl Index {
     /// Records several kept originals in one transaction (one commit, one
     /// fsync, however many rows): for each, true when its row is new.
     pub async fn insert_rows(&self, rows: &[NewRow]) -> Result<Vec<bool>> {
+        self.insert_rows_with(rows, |_| None).await
+    }
+
+    /// Inserts `rows` in one transaction; returns which were new. When
+    /// originals live in the database, `original(i)` gives the spool
+    /// record of row `i`, stored in the same transaction (read one at a
+    /// time: a round never holds more than one original).
+    pub async fn insert_rows_with(
+        &self,
+        rows: &[NewRow],
+        mut original: impl FnMut(usize) -> Option<std::io::Result<Vec<u8>>>,
+    ) -> Result<Vec<bool>> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = Vec::with_capacity(rows.len());
-        for r in rows {
+        let now = crate::units::unix_now();
+        for (i, r) in rows.iter().enumerate() {
+            if let Some(record) = original(i) {
+                let record = record
+                    .map_err(|e| IndexError(format!("cannot read the original of {}: {e}", r.id)))?;
+                super::OriginalTable::put(&mut tx, &r.sha256, &record, now).await?;
+            }
             let done = sqlx::query(
                 "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'kept') ON CONFLICT (id) DO NOTHING",
@@ -542,7 +582,10 @@ mod tests {
             sqlx::any::install_default_drivers();
             let pool = AnyPoolOptions::new().connect(&url).await.unwrap();
             sqlx::raw_sql(MIGRATIONS[0].2).execute(&pool).await.unwrap();
-            let index = Index { pool };
+            let index = Index {
+                pool,
+                postgres: false,
+            };
             index.insert_rows(&[row_with_text("kept")]).await.unwrap();
             index.pool.close().await;
         }

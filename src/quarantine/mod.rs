@@ -1,7 +1,8 @@
 //! Quarantine: every original kept on the internet side, its index, and
 //! the request → approve → release workflow over it.
 //!
-//! - `store`: the bytes, content-addressed (SHA-256) and fsynced;
+//! - `originals`: the bytes, content-addressed (SHA-256) and durable:
+//!   files (`store`) on one node, tables (`original_table`) on PostgreSQL;
 //! - `index`, `requests`, `users`: the SQL index (sqlx: SQLite by default,
 //!   PostgreSQL for several nodes; schema steps under `migrations/`);
 //! - `token`: signed, expiring request links and CSRF tokens;
@@ -12,6 +13,8 @@
 //! reach originals only through here.
 
 pub mod index;
+mod original_table;
+mod originals;
 pub mod requests;
 pub mod states;
 mod store;
@@ -22,6 +25,8 @@ pub mod workflow;
 pub use index::{Filter, Index, IndexError, MessageRow, NewMessage, NewRow, redact};
 pub use requests::{ReleaseRow, RequestRow};
 pub use states::{MessageState, ReleaseState, RequestState};
+pub use original_table::OriginalTable;
+pub use originals::Originals;
 pub use store::OriginalStore;
 pub use token::{Claim, Signer, TokenError};
 pub use users::{Role, User};

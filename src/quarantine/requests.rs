@@ -135,7 +135,8 @@ impl Index {
     pub async fn decide(
         &self,
         decision: &Decision<'_>,
-        record: impl FnOnce() -> std::io::Result<()>,
+        audit: &crate::audit::Audit,
+        event: crate::audit::Event,
     ) -> Result<Decided> {
         let Decision {
             request_id,
@@ -211,8 +212,9 @@ impl Index {
             .await?;
         }
         // The audit line is written while the transaction holds the
-        // request: no line, no decision (the transaction rolls back).
-        if let Err(e) = record() {
+        // request (in it, for the table): no line, no decision (the
+        // transaction rolls back).
+        if let Err(e) = audit.append_in(&mut tx, event).await {
             return Ok(Decided::NotRecorded(e.to_string()));
         }
         tx.commit().await?;

@@ -5,7 +5,7 @@
 //! no second data fsync (the spool already fsynced it); only the
 //! directory is fsynced, grouped with other messages. So the file has the
 //! spool's layout: a first line, the envelope of the message's first
-//! arrival, then the message exactly as received; [`OriginalStore::read`]
+//! arrival, then the message exactly as received; `Originals::read`
 //! separates them. The name is the content's SHA-256, so storing the same
 //! message twice (a retry, a resumed entry, a copy sent again) only
 //! refreshes the file's time, and the sanitized copy's `X-Mugai-Original`
@@ -25,8 +25,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use super::originals::is_sha256;
 use crate::durable::{DirSync, create_dir_durably};
-use crate::spool::{SpooledMessage, parse_record};
 
 /// Files named by SHA-256 under one directory.
 pub struct OriginalStore {
@@ -128,14 +128,6 @@ impl OriginalStore {
         ))
     }
 
-    /// The message bytes of an original, exactly as received.
-    pub fn message(&self, sha256: &str) -> io::Result<Vec<u8>> {
-        if !is_sha256(sha256) {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a SHA-256"));
-        }
-        Ok(self.read(sha256)?.message)
-    }
-
     /// First step of deleting an original: moves it aside. Returns the
     /// parked file and whether it was written or stored again after
     /// `since` (Unix seconds); `None` when it is gone already.
@@ -169,13 +161,6 @@ impl OriginalStore {
         fs::rename(&parked.path, self.path(&parked.sha256))?;
         self.dirsync.sync(&self.dir)
     }
-
-    /// Reads an original back: the envelope of its first arrival and the
-    /// message bytes.
-    pub fn read(&self, sha256: &str) -> io::Result<SpooledMessage> {
-        parse_record(fs::read(self.path(sha256))?)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-    }
 }
 
 /// An original moved aside by [`OriginalStore::park`].
@@ -184,8 +169,4 @@ pub struct Parked {
     path: PathBuf,
     /// Written or stored again after the time given to `park`.
     pub recent: bool,
-}
-
-fn is_sha256(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit())
 }

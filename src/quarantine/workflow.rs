@@ -11,18 +11,18 @@
 //! in another process.
 
 use std::io;
-use std::path::Path;
 use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::OriginalStore;
+use super::original_table::OriginalTable;
+use super::{OriginalStore, Originals};
 use super::index::{Index, IndexError, MessageRow};
 use super::requests::{Decided, Decision, ReleaseRow, RequestRow};
 use super::states::{MessageState, ReleaseState, RequestState};
 use super::token::{Claim, Signer, new_id};
 use super::users::{Role, User};
-use crate::audit::{AuditLog, Event};
+use crate::audit::{Audit, AuditLog, AuditTable, Event};
 use crate::config::Config;
 use crate::durable::DirSync;
 use crate::units::unix_now;
@@ -69,8 +69,8 @@ pub enum Requested {
 /// Everything the actions need: index, bytes, audit log, signing key.
 pub struct Quarantine {
     pub index: Index,
-    pub store: OriginalStore,
-    pub audit: AuditLog,
+    pub store: Originals,
+    pub audit: Audit,
     pub signer: Signer,
     pub retention_days: u32,
     /// Woken when a release is queued in this process.
@@ -83,10 +83,23 @@ impl Quarantine {
         let data_dir = &config.storage.data_dir;
         crate::durable::create_dir_durably(data_dir)?;
         let index = Index::open(&config.database_url()).await?;
+        // Nodes that share PostgreSQL share the originals and the audit
+        // chain too; one node on SQLite keeps both as files.
+        let (store, audit) = if index.is_postgres() {
+            (
+                Originals::Table(OriginalTable::new(index.pool().clone())),
+                Audit::Table(AuditTable::new(index.pool().clone(), true)),
+            )
+        } else {
+            (
+                Originals::Files(OriginalStore::open(data_dir, dirsync)?),
+                Audit::File(AuditLog::open(data_dir)?),
+            )
+        };
         Ok(Quarantine {
             index,
-            store: OriginalStore::open(data_dir, dirsync)?,
-            audit: AuditLog::open(data_dir)?,
+            store,
+            audit,
             signer: match &config.admin.secret_key_file {
                 Some(path) => Signer::load(path)?,
                 None => Signer::load_or_create(data_dir)?,
@@ -96,27 +109,24 @@ impl Quarantine {
         })
     }
 
-    pub fn audit_path(&self) -> &Path {
-        self.audit.path()
-    }
-
     /// Records a person's action; if it cannot be recorded the caller
     /// must not go on.
-    pub fn record(&self, event: Event) -> Result<()> {
+    pub async fn record(&self, event: Event) -> Result<()> {
         self.audit
             .append(event)
+            .await
             .map(|_| ())
             .map_err(WorkflowError::Audit)
     }
 
     /// Records a mail event; a failure is logged only (mail keeps flowing).
-    pub fn note(&self, event: Event) {
-        self.note_all(vec![event]);
+    pub async fn note(&self, event: Event) {
+        self.note_all(vec![event]).await;
     }
 
     /// Records several events as one append (one lock round trip).
-    pub fn note_all(&self, events: Vec<Event>) {
-        if let Err(e) = self.audit.append_all(events) {
+    pub async fn note_all(&self, events: Vec<Event>) {
+        if let Err(e) = self.audit.append_all(events).await {
             tracing::error!("cannot write the audit log: {e}");
         }
     }
@@ -168,7 +178,7 @@ impl Quarantine {
                 .id(&message.id)
                 .with("request", request.id.as_str())
                 .with("reason", request.reason.as_str()),
-        )?;
+        ).await?;
         self.index.add_request(&request).await?;
         Ok(Requested::New(request.id))
     }
@@ -231,7 +241,8 @@ impl Quarantine {
                     now,
                     release: release.as_ref(),
                 },
-                || self.audit.append(event).map(|_| ()),
+                &self.audit,
+                event,
             )
             .await;
         let decided = match decided {
@@ -243,7 +254,8 @@ impl Quarantine {
                         .id(&request.message_id)
                         .with("request", request.id.as_str())
                         .with("error", e.to_string()),
-                );
+                )
+                .await;
                 return Err(e.into());
             }
         };
@@ -310,7 +322,8 @@ impl Quarantine {
                     .id(&message.id)
                     .with("release", release.id.as_str())
                     .with("recipient", release.recipient.as_str()),
-            )?;
+            )
+            .await?;
             if let Err(e) = self.index.add_release(&release).await {
                 // Recorded but not queued: the log must not claim a release.
                 self.note(
@@ -318,7 +331,8 @@ impl Quarantine {
                         .id(&message.id)
                         .with("release", release.id.as_str())
                         .with("error", e.to_string()),
-                );
+                )
+                .await;
                 return Err(e.into());
             }
             out.push(release);
@@ -333,30 +347,14 @@ impl Quarantine {
         if message.state == MessageState::Purged {
             return Err(WorkflowError::Purged(message.id));
         }
-        let bytes = self.store.message(&message.sha256)?;
+        let bytes = self.store.message(&message.sha256).await?;
         self.record(
             Event::new("export", actor)
                 .id(&message.id)
                 .with("sha256", message.sha256.as_str()),
-        )?;
+        )
+        .await?;
         Ok(bytes)
-    }
-
-    /// Deletes the bytes `sha256` unless a row not yet purged or received
-    /// since `recent` needs them, or they were stored since `recent`.
-    async fn remove_bytes(&self, sha256: &str, recent: i64) -> Result<()> {
-        if self.index.bytes_in_use(sha256, recent).await? {
-            return Ok(());
-        }
-        let Some(parked) = self.store.park(sha256, recent)? else {
-            return Ok(());
-        };
-        if parked.recent || self.index.bytes_in_use(sha256, recent).await? {
-            self.store.restore(parked)?;
-        } else {
-            self.store.delete(parked)?;
-        }
-        Ok(())
     }
 
     /// Removes what retention allows: originals older than
@@ -370,17 +368,22 @@ impl Quarantine {
         let recent = now - 86400;
         // Bytes kept back by an earlier run for being recent go now.
         for sha256 in self.index.purged_since(now - 7 * 86400).await? {
-            self.remove_bytes(&sha256, recent).await?;
+            self.store
+                .remove_unused(&self.index, &sha256, recent)
+                .await?;
         }
         for (id, sha256) in self.index.purgeable(before).await? {
             self.index.mark_purged(&id, now).await?;
-            self.remove_bytes(&sha256, recent).await?;
+            self.store
+                .remove_unused(&self.index, &sha256, recent)
+                .await?;
             self.note(
                 Event::new("purge", actor)
                     .id(&id)
                     .with("sha256", sha256.as_str())
                     .with("retention_days", self.retention_days),
-            );
+            )
+            .await;
             purged += 1;
         }
         Ok(purged)

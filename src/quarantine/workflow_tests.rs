@@ -2,6 +2,8 @@
 //! decision that cannot be audited, four-eyes, and purge against a new
 //! arrival of the same bytes.
 
+use std::path::Path;
+
 use super::*;
 use crate::quarantine::index::NewMessage;
 use crate::quarantine::states::RequestState;
@@ -105,9 +107,11 @@ async fn four_eyes_knows_aliases_in_any_case_and_needs_a_mail_address() {
     q.decide(&id, true, &approver("sato@example.lg.jp", &[]), "ok")
         .await
         .unwrap();
-    let page =
-        crate::audit::read_newest(q.audit_path(), |e| e.event == "approve", |_| false, 0, 10)
-            .unwrap();
+    let page = q
+        .audit
+        .read_newest(|e| e.event == "approve", |_| false, 0, 10)
+        .await
+        .unwrap();
     assert_eq!(page.entries.len(), 1);
 }
 
@@ -119,8 +123,9 @@ async fn kept(dir: &Path, age: i64, now: i64) -> (Quarantine, String) {
     let q = with_message(dir, "OLD", &sha, now - age).await;
     let spooled = dir.join("spooled");
     std::fs::write(&spooled, b"{}\nSubject: x\r\n\r\nbody\r\n").unwrap();
-    q.store.link(&sha, &spooled, None).unwrap();
-    q.store.sync().unwrap();
+    let files = q.store.files().unwrap();
+    files.link(&sha, &spooled, None).unwrap();
+    files.sync().unwrap();
     (q, sha)
 }
 
@@ -130,10 +135,10 @@ async fn bytes_stored_within_a_day_survive_the_purge_of_old_rows() {
     let now = unix_now();
     let (q, sha) = kept(dir.path(), 40 * 86400, now).await;
     assert_eq!(q.purge(now, "test").await.unwrap(), 1, "the old row goes");
-    assert!(q.store.path(&sha).exists(), "bytes stored today stay");
+    assert!(q.store.files().unwrap().path(&sha).exists(), "bytes stored today stay");
     // A day later nothing refers to them any more.
     assert_eq!(q.purge(now + 2 * 86400, "test").await.unwrap(), 0);
-    assert!(!q.store.path(&sha).exists());
+    assert!(!q.store.files().unwrap().path(&sha).exists());
 }
 
 #[tokio::test]
@@ -141,10 +146,10 @@ async fn a_parked_original_is_put_back_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let now = unix_now();
     let (q, sha) = kept(dir.path(), 40 * 86400, now).await;
-    let parked = q.store.park(&sha, now + 10).unwrap().unwrap();
+    let parked = q.store.files().unwrap().park(&sha, now + 10).unwrap().unwrap();
     assert!(!parked.recent);
-    assert!(!q.store.path(&sha).exists());
+    assert!(!q.store.files().unwrap().path(&sha).exists());
     drop(q);
     let (q, _) = kept(dir.path(), 40 * 86400, now).await;
-    assert!(q.store.path(&sha).exists());
+    assert!(q.store.files().unwrap().path(&sha).exists());
 }

@@ -1,0 +1,153 @@
+//! The audit log as a table (`audit_log`: seq, line, hash), for nodes
+//! that share PostgreSQL. Each line is exactly what the file form would
+//! hold, so one rule verifies both. An append takes a transaction-scoped
+//! advisory lock before it reads the last line, so appends from every
+//! node queue up and extend one chain; the lock goes with the commit,
+//! and a transaction that rolls back leaves no line and no gap. An
+//! append can join a caller's transaction (a decision and its line
+//! commit together).
+
+use std::io;
+
+use sqlx::{AnyConnection, AnyPool, Row};
+
+use super::{Checker, Entry, Event, GENESIS, Page, Verification, chain};
+
+/// The advisory lock's key ("mugaiAud" in ASCII): only audit appends
+/// take it.
+const LOCK_KEY: i64 = 0x6d75_6761_6941_7564;
+
+/// Rows read per query when walking the chain.
+const BATCH: i64 = 1000;
+
+/// The table, on an open pool.
+pub struct AuditTable {
+    pool: AnyPool,
+    postgres: bool,
+}
+
+fn db(e: sqlx::Error) -> io::Error {
+    io::Error::other(format!("audit table: {e}"))
+}
+
+impl AuditTable {
+    pub fn new(pool: AnyPool, postgres: bool) -> AuditTable {
+        AuditTable { pool, postgres }
+    }
+
+    /// Appends `events` inside the caller's transaction.
+    pub async fn append_in(
+        &self,
+        conn: &mut AnyConnection,
+        events: Vec<Event>,
+    ) -> io::Result<Vec<Entry>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.postgres {
+            sqlx::query("SELECT 1 FROM pg_advisory_xact_lock($1)")
+                .bind(LOCK_KEY)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+        }
+        let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db)?;
+        let (seq, hash) = match last {
+            Some(row) => (
+                row.try_get::<i64, _>(0).map_err(db)? as u64,
+                row.try_get::<String, _>(1).map_err(db)?,
+            ),
+            None => (0, GENESIS.to_string()),
+        };
+        let chained = chain(seq, &hash, events)?;
+        for c in &chained {
+            sqlx::query("INSERT INTO audit_log (seq, line, hash) VALUES ($1, $2, $3)")
+                .bind(c.entry.seq as i64)
+                .bind(&c.line)
+                .bind(&c.hash)
+                .execute(&mut *conn)
+                .await
+                .map_err(db)?;
+        }
+        Ok(chained.into_iter().map(|c| c.entry).collect())
+    }
+
+    /// Appends `events` in a transaction of its own.
+    pub async fn append_all(&self, events: Vec<Event>) -> io::Result<Vec<Entry>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let entries = self.append_in(&mut tx, events).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(entries)
+    }
+
+    /// Checks the chain from its first line.
+    pub async fn verify(&self) -> io::Result<Verification> {
+        let mut checker = Checker::default();
+        let mut after = 0i64;
+        loop {
+            let rows = sqlx::query("SELECT seq, line FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after)
+                .bind(BATCH)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+            for row in &rows {
+                after = row.try_get(0).map_err(db)?;
+                let line: String = row.try_get(1).map_err(db)?;
+                if let Some(broken) = checker.next(line.as_bytes()) {
+                    return Ok(broken);
+                }
+            }
+            if (rows.len() as i64) < BATCH {
+                return Ok(checker.finish());
+            }
+        }
+    }
+
+    /// As [`super::read_newest`], over the table.
+    pub async fn read_newest(
+        &self,
+        mut keep: impl FnMut(&Entry) -> bool,
+        mut stop: impl FnMut(&Entry) -> bool,
+        skip: usize,
+        take: usize,
+    ) -> io::Result<Page> {
+        let (mut matched, mut entries) = (0usize, Vec::new());
+        let mut before = i64::MAX;
+        loop {
+            let rows = sqlx::query("SELECT seq, line FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2")
+                .bind(before)
+                .bind(BATCH)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?;
+            for row in &rows {
+                before = row.try_get(0).map_err(db)?;
+                let line: String = row.try_get(1).map_err(db)?;
+                let Ok(entry) = serde_json::from_str::<Entry>(&line) else {
+                    continue;
+                };
+                if stop(&entry) {
+                    return Ok(Page { entries, more: false });
+                }
+                if !keep(&entry) {
+                    continue;
+                }
+                matched += 1;
+                if matched <= skip {
+                    continue;
+                }
+                if entries.len() == take {
+                    return Ok(Page { entries, more: true });
+                }
+                entries.push(entry);
+            }
+            if (rows.len() as i64) < BATCH {
+                return Ok(Page { entries, more: false });
+            }
+        }
+    }
+}
