@@ -370,7 +370,94 @@ fn serve_keeps_its_index_in_postgresql_and_the_cli_reads_it_there() {
     });
     assert_eq!(total, 1);
     assert_eq!(rows[0].subject, "postgres-kept");
+    // The original is in the database too, not under this node's data
+    // directory: another node (its own data directory, the same
+    // database) exports it byte for byte.
+    let originals = dir.path().join("data/originals");
+    assert!(
+        std::fs::read_dir(&originals).map_or(true, |mut d| d.next().is_none()),
+        "an original was written to {}",
+        originals.display()
+    );
+    let other = tempfile::tempdir().unwrap();
+    let other_config = other.path().join("mugai.toml");
+    std::fs::create_dir_all(other.path().join("data")).unwrap();
+    std::fs::write(
+        &other_config,
+        toml.replace(
+            &dir.path().display().to_string(),
+            &other.path().display().to_string(),
+        ),
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_mugai"))
+            .args(args)
+            .arg("--config")
+            .arg(&other_config)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(cli(&["quarantine", "export", &rows[0].id]), mail);
+    // One chain for every node, in the database: the relay's lines and
+    // the other node's export.
+    let verified = String::from_utf8(cli(&["audit", "verify"])).unwrap();
+    assert!(verified.starts_with("the audit_log table: "), "{verified}");
+    assert!(verified.contains("chain intact"), "{verified}");
+    let shown = String::from_utf8(cli(&["audit", "show"])).unwrap();
+    for event in ["received", "sanitized", "delivered", "export"] {
+        assert!(shown.contains(event), "no {event} line: {shown}");
+    }
     drop(relay);
+    let sql = |statement: &str| {
+        runtime.block_on(async {
+            let index = Index::open(&cluster.url("mugai_serve")).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(index.pool())
+                .await
+                .unwrap()
+                .rows_affected()
+        })
+    };
+    // A damaged chunk is refused, not exported.
+    assert_eq!(
+        sql("UPDATE original_chunks SET data = data || '\\x00'::bytea"),
+        1
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mugai"))
+        .args(["quarantine", "export", &rows[0].id, "--config"])
+        .arg(&other_config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("damaged"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Retention, run from the other node, deletes the rows of an old
+    // original.
+    assert_eq!(
+        sql("UPDATE messages SET received_at = received_at - 100 * 86400"),
+        1
+    );
+    assert_eq!(
+        sql("UPDATE originals SET stored_at = stored_at - 100 * 86400"),
+        1
+    );
+    cli(&["quarantine", "purge"]);
+    assert_eq!(
+        sql("DELETE FROM originals"),
+        0,
+        "the original's row is left"
+    );
+    assert_eq!(sql("DELETE FROM original_chunks"), 0, "its chunks are left");
 }
 
 #[test]
@@ -430,4 +517,55 @@ fn a_request_link_written_by_one_node_opens_on_another_that_shares_the_key() {
     let page = Browser::new(c.web.unwrap()).get(&link);
     assert!(page.input("csrf").is_none(), "{}", page.body);
     assert!(!page.body.contains("setup.exe"), "{}", page.body);
+}
+
+#[test]
+fn nodes_appending_at_once_extend_one_audit_chain_and_an_edit_is_found() {
+    let cluster = Cluster::start();
+    cluster.create_database("mugai_chain");
+    let url = cluster.url("mugai_chain");
+    runtime().block_on(async {
+        // Two nodes (two pools), four writers each, at the same time.
+        let mut writers = Vec::new();
+        for node in 0..2 {
+            let index = Index::open(&url).await.unwrap();
+            for writer in 0..4 {
+                let audit = Audit::Table(AuditTable::new(index.pool().clone(), true));
+                writers.push(tokio::spawn(async move {
+                    for n in 0..25 {
+                        audit
+                            .append_all(vec![
+                                Event::new("received", format!("node{node}")).id(format!("{writer}-{n}")),
+                                Event::new("sanitized", format!("node{node}")).id(format!("{writer}-{n}")),
+                            ])
+                            .await
+                            .unwrap();
+                    }
+                }));
+            }
+        }
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        let index = Index::open(&url).await.unwrap();
+        let audit = Audit::Table(AuditTable::new(index.pool().clone(), true));
+        assert!(matches!(
+            audit.verify().await.unwrap(),
+            Verification::Intact { lines: 400, .. }
+        ));
+        // A message's two lines stay together: each append is one unit.
+        let page = audit.read_newest(|_| true, |_| false, 0, 400).await.unwrap();
+        for pair in page.entries.rchunks(2) {
+            assert_eq!(pair[0].id, pair[1].id);
+        }
+        // Someone with write access to the table edits a line.
+        sqlx::query("UPDATE audit_log SET line = replace(line, 'node1', 'node9') WHERE seq = (SELECT min(seq) FROM audit_log WHERE line LIKE '%node1%')")
+            .execute(index.pool())
+            .await
+            .unwrap();
+        let Verification::Broken { line, problem } = audit.verify().await.unwrap() else {
+            panic!("an edited line was not found");
+        };
+        assert!(problem.contains("prev hash"), "{line}: {problem}");
+    });
 }

@@ -175,12 +175,13 @@ pub async fn submit(
     let Some(session) = app.sessions.create(&user.name, user.role, credentials) else {
         return view::error(StatusCode::SERVICE_UNAVAILABLE, &c, "no session");
     };
-    app.q.note(
-        Event::new("login", &user.name)
-            .with("address", ip.to_string())
-            .with("role", user.role.as_str()),
-    )
-    .await;
+    app.q
+        .note(
+            Event::new("login", &user.name)
+                .with("address", ip.to_string())
+                .with("role", user.role.as_str()),
+        )
+        .await;
     let mut response = view::redirect(&next);
     let lifetime = app.config.admin.session_lifetime.0;
     view::set_cookie(

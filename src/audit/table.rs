@@ -88,12 +88,13 @@ impl AuditTable {
         let mut checker = Checker::default();
         let mut after = 0i64;
         loop {
-            let rows = sqlx::query("SELECT seq, line FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(after)
-                .bind(BATCH)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
+            let rows =
+                sqlx::query("SELECT seq, line FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
+                    .bind(after)
+                    .bind(BATCH)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(db)?;
             for row in &rows {
                 after = row.try_get(0).map_err(db)?;
                 let line: String = row.try_get(1).map_err(db)?;
@@ -118,12 +119,14 @@ impl AuditTable {
         let (mut matched, mut entries) = (0usize, Vec::new());
         let mut before = i64::MAX;
         loop {
-            let rows = sqlx::query("SELECT seq, line FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2")
-                .bind(before)
-                .bind(BATCH)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db)?;
+            let rows = sqlx::query(
+                "SELECT seq, line FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+            )
+            .bind(before)
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
             for row in &rows {
                 before = row.try_get(0).map_err(db)?;
                 let line: String = row.try_get(1).map_err(db)?;
@@ -131,7 +134,10 @@ impl AuditTable {
                     continue;
                 };
                 if stop(&entry) {
-                    return Ok(Page { entries, more: false });
+                    return Ok(Page {
+                        entries,
+                        more: false,
+                    });
                 }
                 if !keep(&entry) {
                     continue;
@@ -141,12 +147,18 @@ impl AuditTable {
                     continue;
                 }
                 if entries.len() == take {
-                    return Ok(Page { entries, more: true });
+                    return Ok(Page {
+                        entries,
+                        more: true,
+                    });
                 }
                 entries.push(entry);
             }
             if (rows.len() as i64) < BATCH {
-                return Ok(Page { entries, more: false });
+                return Ok(Page {
+                    entries,
+                    more: false,
+                });
             }
         }
     }

@@ -438,7 +438,8 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                         .with("email", user.email.as_str())
                         .with("aliases", user.aliases.join(" ")),
                 )
-                .await.map_err(fail)?;
+                .await
+                .map_err(fail)?;
                 q.index.add_user(&user).await.map_err(fail)?;
                 writeln!(out, "added {name} ({})", role.as_str()).map_err(fail)?;
             }
@@ -489,7 +490,8 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                 }
                 let password = read_password()?;
                 q.record(Event::new("user-passwd", actor()).with("user", name.as_str()))
-                    .await.map_err(fail)?;
+                    .await
+                    .map_err(fail)?;
                 q.index
                     .set_password(&name, &hash_password(&password).map_err(fail)?)
                     .await
@@ -522,7 +524,8 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                     )
                     .with("user", name.as_str()),
                 )
-                .await.map_err(fail)?;
+                .await
+                .map_err(fail)?;
                 if !q.index.set_disabled(&name, !enable).await.map_err(fail)? {
                     return Err(usage(format!("no such user: {name}")));
                 }

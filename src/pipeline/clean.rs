@@ -269,9 +269,7 @@ fn index(
         ),
         _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
     };
-    Ok(pipeline.recorder.row(
-        row,
-        pipeline.spool.path(id),
-        vec![received, outcome.id(id)],
-    ))
+    Ok(pipeline
+        .recorder
+        .row(row, pipeline.spool.path(id), vec![received, outcome.id(id)]))
 }

@@ -74,7 +74,13 @@ fn rows_queued_during_a_round_are_committed_together_in_order() {
     assert_eq!(recorder.counts().rows.load(Ordering::Relaxed), 50);
     // A row already there (a retried message) is not recorded twice.
     let (again, events) = row(7);
-    assert_eq!(recorder.row(again, dir.path().join("unused"), events).blocking_recv().unwrap(), Ok(()));
+    assert_eq!(
+        recorder
+            .row(again, dir.path().join("unused"), events)
+            .blocking_recv()
+            .unwrap(),
+        Ok(())
+    );
     runtime.block_on(recorder.flush());
     assert_eq!(recorder.counts().rows.load(Ordering::Relaxed), 50);
     let log = std::fs::read_to_string(quarantine.audit.file().unwrap()).unwrap();

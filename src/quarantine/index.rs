@@ -289,8 +289,9 @@ impl Index {
         let now = crate::units::unix_now();
         for (i, r) in rows.iter().enumerate() {
             if let Some(record) = original(i) {
-                let record = record
-                    .map_err(|e| IndexError(format!("cannot read the original of {}: {e}", r.id)))?;
+                let record = record.map_err(|e| {
+                    IndexError(format!("cannot read the original of {}: {e}", r.id))
+                })?;
                 super::OriginalTable::put(&mut tx, &r.sha256, &record, now).await?;
             }
             let done = sqlx::query(

@@ -23,10 +23,10 @@ pub mod users;
 pub mod workflow;
 
 pub use index::{Filter, Index, IndexError, MessageRow, NewMessage, NewRow, redact};
-pub use requests::{ReleaseRow, RequestRow};
-pub use states::{MessageState, ReleaseState, RequestState};
 pub use original_table::OriginalTable;
 pub use originals::Originals;
+pub use requests::{ReleaseRow, RequestRow};
+pub use states::{MessageState, ReleaseState, RequestState};
 pub use store::OriginalStore;
 pub use token::{Claim, Signer, TokenError};
 pub use users::{Role, User};

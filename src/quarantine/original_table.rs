@@ -108,14 +108,13 @@ impl OriginalTable {
         // is held.
         let mut seq = 0i64;
         while (record.len() as i64) < size {
-            let Some(row) = sqlx::query(
-                "SELECT data FROM original_chunks WHERE sha256 = $1 AND seq = $2",
-            )
-            .bind(sha256)
-            .bind(seq)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db)?
+            let Some(row) =
+                sqlx::query("SELECT data FROM original_chunks WHERE sha256 = $1 AND seq = $2")
+                    .bind(sha256)
+                    .bind(seq)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db)?
             else {
                 break;
             };

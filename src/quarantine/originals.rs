@@ -11,9 +11,9 @@
 use std::io;
 
 use super::index::Index;
-use super::workflow::Result;
 use super::original_table::OriginalTable;
 use super::store::OriginalStore;
+use super::workflow::Result;
 use crate::spool::SpooledMessage;
 
 pub enum Originals {

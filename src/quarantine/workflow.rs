@@ -15,13 +15,13 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use super::original_table::OriginalTable;
-use super::{OriginalStore, Originals};
 use super::index::{Index, IndexError, MessageRow};
+use super::original_table::OriginalTable;
 use super::requests::{Decided, Decision, ReleaseRow, RequestRow};
 use super::states::{MessageState, ReleaseState, RequestState};
 use super::token::{Claim, Signer, new_id};
 use super::users::{Role, User};
+use super::{OriginalStore, Originals};
 use crate::audit::{Audit, AuditLog, AuditTable, Event};
 use crate::config::Config;
 use crate::durable::DirSync;
@@ -178,7 +178,8 @@ impl Quarantine {
                 .id(&message.id)
                 .with("request", request.id.as_str())
                 .with("reason", request.reason.as_str()),
-        ).await?;
+        )
+        .await?;
         self.index.add_request(&request).await?;
         Ok(Requested::New(request.id))
     }

@@ -135,7 +135,10 @@ async fn bytes_stored_within_a_day_survive_the_purge_of_old_rows() {
     let now = unix_now();
     let (q, sha) = kept(dir.path(), 40 * 86400, now).await;
     assert_eq!(q.purge(now, "test").await.unwrap(), 1, "the old row goes");
-    assert!(q.store.files().unwrap().path(&sha).exists(), "bytes stored today stay");
+    assert!(
+        q.store.files().unwrap().path(&sha).exists(),
+        "bytes stored today stay"
+    );
     // A day later nothing refers to them any more.
     assert_eq!(q.purge(now + 2 * 86400, "test").await.unwrap(), 0);
     assert!(!q.store.files().unwrap().path(&sha).exists());
@@ -146,7 +149,13 @@ async fn a_parked_original_is_put_back_on_open() {
     let dir = tempfile::tempdir().unwrap();
     let now = unix_now();
     let (q, sha) = kept(dir.path(), 40 * 86400, now).await;
-    let parked = q.store.files().unwrap().park(&sha, now + 10).unwrap().unwrap();
+    let parked = q
+        .store
+        .files()
+        .unwrap()
+        .park(&sha, now + 10)
+        .unwrap()
+        .unwrap();
     assert!(!parked.recent);
     assert!(!q.store.files().unwrap().path(&sha).exists());
     drop(q);
