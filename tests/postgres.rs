@@ -569,3 +569,93 @@ fn nodes_appending_at_once_extend_one_audit_chain_and_an_edit_is_found() {
         assert!(problem.contains("prev hash"), "{line}: {problem}");
     });
 }
+
+#[test]
+fn each_release_is_taken_by_one_node_and_one_node_purges_at_a_time() {
+    let cluster = Cluster::start();
+    cluster.create_database("mugai_claims");
+    let url = cluster.url("mugai_claims");
+    runtime().block_on(async {
+        let index = Index::open(&url).await.unwrap();
+        for n in 0..200 {
+            index
+                .add_release(&ReleaseRow {
+                    id: format!("R{n:03}"),
+                    message_id: "M0".into(),
+                    recipient: "hanako@example.lg.jp".into(),
+                    released_by: "suzuki".into(),
+                    released_at: 1_700_000_000 + n,
+                    request_id: None,
+                    state: ReleaseState::Queued,
+                })
+                .await
+                .unwrap();
+        }
+        // Four nodes on pools of their own take small rounds at once.
+        let mut nodes = Vec::new();
+        for node in 0..4 {
+            let index = Index::open(&url).await.unwrap();
+            nodes.push(tokio::spawn(async move {
+                let name = format!("node{node}");
+                let mut taken = Vec::new();
+                loop {
+                    let claimed = index.claim_releases(&name, 7).await.unwrap();
+                    if claimed.is_empty() {
+                        return taken;
+                    }
+                    for r in claimed {
+                        index
+                            .mark_release(&r.id, ReleaseState::Spooled)
+                            .await
+                            .unwrap();
+                        taken.push(r.id);
+                    }
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        for node in nodes {
+            all.extend(node.await.unwrap());
+        }
+        all.sort();
+        let expected: Vec<String> = (0..200).map(|n| format!("R{n:03}")).collect();
+        assert_eq!(all, expected, "every release once, by one node");
+        // A release claimed and not marked (the node died) stays with
+        // that node: it finds it again, no other node takes it.
+        index
+            .add_release(&ReleaseRow {
+                id: "R999".into(),
+                message_id: "M0".into(),
+                recipient: "hanako@example.lg.jp".into(),
+                released_by: "suzuki".into(),
+                released_at: 1_700_001_000,
+                request_id: None,
+                state: ReleaseState::Queued,
+            })
+            .await
+            .unwrap();
+        assert_eq!(index.claim_releases("node0", 7).await.unwrap().len(), 1);
+        assert!(index.claim_releases("node1", 7).await.unwrap().is_empty());
+        assert_eq!(
+            index.claim_releases("node0", 7).await.unwrap()[0].id,
+            "R999"
+        );
+
+        // The purge lock: held by one node, refused to another.
+        let other = Index::open(&url).await.unwrap();
+        let held = index
+            .try_lock(7)
+            .await
+            .unwrap()
+            .expect("the first node takes it");
+        assert!(other.try_lock(7).await.unwrap().is_none());
+        held.release().await;
+        other
+            .try_lock(7)
+            .await
+            .unwrap()
+            .expect("free again")
+            .release()
+            .await;
+    });
+}

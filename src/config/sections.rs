@@ -295,6 +295,12 @@ pub struct StorageConfig {
     /// unset: four times `smtp.max_message_size`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub min_free: Option<ByteSize>,
+    /// This node's name among nodes sharing a database: a release taken
+    /// into this node's spool is marked with it. Unset: the host name.
+    /// Each node needs its own (a release claimed under a name is
+    /// delivered by the node of that name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 impl Default for StorageConfig {
@@ -303,6 +309,21 @@ impl Default for StorageConfig {
             data_dir: PathBuf::from("./mugai-data"),
             database: None,
             min_free: None,
+            node: None,
+        }
+    }
+}
+
+impl StorageConfig {
+    /// [`StorageConfig::node`], or the host name.
+    pub fn node_name(&self) -> String {
+        match &self.node {
+            Some(name) => name.clone(),
+            None => std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|name| name.trim().to_string())
+                .ok()
+                .filter(|name| !name.is_empty())
+                .unwrap_or_else(|| "mugai".to_string()),
         }
     }
 }

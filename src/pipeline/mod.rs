@@ -56,6 +56,8 @@ pub struct Pipeline {
     converters: Option<crate::isolate::Pool>,
     /// Writes index rows and mail-flow audit lines, a round at a time.
     recorder: record::Recorder,
+    /// This node's name, under which it claims releases.
+    node: String,
 }
 
 impl Pipeline {
@@ -86,6 +88,7 @@ impl Pipeline {
         };
         let recorder = record::Recorder::start(Arc::clone(&quarantine), runtime.clone())?;
         let pipeline = Arc::new(Pipeline {
+            node: config.storage.node_name(),
             converters,
             recorder,
             delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),

@@ -6,10 +6,15 @@
 //! never sanitized. Then the normal delivery path takes it (retries,
 //! logs, audit `delivered`).
 //!
-//! Exactly once: the row is marked `spooled` right after the entry is
-//! committed; an entry found in the spool for a still-queued row (a crash
-//! between the two) is only marked. At start-up this runs before the
-//! spool is resumed, without submitting, so resume picks such entries up.
+//! Exactly once, across nodes: a node first claims queued rows under its
+//! name (`claimed`, committed; on PostgreSQL with `FOR UPDATE SKIP
+//! LOCKED`, so two nodes never take the same row), then writes each
+//! entry into its own spool and marks the row `spooled`. A row claimed
+//! and not yet marked is this node's alone: after a crash the same node
+//! finds it again, and an entry already in its spool (a crash between
+//! the entry and the mark) is only marked. At start-up this runs before
+//! the spool is resumed, without submitting, so resume picks such
+//! entries up.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,17 +45,21 @@ pub async fn run(pipeline: Arc<Pipeline>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Spools every queued release; `submit` hands them to the workers too.
+/// Releases taken per round.
+const CLAIM: i64 = 100;
+
+/// Takes queued releases for this node and spools them; `submit` hands
+/// them to the workers too.
 pub async fn dispatch(pipeline: &Arc<Pipeline>, submit: bool) {
     let q = &pipeline.quarantine;
-    let queued = match q.index.releases(None, Some(ReleaseState::Queued)).await {
-        Ok(queued) => queued,
+    let claimed = match q.index.claim_releases(&pipeline.node, CLAIM).await {
+        Ok(claimed) => claimed,
         Err(e) => {
-            tracing::error!("cannot read queued releases: {e}");
+            tracing::error!("cannot take queued releases: {e}");
             return;
         }
     };
-    for release in queued {
+    for release in claimed {
         match spool_release(pipeline, &release).await {
             Ok(state) => {
                 if let Err(e) = q.index.mark_release(&release.id, state).await {

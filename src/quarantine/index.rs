@@ -591,12 +591,12 @@ mod tests {
             index.pool.close().await;
         }
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2]);
         let row = index.get("M1").await.unwrap().unwrap();
         assert_eq!(row.sanitized_text, "kept");
         // A second start runs nothing again.
         drop(index);
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2]);
     }
 }

@@ -13,6 +13,7 @@
 //! reach originals only through here.
 
 pub mod index;
+mod node_lock;
 mod original_table;
 mod originals;
 pub mod requests;

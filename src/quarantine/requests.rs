@@ -248,6 +248,35 @@ impl Index {
         rows.iter().map(release_row).collect()
     }
 
+    /// Takes queued releases for `node`, at most `limit`, and returns
+    /// every release this node holds: those just taken and any it took
+    /// before a crash and has not marked since. A release is taken by one
+    /// node only: on PostgreSQL the queued rows are locked as they are
+    /// chosen and rows another node has locked are skipped (`FOR UPDATE
+    /// SKIP LOCKED`), so nodes do not wait on each other; SQLite has one
+    /// writer at a time.
+    pub async fn claim_releases(&self, node: &str, limit: i64) -> Result<Vec<ReleaseRow>> {
+        let choose = if self.is_postgres() {
+            "SELECT id FROM releases WHERE state = 'queued' ORDER BY released_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+        } else {
+            "SELECT id FROM releases WHERE state = 'queued' ORDER BY released_at, id LIMIT $2"
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE releases SET state = 'claimed', node = $1 WHERE state = 'queued' AND id IN ({choose})"
+        )))
+        .bind(node)
+        .bind(limit)
+        .execute(&self.pool)
+        .await?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {RELEASE_COLUMNS} FROM releases WHERE state = 'claimed' AND node = $1 ORDER BY released_at, id"
+        )))
+        .bind(node)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(release_row).collect()
+    }
+
     /// Sets a release's state: spooled, or failed (original unreadable).
     pub async fn mark_release(&self, id: &str, state: ReleaseState) -> Result<()> {
         sqlx::query("UPDATE releases SET state = $1 WHERE id = $2")

@@ -80,6 +80,8 @@ state_enum! {
     ReleaseState {
         /// Recorded; waiting for the relay to spool it.
         Queued = "queued",
+        /// Taken by one node (named in the row) to put in its spool.
+        Claimed = "claimed",
         /// In the relay's delivery queue.
         Spooled = "spooled",
         /// The original could not be read; nothing was sent.

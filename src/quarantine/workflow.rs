@@ -360,7 +360,19 @@ impl Quarantine {
 
     /// Removes what retention allows: originals older than
     /// `retention_days` without a pending request. Returns how many.
+    /// Nodes sharing a database purge one at a time; a node that finds
+    /// another purging leaves it to that one and returns 0.
     pub async fn purge(&self, now: i64, actor: &str) -> Result<usize> {
+        let Some(lock) = self.index.try_lock(super::node_lock::PURGE).await? else {
+            tracing::info!("another node is purging; this one leaves it to that node");
+            return Ok(0);
+        };
+        let purged = self.purge_locked(now, actor).await;
+        lock.release().await;
+        purged
+    }
+
+    async fn purge_locked(&self, now: i64, actor: &str) -> Result<usize> {
         let before = now - i64::from(self.retention_days) * 86400;
         let mut purged = 0;
         // Bytes written or referred to within the last day are never
