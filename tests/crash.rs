@@ -10,39 +10,13 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::load::{delivered_subjects, sender};
 use common::relay::{Relay, config};
 use common::sink::Sink;
-use common::smtp::Client;
 
 const CONNECTIONS: usize = 4;
 const PER_CONNECTION: usize = 75;
 const KILL_AFTER: usize = 100;
-
-/// Sends messages until told to stop or the connection dies; records the
-/// tokens of those acknowledged with 250.
-fn sender(addr: std::net::SocketAddr, thread: usize, acked: Arc<Mutex<Vec<String>>>) {
-    let (mut c, greeting) = Client::connect(addr);
-    if !greeting.starts_with("220") || !c.command("EHLO crash.test").starts_with("250") {
-        return;
-    }
-    for n in 0..PER_CONNECTION {
-        let token = format!("crash-{thread}-{n}");
-        if !c.command("MAIL FROM:<load@example.com>").starts_with("250")
-            || !c.command("RCPT TO:<taro@example.lg.jp>").starts_with("250")
-            || !c.command("DATA").starts_with("354")
-        {
-            return;
-        }
-        let body =
-            format!("Subject: {token}\r\nFrom: load@example.com\r\n\r\n本文 {token}\r\n.\r\n");
-        c.write(body.as_bytes());
-        if c.reply().starts_with("250") {
-            acked.lock().unwrap().push(token);
-        } else {
-            return;
-        }
-    }
-}
 
 #[test]
 fn every_acknowledged_message_survives_sigkill() {
@@ -55,7 +29,7 @@ fn every_acknowledged_message_survives_sigkill() {
         .map(|t| {
             let acked = Arc::clone(&acked);
             let addr = relay.addr;
-            std::thread::spawn(move || sender(addr, t, acked))
+            std::thread::spawn(move || sender(addr, &format!("crash-{t}"), PER_CONNECTION, acked))
         })
         .collect();
     let start = Instant::now();
@@ -80,14 +54,7 @@ fn every_acknowledged_message_survives_sigkill() {
     let _restarted = Relay::start(dir.path(), &cfg);
     let deadline = Instant::now() + Duration::from_secs(90);
     let missing = loop {
-        let delivered: HashSet<String> = sink
-            .all()
-            .iter()
-            .filter_map(|m| {
-                let parsed = mail_parser::MessageParser::default().parse(&m.data)?;
-                parsed.subject().map(str::to_string)
-            })
-            .collect();
+        let delivered = delivered_subjects(&sink);
         let missing: Vec<&String> = acked.iter().filter(|t| !delivered.contains(*t)).collect();
         if missing.is_empty() || Instant::now() > deadline {
             break missing.into_iter().cloned().collect::<Vec<_>>();

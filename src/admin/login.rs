@@ -129,7 +129,7 @@ pub async fn submit(
     let password = form.get("password").map(String::as_str).unwrap_or("");
     let next = safe_next(form.get("next"));
     let ip = peer.ip();
-    if !app.limiter.allowed(name, ip) {
+    if !app.limiter.allowed(name, ip).await {
         app.login_log.limited(&app.q, name, ip).await;
         return login_page(
             &app,
@@ -155,7 +155,7 @@ pub async fn submit(
     let user = match user {
         Some(user) if matches && !user.disabled => user,
         _ => {
-            app.limiter.failed(name, ip);
+            app.limiter.failed(name, ip).await;
             app.login_log.failed(&app.q, name, ip).await;
             return login_page(
                 &app,
@@ -170,9 +170,13 @@ pub async fn submit(
             );
         }
     };
-    app.limiter.succeeded(name);
+    app.limiter.succeeded(name).await;
     let credentials = super::auth::credentials(&user.password_hash);
-    let Some(session) = app.sessions.create(&user.name, user.role, credentials) else {
+    let Some(session) = app
+        .sessions
+        .create(&user.name, user.role, credentials)
+        .await
+    else {
         return view::error(StatusCode::SERVICE_UNAVAILABLE, &c, "no session");
     };
     app.q
@@ -203,7 +207,7 @@ pub async fn logout(
     let Some(id) = cookie(&headers, SESSION_COOKIE) else {
         return view::redirect("/login");
     };
-    if let Some(session) = app.sessions.get(&id) {
+    if let Some(session) = app.sessions.get(&id).await {
         if !same_token(
             form.get("csrf").map(String::as_str).unwrap_or(""),
             &session.csrf,
@@ -211,7 +215,7 @@ pub async fn logout(
             let c = Chrome::anonymous(&headers, None);
             return view::error(StatusCode::FORBIDDEN, &c, "CSRF");
         }
-        app.sessions.remove(&id);
+        app.sessions.remove(&id).await;
         app.q.note(Event::new("logout", &session.user)).await;
     }
     let mut response = view::redirect("/login");

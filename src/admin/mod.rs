@@ -76,10 +76,15 @@ pub async fn start(
         .to_string();
     let app = Arc::new(App {
         sessions: Sessions::new(
+            q.index.pool().clone(),
             admin.session_lifetime.duration(),
             admin.session_idle.duration(),
         ),
-        limiter: LoginLimiter::new(admin.login_max_failures, admin.login_window.duration()),
+        limiter: LoginLimiter::new(
+            q.index.pool().clone(),
+            admin.login_max_failures,
+            admin.login_window.duration(),
+        ),
         login_log: LoginLog::new(admin.login_window.duration()),
         tls: tls.is_some(),
         config: Arc::clone(&config),

@@ -62,7 +62,11 @@ async fn require(
         let next: String = url_escape(uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
         view::redirect(&format!("/login?next={next}"))
     };
-    let Some(session) = cookie(headers, SESSION_COOKIE).and_then(|id| app.sessions.get(&id)) else {
+    let session = match cookie(headers, SESSION_COOKIE) {
+        Some(id) => app.sessions.get(&id).await,
+        None => None,
+    };
+    let Some(session) = session else {
         return Err(to_login());
     };
     // The account is read again on every page: disabling it, changing its
@@ -76,7 +80,7 @@ async fn require(
             user
         }
         _ => {
-            app.sessions.remove(&session.id);
+            app.sessions.remove(&session.id).await;
             return Err(to_login());
         }
     };

@@ -103,6 +103,7 @@ pub fn assert_wire_format(bytes: &[u8]) {
 
 pub mod autolink;
 pub mod http;
+pub mod load;
 pub mod postgres;
 pub mod relay;
 pub mod sink;
