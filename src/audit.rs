@@ -84,6 +84,26 @@ impl Event {
         self
     }
 
+    /// Marks the line as concerning the tenant `name`: a tenant's staff
+    /// see only lines so marked. `default` (one municipality) is not
+    /// written, so single-tenant lines stay as they were.
+    pub fn tenant(self, name: &str) -> Event {
+        if name.is_empty() || name == crate::config::DEFAULT_TENANT {
+            self
+        } else {
+            self.with("tenant", name)
+        }
+    }
+
+    /// The tenant a line concerns (`default` when unmarked).
+    pub fn tenant_of(entry: &Entry) -> &str {
+        entry
+            .detail
+            .get("tenant")
+            .and_then(Value::as_str)
+            .unwrap_or(crate::config::DEFAULT_TENANT)
+    }
+
     /// Events of people (not of mail flow) are fsynced.
     fn is_action(&self) -> bool {
         !matches!(

@@ -412,8 +412,8 @@ fn run_sanitize(args: &SanitizeArgs) -> Result<(), Failure> {
                 "cannot find this program to start a converter: {e}"
             ))
         })?;
-        crate::isolate::Pool::new(program, policy, 1)
-            .sanitize(&bytes, id, size, &stamp)
+        crate::isolate::Pool::new(program, policy, &[], 1)
+            .sanitize(0, &bytes, id, size, &stamp)
             .map_err(|e| usage(format!("cannot start a converter process: {e}")))?
     };
     let report = match &outcome {

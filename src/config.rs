@@ -13,6 +13,7 @@ use crate::policy::Policy;
 mod admin;
 pub mod locate;
 mod sections;
+mod tenant;
 mod unset;
 pub use admin::{AdminConfig, QuarantineConfig};
 pub use locate::Source;
@@ -20,6 +21,7 @@ pub use sections::{
     BareNewline, DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig,
     SmtpConfig, StorageConfig,
 };
+pub use tenant::{DEFAULT_TENANT, TenantConfig};
 
 /// The whole configuration file. With no file at all, the defaults run on
 /// one machine for trying mugai out.
@@ -35,6 +37,9 @@ pub struct Config {
     pub admin: AdminConfig,
     /// The sanitization policy (`[sanitize]`).
     pub sanitize: Policy,
+    /// Municipalities sharing this deployment (`[[tenant]]`); none: one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tenant: Vec<TenantConfig>,
 }
 
 /// A configuration file that could not be used.
@@ -87,12 +92,16 @@ impl Config {
     pub fn load_fonts(&mut self) -> Result<(), String> {
         let attachments = &mut self.sanitize.attachments;
         attachments.fonts.cjk = crate::fonts::load_cjk(&attachments.cjk_font)?;
+        let fonts = attachments.fonts.clone();
+        for tenant in &mut self.tenant {
+            tenant.policy.attachments.fonts = fonts.clone();
+        }
         Ok(())
     }
 
     /// Parses configuration text; `path` is used in error messages only.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
                 .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1)
@@ -103,7 +112,8 @@ impl Config {
                 message: e.message().replace('\n', " ").trim().to_string(),
             }
         })?;
-        let mut problems = config.problems();
+        let mut problems = config.resolve_tenants();
+        problems.extend(config.problems());
         problems.extend(unset::problems(text));
         if !problems.is_empty() {
             return Err(ConfigError::Problems {
@@ -151,6 +161,12 @@ impl Config {
     pub fn problems(&self) -> Vec<String> {
         let mut problems = Vec::new();
         self.smtp.problems(&mut problems);
+        if self.smtp.accept_domains.is_empty() && self.tenant.is_empty() {
+            problems.push(
+                "smtp.accept_domains is empty and no [[tenant]] has domains: no mail could be accepted"
+                    .into(),
+            );
+        }
         self.delivery.problems(&mut problems);
         self.queue.problems(&mut problems);
         self.quarantine.problems(&mut problems);

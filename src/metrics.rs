@@ -20,7 +20,7 @@ use prometheus_client::registry::Registry;
 use crate::sanitize::{PartAction, Report};
 
 /// The tenant label of a single-tenant deployment.
-pub const DEFAULT_TENANT: &str = "default";
+pub use crate::config::DEFAULT_TENANT;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct Tenant {

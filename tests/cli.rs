@@ -308,15 +308,22 @@ fn check_config_prints_one_line_per_problem_and_accepts_the_example() {
         format!("mugai: {}: 3 problems", path.display())
     );
 
-    let example = format!("{}/deploy/mugai.example.toml", env!("CARGO_MANIFEST_DIR"));
-    let out = run(&["check-config", &example], None);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).ends_with(": ok\n"));
+    // The shipped examples are valid: one node, and the two cluster nodes.
+    for example in [
+        "mugai.example.toml",
+        "cluster/node-a.toml",
+        "cluster/node-b.toml",
+    ] {
+        let example = format!("{}/deploy/{example}", env!("CARGO_MANIFEST_DIR"));
+        let out = run(&["check-config", &example], None);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{example}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).ends_with(": ok\n"));
+    }
 
     std::fs::write(&path, "[smtp]\nlisten = 5\n").unwrap();
     let out = run(&["check-config", path.to_str().unwrap()], None);

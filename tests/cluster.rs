@@ -10,16 +10,14 @@
 mod common;
 
 use std::collections::HashSet;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::http::Browser;
+use common::http::{Browser, login};
 use common::load::{delivered_subjects, sender};
 use common::postgres::Cluster;
-use common::relay::{Relay, config};
+use common::relay::{Relay, cli, config};
 use common::sink::Sink;
 use common::smtp::Client;
 
@@ -38,34 +36,6 @@ fn node_config(dir: &Path, sink: &Sink, url: &str, key: &Path, name: &str) -> St
             "[admin]\n",
             &format!("[admin]\nsecret_key_file = \"{}\"\n", key.display()),
         )
-}
-
-fn cli(config: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "mugai {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
 }
 
 struct Nodes {
@@ -99,23 +69,6 @@ impl Nodes {
             name,
         )
     }
-}
-
-fn login(addr: std::net::SocketAddr, user: &str) -> Browser {
-    let mut b = Browser::new(addr);
-    let form = b.get("/login");
-    let csrf = form.input("csrf").expect("login form has a CSRF token");
-    let r = b.post(
-        "/login",
-        &[
-            ("csrf", &csrf),
-            ("user", user),
-            ("password", PASSWORD),
-            ("next", "/"),
-        ],
-    );
-    assert_eq!(r.status, 303, "login of {user}: {}", r.body);
-    b
 }
 
 #[test]
@@ -170,7 +123,7 @@ fn a_link_from_node_a_approved_through_node_b_delivers_the_original_once() {
     assert!(r.body.contains("依頼を受け付けました"), "{}", r.body);
 
     // The approver signs in on A; the same session works on B.
-    let on_a = login(a.web.unwrap(), "sato");
+    let on_a = login(a.web.unwrap(), "sato", PASSWORD);
     let mut sato = Browser::new(b.web.unwrap());
     sato.cookies = on_a.cookies.clone();
     let requests = sato.get("/requests");

@@ -6,23 +6,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::http::Browser;
+use common::http::{Browser, metric as value};
 use common::relay::{Relay, config};
 use common::sink::Sink;
 use common::smtp::Client;
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-/// The sum of every series of `name` whose labels contain `labels`.
-fn value(metrics: &str, name: &str, labels: &str) -> f64 {
-    metrics
-        .lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| line.rsplit_once(' '))
-        .filter(|(series, _)| series.split('{').next() == Some(name) && series.contains(labels))
-        .map(|(_, v)| v.parse::<f64>().unwrap())
-        .sum()
-}
 
 #[test]
 fn the_metrics_count_what_was_received_converted_and_delivered() {

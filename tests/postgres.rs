@@ -62,6 +62,7 @@ async fn transcript(index: &Index) -> Vec<String> {
                 sha256: &sha,
                 report: &report,
                 sanitized_text: &format!("本文 {n}"),
+                tenant: if n == 1 { "city-b" } else { "default" },
             }
             .row()
             .unwrap(),
@@ -124,6 +125,14 @@ async fn transcript(index: &Index) -> Vec<String> {
         m1.state.as_str(),
         m1.report().map(|r| r.original_size)
     ));
+    // One municipality's staff see its rows only.
+    out.push(
+        list(Filter {
+            tenant: Some("city-b".into()),
+            ..all.clone()
+        })
+        .await,
+    );
     index.set_state("M2", MessageState::Released).await.unwrap();
     out.push(
         list(Filter {
@@ -145,6 +154,7 @@ async fn transcript(index: &Index) -> Vec<String> {
             decided_at: None,
             decision_reason: None,
             subject: String::new(),
+            tenant: String::new(),
         })
         .await
         .unwrap();
@@ -225,6 +235,7 @@ async fn transcript(index: &Index) -> Vec<String> {
             password_hash: "x".into(),
             disabled: false,
             created_at: 1_700_000_000,
+            tenant: None,
         })
         .await
         .unwrap();
@@ -304,7 +315,7 @@ fn nodes_starting_together_run_each_schema_step_once() {
             open.await.unwrap().unwrap();
         }
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3]);
     });
 }
 

@@ -103,20 +103,7 @@ impl Setup {
     }
 
     fn login(&self, user: &str) -> Browser {
-        let mut b = self.web();
-        let form = b.get("/login");
-        let csrf = form.input("csrf").expect("login form has a CSRF token");
-        let r = b.post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("user", user),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ],
-        );
-        assert_eq!(r.status, 303, "login of {user}: {}", r.body);
-        b
+        common::http::login(self.relay.web.unwrap(), user, PASSWORD)
     }
 }
 

@@ -183,7 +183,8 @@ pub async fn submit(
         .note(
             Event::new("login", &user.name)
                 .with("address", ip.to_string())
-                .with("role", user.role.as_str()),
+                .with("role", user.role.as_str())
+                .tenant(user.tenant.as_deref().unwrap_or("")),
         )
         .await;
     let mut response = view::redirect(&next);

@@ -176,7 +176,8 @@ pub async fn list(
     uri: Uri,
     Query(p): Params,
 ) -> Response {
-    let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
+    let SignedIn { c, user, .. } =
+        or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (q, state, rcpt, since) = (get("q"), get("state"), get("rcpt"), get("since"));
     let page: i64 = get("page").parse().unwrap_or(1).clamp(1, 1_000_000);
@@ -188,6 +189,7 @@ pub async fn list(
         text: Some(q.clone()),
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
+        tenant: user.tenant.clone(),
     };
     let (messages, total) = or_return!(
         app.q
@@ -381,9 +383,12 @@ pub async fn detail(
     Path(id): Path<String>,
     Query(p): Params,
 ) -> Response {
-    let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
+    let SignedIn { c, user, .. } =
+        or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let m = match app.q.index.get(&id).await {
-        Ok(Some(m)) => m,
+        // Another municipality's mail does not exist for this account.
+        Ok(Some(m)) if user.sees(&m.tenant) => m,
+        Ok(Some(_)) => return view::not_found(headers).await,
         Ok(None) => return view::not_found(headers).await,
         Err(e) => return server_error(&c, e),
     };
@@ -446,7 +451,8 @@ pub async fn requests(
     uri: Uri,
     Query(p): Params,
 ) -> Response {
-    let SignedIn { c, .. } = or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
+    let SignedIn { c, user, .. } =
+        or_return!(require(&app, &headers, &uri, lang(&p), any_role).await);
     let (pending, decided) = match (
         app.q
             .index
@@ -457,8 +463,17 @@ pub async fn requests(
         (Ok(p), Ok(d)) => (p, d),
         (Err(e), _) | (_, Err(e)) => return server_error(&c, e),
     };
-    let pending = pending.iter().map(|r| request_view(&c, r)).collect();
-    let decided = decided.iter().map(|r| request_view(&c, r)).collect();
+    let mine = |r: &&RequestRow| user.sees(&r.tenant);
+    let pending = pending
+        .iter()
+        .filter(mine)
+        .map(|r| request_view(&c, r))
+        .collect();
+    let decided = decided
+        .iter()
+        .filter(mine)
+        .map(|r| request_view(&c, r))
+        .collect();
     view::page(
         StatusCode::OK,
         &c,
@@ -539,6 +554,11 @@ pub async fn release(
     let SignedIn { user, c, .. } =
         or_return!(require_post(&app, &headers, &uri, |r| r == Role::Admin, &form).await);
     let to = form.get("to").map(|s| s.trim()).filter(|s| !s.is_empty());
+    match app.q.index.get(&id).await {
+        Ok(Some(m)) if user.sees(&m.tenant) => {}
+        Ok(_) => return view::not_found(headers).await,
+        Err(e) => return server_error(&c, e),
+    }
     match app.q.release(&id, to, &user.name, user.role).await {
         Ok(_) => view::redirect(&format!("/m/{}", url_escape(&id))),
         Err(e) => refused(&c, &e),
@@ -571,13 +591,15 @@ pub async fn audit(
     uri: Uri,
     Query(p): Params,
 ) -> Response {
-    let SignedIn { c, .. } =
+    let SignedIn { c, user, .. } =
         or_return!(require(&app, &headers, &uri, lang(&p), Role::may_audit).await);
     let get = |k: &str| p.get(k).map(|s| s.trim().to_string()).unwrap_or_default();
     let (actor, since) = (get("actor"), get("since"));
     let page: usize = get("page").parse().unwrap_or(1).clamp(1, 1_000_000);
     let since_t = parse_date(&since);
     let actor2 = actor.clone();
+    // A tenant's staff read only the lines of their own municipality.
+    let own_tenant = user.tenant.clone();
     let size = PAGE_SIZE as usize;
     let since_text = since_t.map(audit::rfc3339);
     // From the end of the log: a page costs the lines it shows, not the
@@ -586,7 +608,12 @@ pub async fn audit(
         .q
         .audit
         .read_newest(
-            move |e: &Entry| actor2.is_empty() || e.actor.contains(actor2.as_str()),
+            move |e: &Entry| {
+                (actor2.is_empty() || e.actor.contains(actor2.as_str()))
+                    && own_tenant
+                        .as_deref()
+                        .is_none_or(|own| audit::Event::tenant_of(e) == own)
+            },
             move |e: &Entry| since_text.as_ref().is_some_and(|s| &e.time < s),
             (page - 1) * size,
             size,

@@ -47,6 +47,9 @@ pub enum QuarantineCommand {
         /// kept, requested, released or purged.
         #[arg(long, value_name = "STATE")]
         state: Option<MessageState>,
+        /// Only this tenant's (`default` for mail no `[[tenant]]` owns).
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
         /// At most this many.
         #[arg(long, default_value_t = 100)]
         limit: i64,
@@ -90,6 +93,10 @@ pub enum UserCommand {
         /// Another address of the same person (repeat for more).
         #[arg(long = "alias", value_name = "ADDR")]
         aliases: Vec<String>,
+        /// The municipality (a `[[tenant]]` name) whose mail the account
+        /// sees; without it the account sees every tenant's.
+        #[arg(long, value_name = "NAME")]
+        tenant: Option<String>,
     },
     /// Change an account's role, mail address or aliases (a role change
     /// ends its sessions at once).
@@ -226,6 +233,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
         let mut out = std::io::stdout().lock();
         match command {
             QuarantineCommand::List {
+                tenant,
                 since,
                 rcpt,
                 subject,
@@ -241,6 +249,7 @@ pub fn quarantine(config: &Option<PathBuf>, command: QuarantineCommand) -> Resul
                     text: None,
                     limit,
                     offset: 0,
+                    tenant,
                 };
                 let (rows, total) = q.index.list(&filter).await.map_err(fail)?;
                 if json {
@@ -407,6 +416,7 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
         let mut out = std::io::stdout().lock();
         match command {
             UserCommand::Add {
+                tenant,
                 name,
                 role,
                 email,
@@ -418,6 +428,13 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                     ));
                 }
                 check_addresses(role, &email, &aliases)?;
+                if let Some(tenant) = &tenant
+                    && config.tenant_named(tenant).is_none()
+                {
+                    return Err(usage(format!(
+                        "no [[tenant]] named {tenant:?} in the configuration"
+                    )));
+                }
                 if q.index.user(&name).await.map_err(fail)?.is_some() {
                     return Err(usage(format!("user {name} exists already")));
                 }
@@ -430,13 +447,15 @@ pub fn user(config: &Option<PathBuf>, command: UserCommand) -> Result<(), Failur
                     password_hash: hash_password(&password).map_err(fail)?,
                     disabled: false,
                     created_at: unix_now(),
+                    tenant: tenant.clone(),
                 };
                 q.record(
                     Event::new("user-add", actor())
                         .with("user", name.as_str())
                         .with("role", role.as_str())
                         .with("email", user.email.as_str())
-                        .with("aliases", user.aliases.join(" ")),
+                        .with("aliases", user.aliases.join(" "))
+                        .with("tenant", tenant.as_deref().unwrap_or("")),
                 )
                 .await
                 .map_err(fail)?;

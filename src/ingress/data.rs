@@ -161,7 +161,10 @@ pub async fn receive<S: AsyncRead + AsyncWrite + Unpin>(
                 envelope.tls.as_deref().map(|t| format!(" tls={t}")).unwrap_or_default(),
             );
             session.reply(&format!("250 2.0.0 Ok: queued as {}", envelope.queue_id));
-            crate::metrics::global().received(crate::metrics::DEFAULT_TENANT);
+            let config = &ctx.config;
+            crate::metrics::global().received(crate::config::Config::tenant_name(
+                config.tenant_of(&envelope.recipients),
+            ));
             ctx.queue.accepted(envelope.queue_id);
         }
         Err(e) => {

@@ -1,10 +1,11 @@
 //! RCPT TO: only recipients in the accepted domains (never an open
-//! relay), at most `max_recipients` per message, and no local part with
+//! relay), at most `max_recipients` per message, all of one tenant, and no local part with
 //! routing syntax: `user%other.example@`, `user!other.example@`, a quoted
 //! `"user@other.example"@` or a source route `<@a,@b:user@>` could make a
 //! next hop that honours the old routing conventions relay the mail on.
 
 use super::session::{Next, Session};
+use crate::config::Config;
 
 /// True when `line` (a RCPT command) gives a source route (`<@host,…:`),
 /// which the parser drops silently.
@@ -50,7 +51,7 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
         return Next::Continue;
     }
     let domain = address.rsplit_once('@').map(|(_, d)| d).unwrap_or("");
-    if !config.smtp.accepts(domain) {
+    if !config.accepts(domain) {
         session.refuse(&format!(
             "550 5.7.1 <{}>: Relay access denied (this server accepts mail only for its own domains)",
             shown(&address)
@@ -85,6 +86,24 @@ pub fn rcpt(session: &mut Session, address: &str, source_route: bool) -> Next {
             "452 4.5.3 Too many recipients (at most {max} per message)"
         ));
         return Next::Continue;
+    }
+    // One municipality per message: each has its own policy, next hop
+    // and staff. The sending server tries the others again in a
+    // transaction of their own (as for any 452).
+    if !config.tenant.is_empty() {
+        let tenant = |address: &str| {
+            let domain = address.rsplit_once('@').map_or("", |(_, d)| d);
+            Config::tenant_name(config.tenant_of_domain(domain)).to_string()
+        };
+        if let Some(first) = transaction.recipients.first()
+            && tenant(first) != tenant(&address)
+        {
+            session.defer(&format!(
+                "452 4.5.3 <{}>: another municipality's recipient; send it in a separate transaction",
+                shown(&address)
+            ));
+            return Next::Continue;
+        }
     }
     if let Some(transaction) = session.transaction.as_mut()
         && !transaction

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use super::sandbox;
 use super::{Done, Init, Job, MAX_BODY};
+use crate::policy::Policy;
 use crate::sanitize;
 
 /// Stack of the converting thread: deep but bounded structures (MIME to
@@ -34,13 +35,18 @@ fn run() -> io::Result<()> {
         return Ok(());
     };
     let Init {
-        mut policy,
+        policy,
+        tenants,
         font_index,
         memory_limit,
         cpu_limit,
     } = init.header;
+    let mut policies: Vec<Policy> = std::iter::once(policy).chain(tenants).collect();
     if let Some(index) = font_index {
-        policy.attachments.fonts.cjk = Some((Arc::new(init.body), index));
+        let font = Arc::new(init.body);
+        for policy in &mut policies {
+            policy.attachments.fonts.cjk = Some((Arc::clone(&font), index));
+        }
     }
     sandbox::restrict(memory_limit)?;
     super::frame::write(&mut output, &"ready", &[])?;
@@ -52,8 +58,16 @@ fn run() -> io::Result<()> {
         .spawn(move || -> io::Result<()> {
             while let Some(job) = super::frame::read::<Job>(&mut input, MAX_BODY)? {
                 sandbox::allow_cpu(cpu_limit)?;
-                let Job { id, size, stamp } = job.header;
-                let result = sanitize::sanitize_with_id(&job.body, id, size, &policy, &stamp);
+                let Job {
+                    policy,
+                    id,
+                    size,
+                    stamp,
+                } = job.header;
+                // An index the relay never sends: the default policy, not
+                // a crash (every tenant policy is at least as strict).
+                let policy = policies.get(policy).unwrap_or(&policies[0]);
+                let result = sanitize::sanitize_with_id(&job.body, id, size, policy, &stamp);
                 let (done, body) = match result {
                     Ok(mut sanitized) => {
                         let mut body = std::mem::take(&mut sanitized.message);

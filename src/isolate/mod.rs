@@ -33,6 +33,8 @@ pub const MAX_BODY: u64 = 1 << 32;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Init {
     policy: Policy,
+    /// Each tenant's policy, in configuration order (`Job::policy` 1..).
+    tenants: Vec<Policy>,
     font_index: Option<u32>,
     memory_limit: u64,
     cpu_limit: u64,
@@ -41,6 +43,8 @@ struct Init {
 /// One message to convert (its body: the original bytes).
 #[derive(Debug, Serialize, Deserialize)]
 struct Job {
+    /// 0: `Init::policy`; n: the n-th of `Init::tenants`.
+    policy: usize,
     id: String,
     size: u64,
     stamp: Stamp,

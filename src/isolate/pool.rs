@@ -67,9 +67,9 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// A pool running `program` (this binary) under `policy`, with at most
-    /// `max` converters.
-    pub fn new(program: PathBuf, policy: &Policy, max: usize) -> Pool {
+    /// A pool running `program` (this binary) under `policy` (and, for
+    /// jobs that name one, `tenants`), with at most `max` converters.
+    pub fn new(program: PathBuf, policy: &Policy, tenants: &[Policy], max: usize) -> Pool {
         let isolation = &policy.isolation;
         let (font, font_index) = match &policy.attachments.fonts.cjk {
             Some((bytes, index)) => (Arc::clone(bytes), Some(*index)),
@@ -79,6 +79,7 @@ impl Pool {
             program,
             init: Init {
                 policy: policy.clone(),
+                tenants: tenants.to_vec(),
                 font_index,
                 memory_limit: isolation.memory_limit.bytes(),
                 cpu_limit: isolation.cpu_limit.0,
@@ -206,8 +207,11 @@ impl Pool {
     /// Sanitizes one message in a converter. `Err` only when no converter
     /// could be run at all (the message should be tried again later); a
     /// converter that dies refuses the message.
+    /// Converts `original` under policy `policy` (0: the default; n: the
+    /// n-th tenant's).
     pub fn sanitize(
         &self,
+        policy: usize,
         original: &[u8],
         id: String,
         size: u64,
@@ -216,6 +220,7 @@ impl Pool {
         let mut converter = self.take()?;
         converter.jobs += 1;
         let job = Job {
+            policy,
             id: id.clone(),
             size,
             stamp: stamp.clone(),

@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use super::deliver::tenant_line;
 use super::kept::{self, Copy};
 use super::record::Pending;
 use super::ticket::Ticket;
@@ -40,6 +41,8 @@ pub fn clean(
         slot,
         ..
     } = spooled;
+    let config = &pipeline.config;
+    let tenant = config.tenant_of(&envelope.recipients);
     // `original_stored` is set once the original is stored and indexed.
     if !state.original_stored
         && let Some(files) = pipeline.quarantine.store.files()
@@ -82,15 +85,14 @@ pub fn clean(
     };
     let first_conversion = !state.original_stored;
     let started = std::time::Instant::now();
-    let converted = match convert::convert(
-        pipeline,
-        &id,
-        &original,
-        &sha256,
-        &stamp,
-        &mut state,
-        slot.as_ref(),
-    ) {
+    let to_convert = convert::Original {
+        id: &id,
+        bytes: &original,
+        sha256: &sha256,
+        tenant,
+    };
+    let converted = match convert::convert(pipeline, &to_convert, &stamp, &mut state, slot.as_ref())
+    {
         Ok(converted) => converted,
         Err(e) => {
             // No converter could run at all (out of processes, memory):
@@ -107,7 +109,7 @@ pub fn clean(
             Err(refused) => (refused.report.as_ref(), true),
         };
         crate::metrics::global().converted(
-            crate::metrics::DEFAULT_TENANT,
+            crate::config::Config::tenant_name(tenant),
             report,
             started.elapsed(),
             refused,
@@ -157,7 +159,7 @@ pub fn clean(
             }
             // Each recipient learns that mail arrived and how to ask for
             // it: a notice-only message in place of the mail.
-            sanitize::notice_only(&original, r, &pipeline.config.sanitize, &stamp)
+            sanitize::notice_only(&original, r, config.policy_for(tenant), &stamp)
         }
     };
     state.original_stored = true;
@@ -241,6 +243,7 @@ fn index(
     report: &Report,
     sanitized_text: &str,
 ) -> Result<Pending, String> {
+    let tenant = pipeline.config.tenant_of(&envelope.recipients);
     let new = NewMessage {
         id,
         received_at: envelope.received_at,
@@ -250,6 +253,7 @@ fn index(
         sha256,
         report,
         sanitized_text,
+        tenant: crate::config::Config::tenant_name(tenant),
     };
     let row = new.row().map_err(|e| {
         tracing::error!("{id}: cannot index the original: {e}");
@@ -269,7 +273,12 @@ fn index(
         ),
         _ => Event::new("sanitized", "mugai").with("actions", report.actions_header()),
     };
-    Ok(pipeline
-        .recorder
-        .row(row, pipeline.spool.path(id), vec![received, outcome.id(id)]))
+    Ok(pipeline.recorder.row(
+        row,
+        pipeline.spool.path(id),
+        vec![
+            tenant_line(received, tenant),
+            tenant_line(outcome.id(id), tenant),
+        ],
+    ))
 }

@@ -13,6 +13,7 @@
 use std::io;
 
 use super::Pipeline;
+use crate::config::TenantConfig;
 use crate::isolate::Pool;
 use crate::sanitize::{self, Outcome, RefusalCode, Refused, Report, Sanitized, Stamp};
 use crate::spool::{ConversionSlot, DeliveryState};
@@ -20,16 +21,29 @@ use crate::spool::{ConversionSlot, DeliveryState};
 /// Unfinished conversions after which a message is refused unconverted.
 const POISON: u32 = 2;
 
+/// What is converted: an entry's original, and whose mail it is.
+pub struct Original<'a> {
+    pub id: &'a str,
+    pub bytes: &'a [u8],
+    pub sha256: &'a str,
+    /// Its municipality, whose policy applies.
+    pub tenant: Option<&'a TenantConfig>,
+}
+
 /// Converts `original` (`Err` only when no converter could run at all).
 pub fn convert(
     pipeline: &Pipeline,
-    id: &str,
-    original: &[u8],
-    sha256: &str,
+    original: &Original<'_>,
     stamp: &Stamp,
     state: &mut DeliveryState,
     slot: Option<&ConversionSlot>,
 ) -> io::Result<Result<Sanitized, Refused>> {
+    let &Original {
+        id,
+        bytes: original,
+        sha256,
+        tenant,
+    } = original;
     let size = original.len() as u64;
     if state.conversions_unfinished >= POISON {
         tracing::warn!(
@@ -59,17 +73,20 @@ pub fn convert(
     if let Err(e) = marked {
         tracing::warn!("{id}: cannot mark the conversion: {e}");
     }
-    let policy = &pipeline.config.sanitize;
+    let config = &pipeline.config;
+    let policy = config.policy_for(tenant);
+    let index = config.policy_index(tenant);
     let result = match &pipeline.converters {
-        Some(pool) => pool.sanitize(original, sha256.to_string(), size, stamp),
+        Some(pool) => pool.sanitize(index, original, sha256.to_string(), size, stamp),
         // The retry of a conversion the relay died in runs isolated even
         // when isolation is off.
-        None if retry => Pool::new(std::env::current_exe()?, policy, 1).sanitize(
-            original,
-            sha256.to_string(),
-            size,
-            stamp,
-        ),
+        None if retry => Pool::new(
+            std::env::current_exe()?,
+            &config.sanitize,
+            &config.tenant_policies(),
+            1,
+        )
+        .sanitize(index, original, sha256.to_string(), size, stamp),
         None => Ok(sanitize::sanitize_with_id(
             original,
             sha256.to_string(),

@@ -48,6 +48,9 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
     } = job;
     let id = ticket.id().to_string();
     let pending = state.pending();
+    let tenant = pipeline.config.tenant_of(&envelope.recipients);
+    let tenant_name = crate::config::Config::tenant_name(tenant);
+    let delivery = pipeline.delivery_for(tenant);
     // Kept for a retry (internet mail only: the rest is not converted).
     let copy = (envelope.origin == Origin::Received).then(|| match &links {
         Some(links) => Copy::Links(Arc::clone(&links.sanitized)),
@@ -55,12 +58,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
     });
     let outcomes = match links {
         _ if pending.is_empty() => Vec::new(),
-        None => {
-            pipeline
-                .delivery
-                .deliver(&envelope.sender, &pending, message)
-                .await
-        }
+        None => delivery.deliver(&envelope.sender, &pending, message).await,
         Some(links) => {
             let mut outcomes = Vec::with_capacity(pending.len());
             for recipient in &pending {
@@ -68,8 +66,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
                     &links.placeholder,
                     &request_link(pipeline, &id, &envelope, recipient),
                 ));
-                let mut one = pipeline
-                    .delivery
+                let mut one = delivery
                     .deliver(&envelope.sender, std::slice::from_ref(recipient), copy)
                     .await;
                 outcomes.push(one.pop().unwrap_or(Outcome::Deferred(
@@ -79,7 +76,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             outcomes
         }
     };
-    let relay = pipeline.delivery.relay();
+    let relay = delivery.relay();
     let delay = seconds_since(arrival(&id, envelope.received_at));
     let mut newly_failed = Vec::new();
     let mut delivered = Vec::new();
@@ -89,13 +86,16 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             Outcome::Deferred(t) => (RecipientStatus::Pending, t, "deferred"),
             Outcome::Failed(t) => (RecipientStatus::Failed, t, "failed"),
         };
-        crate::metrics::global().delivery(crate::metrics::DEFAULT_TENANT, word);
+        crate::metrics::global().delivery(tenant_name, word);
         tracing::info!(
             queue_id = %id,
             "{id}: to=<{address}> relay={relay} delay={delay:.2} status={word} ({text})"
         );
         if status == RecipientStatus::Sent {
-            let event = Event::new("delivered", "mugai").with("recipient", address.as_str());
+            let event = tenant_line(
+                Event::new("delivered", "mugai").with("recipient", address.as_str()),
+                tenant,
+            );
             match &envelope.origin {
                 Origin::Received => delivered.push(event.id(&id)),
                 Origin::Release { of } => delivered.push(event.id(of).with("release", id.as_str())),
@@ -123,7 +123,7 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             .filter(|r| r.status == RecipientStatus::Pending)
         {
             r.status = RecipientStatus::Failed;
-            crate::metrics::global().delivery(crate::metrics::DEFAULT_TENANT, "expired");
+            crate::metrics::global().delivery(tenant_name, "expired");
             tracing::warn!(
                 queue_id = %id,
                 "{id}: to=<{}> relay={relay} delay={delay:.2} status=expired (gave up after {})",
@@ -244,6 +244,18 @@ fn request_link(pipeline: &Pipeline, id: &str, envelope: &Envelope, recipient: &
         .min(u64::from(config.quarantine.retention_days) * 86400);
     let expires = envelope.received_at + lifetime as i64;
     let token = pipeline.quarantine.signer.token(id, recipient, expires);
-    let base = pipeline.link_base.get().map(String::as_str).unwrap_or("");
+    // A tenant's own address for its staff, or the page's.
+    let base = config
+        .tenant_of(&envelope.recipients)
+        .and_then(|t| t.public_url.as_deref())
+        .map(|url| url.trim_end_matches('/'))
+        .or(pipeline.link_base.get().map(String::as_str))
+        .unwrap_or("");
     format!("{base}/r/{token}")
+}
+
+/// `event` marked with its tenant, when it has one: a tenant's staff see
+/// only lines so marked (single-tenant lines stay as they were).
+pub fn tenant_line(event: Event, tenant: Option<&crate::config::TenantConfig>) -> Event {
+    event.tenant(crate::config::Config::tenant_name(tenant))
 }

@@ -56,6 +56,8 @@ pub fn fingerprint(pipeline: &Pipeline) -> String {
     hash.update([0]);
     hash.update(serde_json::to_vec(&pipeline.config.sanitize).unwrap_or_default());
     hash.update([0]);
+    hash.update(serde_json::to_vec(&pipeline.config.tenant).unwrap_or_default());
+    hash.update([0]);
     hash.update(pipeline.config.smtp.hostname.as_bytes());
     hash.update([u8::from(pipeline.link_base.get().is_some())]);
     hex(&hash.finalize())

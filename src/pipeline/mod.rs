@@ -21,6 +21,7 @@ pub mod report;
 mod ticket;
 mod worker;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -58,6 +59,8 @@ pub struct Pipeline {
     recorder: record::Recorder,
     /// This node's name, under which it claims releases.
     node: String,
+    /// The next hop of each tenant that has its own.
+    tenant_delivery: HashMap<String, Arc<Delivery>>,
 }
 
 impl Pipeline {
@@ -81,14 +84,26 @@ impl Pipeline {
             Some(crate::isolate::Pool::new(
                 program,
                 &config.sanitize,
+                &config.tenant_policies(),
                 processes,
             ))
         } else {
             None
         };
         let recorder = record::Recorder::start(Arc::clone(&quarantine), runtime.clone())?;
+        let mut tenant_delivery = HashMap::new();
+        for tenant in &config.tenant {
+            if let Some(hop) = &tenant.next_hop {
+                let mut own = (*config).clone();
+                own.delivery.next_hop = hop.clone();
+                let smtp = crate::delivery::SmtpDelivery::new(&own)
+                    .map_err(|e| std::io::Error::other(format!("tenant {}: {e}", tenant.name)))?;
+                tenant_delivery.insert(tenant.name.clone(), Arc::new(Delivery::Smtp(smtp)));
+            }
+        }
         let pipeline = Arc::new(Pipeline {
             node: config.storage.node_name(),
+            tenant_delivery,
             converters,
             recorder,
             delivery_slots: Arc::new(Semaphore::new(config.delivery.concurrency)),
@@ -127,6 +142,13 @@ impl Pipeline {
             self.queue_ticket(ticket);
         }
         Ok(ids.len())
+    }
+
+    /// Where mail of `tenant` goes: its own next hop, or the default.
+    pub fn delivery_for(&self, tenant: Option<&crate::config::TenantConfig>) -> &Delivery {
+        tenant
+            .and_then(|t| self.tenant_delivery.get(&t.name))
+            .map_or(&self.delivery, |d| d)
     }
 
     /// From now on, notices carry request links under `base` (the web

@@ -20,6 +20,7 @@ fn row(n: usize) -> (NewRow, Vec<Event>) {
         sha256: &sha,
         report: &report,
         sanitized_text: "text",
+        tenant: "default",
     };
     let events = vec![Event::new("received", "mugai").id(id.as_str())];
     (new.row().unwrap(), events)

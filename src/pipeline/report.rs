@@ -106,7 +106,12 @@ fn build(
     now: i64,
 ) -> PostmasterReport {
     let hostname = &config.smtp.hostname;
-    let postmaster = config.delivery.postmaster.clone();
+    // The municipality's own postmaster and notice policy, if it has them.
+    let tenant = config.tenant_of(&original.recipients);
+    let postmaster = tenant
+        .and_then(|t| t.postmaster.clone())
+        .unwrap_or_else(|| config.delivery.postmaster.clone());
+    let policy = config.policy_for(tenant);
     let from = format!("MAILER-DAEMON@{hostname}");
     let to = format!("<{postmaster}>");
     let subject = format!("[mugai] {title}: {}", original.queue_id);
@@ -122,8 +127,8 @@ fn build(
             ("Auto-Submitted", "auto-replied"),
         ],
         text,
-        config.sanitize.links,
-        config.sanitize.notice_language,
+        policy.links,
+        policy.notice_language,
     );
     PostmasterReport {
         envelope: Envelope {

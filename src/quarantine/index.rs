@@ -43,7 +43,7 @@ pub type Result<T> = std::result::Result<T, IndexError>;
 /// advisory lock, so nodes starting together run each step once). A
 /// released step is never edited: a database that ran it would refuse
 /// the changed file. Changes are new steps.
-const MIGRATIONS: [(i64, &str, &str); 2] = [
+const MIGRATIONS: [(i64, &str, &str); 3] = [
     (
         1,
         "quarantine index",
@@ -53,6 +53,11 @@ const MIGRATIONS: [(i64, &str, &str); 2] = [
         2,
         "shared by nodes",
         include_str!("../../migrations/0002_cluster.sql"),
+    ),
+    (
+        3,
+        "tenants",
+        include_str!("../../migrations/0003_tenants.sql"),
     ),
 ];
 
@@ -97,6 +102,8 @@ pub struct NewMessage<'a> {
     pub sha256: &'a str,
     pub report: &'a Report,
     pub sanitized_text: &'a str,
+    /// The municipality the message belongs to (`default` for none).
+    pub tenant: &'a str,
 }
 
 /// A new message row, ready to insert (its report and recipients in
@@ -115,6 +122,7 @@ pub struct NewRow {
     outcome: &'static str,
     report: String,
     sanitized_text: String,
+    tenant: String,
 }
 
 impl NewMessage<'_> {
@@ -140,6 +148,7 @@ impl NewMessage<'_> {
                 all if all.len() == self.sanitized_text.len() => all.to_string(),
                 part => format!("{part}\n[…]"),
             },
+            tenant: self.tenant.to_string(),
         })
     }
 }
@@ -160,6 +169,7 @@ pub struct MessageRow {
     pub outcome: String,
     pub state: MessageState,
     pub purged_at: Option<i64>,
+    pub tenant: String,
     #[serde(skip)]
     pub report_json: String,
     #[serde(skip)]
@@ -184,11 +194,13 @@ pub struct Filter {
     pub text: Option<String>,
     pub limit: i64,
     pub offset: i64,
+    /// Only this tenant's (a tenant's staff); `None`: every tenant.
+    pub tenant: Option<String>,
 }
 
-const MESSAGE_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state, purged_at";
+const MESSAGE_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state, purged_at, tenant";
 /// Lists leave out the report and the text (up to 256 KiB a row).
-const LIST_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, '' AS report, '' AS sanitized_text, state, purged_at";
+const LIST_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, '' AS report, '' AS sanitized_text, state, purged_at, tenant";
 
 impl Index {
     /// Opens (creating) the database at `url` and makes sure the tables
@@ -295,8 +307,8 @@ impl Index {
                 super::OriginalTable::put(&mut tx, &r.sha256, &record, now).await?;
             }
             let done = sqlx::query(
-                "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'kept') ON CONFLICT (id) DO NOTHING",
+                "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, tenant, state) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'kept') ON CONFLICT (id) DO NOTHING",
             )
             .bind(&r.id)
             .bind(r.received_at)
@@ -310,6 +322,7 @@ impl Index {
             .bind(r.outcome)
             .bind(&r.report)
             .bind(&r.sanitized_text)
+            .bind(&r.tenant)
             .execute(&mut *tx)
             .await?;
             inserted.push(done.rows_affected() > 0);
@@ -363,6 +376,10 @@ impl Index {
         if let Some(state) = filter.state {
             let p = param(&mut values, Value::Text(state.as_str().to_string()));
             clauses.push(format!("state = {p}"));
+        }
+        if let Some(tenant) = &filter.tenant {
+            let p = param(&mut values, Value::Text(tenant.clone()));
+            clauses.push(format!("tenant = {p}"));
         }
         if let Some(text) = filter.text.as_deref().filter(|s| !s.is_empty()) {
             let pattern = like(text);
@@ -512,6 +529,7 @@ fn message_row(r: &AnyRow) -> Result<MessageRow> {
         outcome: r.try_get("outcome")?,
         state: parse_state(r)?,
         purged_at: r.try_get("purged_at")?,
+        tenant: r.try_get("tenant")?,
         report_json: r.try_get("report")?,
         sanitized_text: r.try_get("sanitized_text")?,
     })
@@ -558,6 +576,7 @@ mod tests {
             sha256: &"ab".repeat(32),
             report: &report,
             sanitized_text: text,
+            tenant: "default",
         }
         .row()
         .unwrap()
@@ -583,20 +602,24 @@ mod tests {
             sqlx::any::install_default_drivers();
             let pool = AnyPoolOptions::new().connect(&url).await.unwrap();
             sqlx::raw_sql(MIGRATIONS[0].2).execute(&pool).await.unwrap();
-            let index = Index {
-                pool,
-                postgres: false,
-            };
-            index.insert_rows(&[row_with_text("kept")]).await.unwrap();
-            index.pool.close().await;
+            // A row as those versions wrote it.
+            sqlx::query(
+                "INSERT INTO messages (id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state) \
+                 VALUES ('M1', 1, 's', '[]', '', '', '', 1, 'x', 'sanitized', '{}', 'kept', 'kept')",
+            )
+            .execute(&pool)
+            .await
+            .unwrap();
+            pool.close().await;
         }
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3]);
         let row = index.get("M1").await.unwrap().unwrap();
         assert_eq!(row.sanitized_text, "kept");
+        assert_eq!(row.tenant, "default", "old rows belong to the one tenant");
         // A second start runs nothing again.
         drop(index);
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3]);
     }
 }

@@ -24,6 +24,8 @@ pub struct RequestRow {
     pub decision_reason: Option<String>,
     /// The decoded Subject of the message asked for (read, not stored).
     pub subject: String,
+    /// The tenant of that message (read, not stored).
+    pub tenant: String,
 }
 
 /// One delivery of an original to one recipient.
@@ -70,7 +72,8 @@ pub enum Decided {
 }
 
 const REQUEST_COLUMNS: &str = "id, message_id, recipient, reason, requested_at, state, decided_by, decided_at, decision_reason, \
-     COALESCE((SELECT subject FROM messages m WHERE m.id = requests.message_id), '') AS subject";
+     COALESCE((SELECT subject FROM messages m WHERE m.id = requests.message_id), '') AS subject, \
+     COALESCE((SELECT tenant FROM messages m WHERE m.id = requests.message_id), 'default') AS tenant";
 const RELEASE_COLUMNS: &str =
     "id, message_id, recipient, released_by, released_at, request_id, state";
 
@@ -333,6 +336,7 @@ fn request_row(r: &AnyRow) -> Result<RequestRow> {
         decided_at: r.try_get("decided_at")?,
         decision_reason: r.try_get("decision_reason")?,
         subject: r.try_get("subject")?,
+        tenant: r.try_get("tenant")?,
     })
 }
 

@@ -67,9 +67,17 @@ pub struct User {
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: i64,
+    /// The municipality whose mail this account sees; `None`: every one
+    /// (an operator of the whole deployment).
+    pub tenant: Option<String>,
 }
 
 impl User {
+    /// Whether this account may see mail of `tenant`.
+    pub fn sees(&self, tenant: &str) -> bool {
+        self.tenant.as_deref().is_none_or(|own| own == tenant)
+    }
+
     /// The same person as the recipient `address`? Compared without
     /// regard to case with the account's name, mail address and aliases.
     pub fn is_person(&self, address: &str) -> bool {
@@ -143,7 +151,7 @@ impl Index {
             )));
         }
         sqlx::query(
-            "INSERT INTO users (name, role, email, password, disabled, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO users (name, role, email, password, disabled, created_at, tenant) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&user.name)
         .bind(user.role.as_str())
@@ -151,6 +159,7 @@ impl Index {
         .bind(&user.password_hash)
         .bind(i64::from(user.disabled))
         .bind(user.created_at)
+        .bind(user.tenant.as_deref())
         .execute(&self.pool)
         .await?;
         for alias in &user.aliases {
@@ -210,7 +219,7 @@ impl Index {
 
     pub async fn user(&self, name: &str) -> Result<Option<User>> {
         let row = sqlx::query(
-            "SELECT name, role, email, password, disabled, created_at FROM users WHERE name = $1",
+            "SELECT name, role, email, password, disabled, created_at, tenant FROM users WHERE name = $1",
         )
         .bind(name)
         .fetch_optional(&self.pool)
@@ -224,7 +233,7 @@ impl Index {
 
     pub async fn users(&self) -> Result<Vec<User>> {
         let rows = sqlx::query(
-            "SELECT name, role, email, password, disabled, created_at FROM users ORDER BY name",
+            "SELECT name, role, email, password, disabled, created_at, tenant FROM users ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await?;
@@ -266,6 +275,7 @@ fn user_row(r: &AnyRow) -> Result<User> {
         password_hash: r.try_get("password")?,
         disabled: r.try_get::<i64, _>("disabled")? != 0,
         created_at: r.try_get("created_at")?,
+        tenant: r.try_get("tenant")?,
     })
 }
 
@@ -283,6 +293,7 @@ mod tests {
             password_hash: String::new(),
             disabled: false,
             created_at: 0,
+            tenant: None,
         };
         for same in [
             "taro.yamada@EXAMPLE.lg.jp",

@@ -172,10 +172,12 @@ impl Quarantine {
             decided_at: None,
             decision_reason: None,
             subject: message.subject.clone(),
+            tenant: message.tenant.clone(),
         };
         self.record(
             Event::new("request", format!("recipient:{}", request.recipient))
                 .id(&message.id)
+                .tenant(&message.tenant)
                 .with("request", request.id.as_str())
                 .with("reason", request.reason.as_str()),
         )
@@ -204,6 +206,10 @@ impl Quarantine {
             .request(request_id)
             .await?
             .ok_or_else(|| WorkflowError::NoSuchRequest(request_id.to_string()))?;
+        // Another municipality's request does not exist for this account.
+        if !user.sees(&request.tenant) {
+            return Err(WorkflowError::NoSuchRequest(request_id.to_string()));
+        }
         if user.is_person(&request.recipient) {
             return Err(WorkflowError::SamePerson {
                 user: user.name.clone(),
@@ -222,6 +228,7 @@ impl Quarantine {
         let reason = crate::quarantine::index::cut(reason.trim(), 2000);
         let mut event = Event::new(if approve { "approve" } else { "reject" }, &user.name)
             .id(&request.message_id)
+            .tenant(&request.tenant)
             .with("request", request.id.as_str())
             .with("recipient", request.recipient.as_str())
             .with("reason", reason);
@@ -321,6 +328,7 @@ impl Quarantine {
             self.record(
                 Event::new("release", actor)
                     .id(&message.id)
+                    .tenant(&message.tenant)
                     .with("release", release.id.as_str())
                     .with("recipient", release.recipient.as_str()),
             )
@@ -352,6 +360,7 @@ impl Quarantine {
         self.record(
             Event::new("export", actor)
                 .id(&message.id)
+                .tenant(&message.tenant)
                 .with("sha256", message.sha256.as_str()),
         )
         .await?;

@@ -28,6 +28,7 @@ async fn with_message(dir: &Path, id: &str, sha: &str, received_at: i64) -> Quar
             sha256: sha,
             report: &report,
             sanitized_text: "",
+            tenant: "default",
         })
         .await
         .unwrap();
@@ -48,6 +49,7 @@ async fn with_request(dir: &Path) -> (Quarantine, String) {
         decided_at: None,
         decision_reason: None,
         subject: String::new(),
+        tenant: String::new(),
     };
     q.index.add_request(&request).await.unwrap();
     (q, request.id)
@@ -62,6 +64,7 @@ fn approver(email: &str, aliases: &[&str]) -> User {
         password_hash: String::new(),
         disabled: false,
         created_at: 0,
+        tenant: None,
     }
 }
 

@@ -170,3 +170,34 @@ pub fn encode(text: &str) -> String {
     }
     out
 }
+
+/// Signs `user` in on the page at `addr` through its login form; the
+/// browser keeps the session cookie.
+pub fn login(addr: SocketAddr, user: &str, password: &str) -> Browser {
+    let mut b = Browser::new(addr);
+    let form = b.get("/login");
+    let csrf = form.input("csrf").expect("login form has a CSRF token");
+    let r = b.post(
+        "/login",
+        &[
+            ("csrf", &csrf),
+            ("user", user),
+            ("password", password),
+            ("next", "/"),
+        ],
+    );
+    assert_eq!(r.status, 303, "login of {user}: {}", r.body);
+    b
+}
+
+/// The sum of every series of the metric `name` whose labels contain
+/// `labels`, in a `/metrics` answer.
+pub fn metric(metrics: &str, name: &str, labels: &str) -> f64 {
+    metrics
+        .lines()
+        .filter(|line| !line.starts_with('#'))
+        .filter_map(|line| line.rsplit_once(' '))
+        .filter(|(series, _)| series.split('{').next() == Some(name) && series.contains(labels))
+        .map(|(_, v)| v.parse::<f64>().unwrap())
+        .sum()
+}

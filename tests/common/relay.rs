@@ -2,7 +2,7 @@
 //! the test's own (listening on an ephemeral loopback port), collects its
 //! log lines, and stops it by its PID (SIGTERM) or kills it (SIGKILL).
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -192,4 +192,34 @@ impl Drop for Relay {
             let _ = self.child.wait();
         }
     }
+}
+
+/// Runs `mugai ARGS --config CONFIG` (with `stdin` as its input) and
+/// asserts it succeeded.
+pub fn cli(config: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "mugai {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
