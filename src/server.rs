@@ -125,6 +125,23 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
         env!("CARGO_PKG_VERSION"),
         config.smtp.accept_domains.join(", "),
     );
+    for tenant in &config.tenant {
+        tracing::info!(
+            "tenant {} ({}): mail for {}, delivered to {}",
+            tenant.name,
+            tenant.shown(),
+            tenant.domains.join(", "),
+            tenant.next_hop.as_deref().unwrap_or(&target),
+        );
+    }
+    if quarantine.index.is_postgres() {
+        tracing::info!(
+            "node {}: index, originals, audit chain and sessions in {} (shared with every node of that database); spool in {}",
+            config.storage.node_name(),
+            crate::quarantine::redact(&config.database_url()),
+            config.storage.data_dir.display(),
+        );
+    }
 
     tokio::spawn(async move {
         wait_for_stop_signal().await;

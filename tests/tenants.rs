@@ -32,7 +32,7 @@ fn two_municipalities(database: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let (sink_a, sink_b) = (Sink::start(), Sink::start());
     let tenants = format!(
-        "[[tenant]]\nname = \"city-a\"\ndisplay_name = \"A市\"\ndomains = [\"city-a.lg.jp\"]\n\
+        "[[tenant]]\nname = \"city-a\"\ndisplay_name = \"A市\"\ndomains = [\"city-a.lg.jp\"]\npublic_url = \"https://mugai.city-a.example/\"\n\
          [[tenant]]\nname = \"town-b\"\ndisplay_name = \"B町\"\ndomains = [\"town-b.lg.jp\"]\n\
          next_hop = \"{}\"\n[tenant.sanitize]\nsubject_prefix = \"[B町 外部]\"\nlinks = \"remove\"\n",
         sink_b.addr
@@ -95,6 +95,12 @@ fn two_municipalities(database: Option<String>) {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!((sink_a.count(), sink_b.count()), (1, 1));
 
+    // A's request link is on A's own page address.
+    assert!(
+        a_out.body.contains("https://mugai.city-a.example/r/"),
+        "{}",
+        a_out.body
+    );
     // A's recipient requests the original.
     let link = a_out
         .body

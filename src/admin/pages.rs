@@ -150,6 +150,8 @@ struct ListRow {
     from: String,
     subject: String,
     rcpt: String,
+    /// The municipality's name (shown to operators of several).
+    tenant: String,
     size: String,
     state: &'static str,
     outcome: &'static str,
@@ -168,6 +170,8 @@ struct ListPage<'a> {
     prev: Option<String>,
     next: Option<String>,
     states: Vec<(&'static str, &'static str)>,
+    /// The operator of several municipalities sees whose each row is.
+    show_tenant: bool,
 }
 
 pub async fn list(
@@ -206,6 +210,10 @@ pub async fn list(
             from: m.from.clone(),
             subject: m.subject.clone(),
             rcpt: m.recipients.join(", "),
+            tenant: app
+                .config
+                .tenant_named(&m.tenant)
+                .map_or(m.tenant.clone(), |t| t.shown().to_string()),
             size: crate::sanitize::human_size(m.size.max(0) as u64),
             state: c.state(m.state.as_str()),
             outcome: c.state(&m.outcome),
@@ -238,6 +246,7 @@ pub async fn list(
             prev: (page > 1).then(|| link(page - 1)),
             next: (page * PAGE_SIZE < total).then(|| link(page + 1)),
             states,
+            show_tenant: !app.config.tenant.is_empty() && user.tenant.is_none(),
         },
     )
 }
