@@ -15,6 +15,9 @@
 #     mugai-inproc  the same binary with [sanitize.isolation] enabled = false
 #              (conversion in the relay's own threads): the pair gives the
 #              cost of isolation, measured in the same run
+#     mugai-pg        (only when named in RELAYS) mugai with its index,
+#                     originals and audit chain in a throwaway PostgreSQL
+#                     (benches/postgres.sh), as the nodes of a cluster run
 #     postfix-amavis  (only when named in RELAYS) a second private Postfix
 #              with content_filter to amavisd-new (benches/amavis.sh: as
 #              Debian ships it, virus and spam checks bypassed) and back
@@ -79,7 +82,8 @@
 #   (SMALL applies to sizes < 64 KiB)  WARMUP [200, QUICK 20]
 #   PORT_BASE [42520]: postfix +5, mugai +6, postfix's sink +7, mugai's sink +8,
 #   mugai-inproc +9, its sink +10, postfix-amavis +11, its sink +12,
-#   amavisd +13, the reinjection listener +14   AMAVIS_SERVERS [2]
+#   amavisd +13, the reinjection listener +14, mugai-pg +15, its sink +16,
+#   its PostgreSQL +17   AMAVIS_SERVERS [2]
 #   MUGAI [target/release/mugai]  RUN_TIMEOUT [300, QUICK 60] seconds per run
 #   STALL [30] seconds without sink progress after smtp-source finished
 #   SETTLE [0.3] seconds before the CPU "after" snapshot
@@ -130,6 +134,7 @@ PORT_SINK_PF=$((PORT_BASE + 7)) PORT_SINK_MG=$((PORT_BASE + 8))
 PORT_MI=$((PORT_BASE + 9)) PORT_SINK_MI=$((PORT_BASE + 10))
 PORT_PA=$((PORT_BASE + 11)) PORT_SINK_PA=$((PORT_BASE + 12))
 PORT_AMAVIS=$((PORT_BASE + 13)) PORT_REINJECT=$((PORT_BASE + 14))
+PORT_MP=$((PORT_BASE + 15)) PORT_SINK_MP=$((PORT_BASE + 16)) PORT_PG=$((PORT_BASE + 17))
 RCPT=user@example.lg.jp SENDER=sender@example.com
 CLK_TCK=$(getconf CLK_TCK)
 
@@ -271,9 +276,10 @@ cleanup() {
     done
     for name in "${!PF_SCRIPT[@]}"; do stop_pid "${PF_SCRIPT[$name]}" "$name: postfix start-fg wrapper"; done
     if [[ -n $AMAVIS_PID ]]; then stop_pid "$AMAVIS_PID" "amavisd"; fi   # it stops its children
-    for name in mugai mugai-inproc; do
-        if [[ -n ${RELAY_PID[$name]:-} ]]; then stop_pid "${RELAY_PID[$name]}" "$name"; fi
+    for name in mugai mugai-inproc mugai-pg; do
+        if [[ -n ${RELAY_PID[$name]:-} ]]; then stop_pid "${RELAY_PID[$name]%% *}" "$name"; fi
     done
+    stop_postgres
     for pid in "${SINK_PID[@]}"; do stop_pid "$pid" "smtp-sink"; done
     if [[ -n $WORK && -d $WORK ]]; then
         if [[ $KEEP == 1 || $rc != 0 ]]; then log "work dir kept: $WORK"
@@ -458,9 +464,9 @@ pf_queue_count() {   # pf_queue_count NAME: messages in that instance's queue (n
 
 MUGAI_NOTE=""
 BUILT=0
-# start_mugai NAME PORT SINK_PORT ISOLATION(true|false)
+# start_mugai NAME PORT SINK_PORT ISOLATION(true|false) [STORAGE_EXTRA]
 start_mugai() {
-    local name=$1 port=$2 sink_port=$3 isolation=$4
+    local name=$1 port=$2 sink_port=$3 isolation=$4 storage_extra=${5:-}
     if [[ $BUILD == 1 && $BUILT == 0 ]]; then
         BUILT=1
         log "cargo build --release"
@@ -473,7 +479,7 @@ start_mugai() {
         MUGAI_NOTE="skipped: $MUGAI has no working 'serve' subcommand yet"; return 1
     fi
     local conf=$WORK/$name.toml
-    mugai_config "$conf" "$port" "$sink_port" "$WORK/$name-data" "$isolation"
+    mugai_config "$conf" "$port" "$sink_port" "$WORK/$name-data" "$isolation" "" "" "$storage_extra"
     "$MUGAI" serve --config "$conf" > "$WORK/$name.log" 2>&1 &
     RELAY_PID[$name]=$!
     RELAY_PORT[$name]=$port
@@ -607,7 +613,16 @@ for r in $RELAYS; do
         mugai-inproc)
             start_sink mugai-inproc "$PORT_SINK_MI"
             if start_mugai mugai-inproc "$PORT_MI" "$PORT_SINK_MI" false; then ACTIVE+=(mugai-inproc); else log "mugai-inproc $MUGAI_NOTE"; fi ;;
-        *) die "unknown relay '$r' (postfix, postfix-amavis, mugai, mugai-inproc)" ;;
+        mugai-pg)
+            start_sink mugai-pg "$PORT_SINK_MP"
+            start_postgres "$PORT_PG"
+            if start_mugai mugai-pg "$PORT_MP" "$PORT_SINK_MP" true \
+                "database = \"postgres://mugai@127.0.0.1:$PORT_PG/mugai\""; then
+                # Its CPU counts PostgreSQL's processes too.
+                RELAY_PID[mugai-pg]+=" $PG_PID"
+                ACTIVE+=(mugai-pg)
+            else log "mugai-pg $MUGAI_NOTE"; fi ;;
+        *) die "unknown relay '$r' (postfix, postfix-amavis, mugai, mugai-inproc, mugai-pg)" ;;
     esac
 done
 ((${#ACTIVE[@]})) || die "no relay to measure"

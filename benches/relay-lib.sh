@@ -2,11 +2,12 @@
 # `mugai serve` under load, Postfix's smtp-sink as its next hop, and the
 # sink's count of delivered messages.
 
-# mugai_config FILE LISTEN_PORT SINK_PORT DATA_DIR ISOLATION [SMTP_EXTRA [DELIVERY_EXTRA]]
+# mugai_config FILE LISTEN_PORT SINK_PORT DATA_DIR ISOLATION [SMTP_EXTRA [DELIVERY_EXTRA [STORAGE_EXTRA]]]
 # Writes the relay's TOML: loopback only, warn-level logs, the web page on
 # an ephemeral port (so notices carry request links, as in production).
 mugai_config() {
     local file=$1 port=$2 sink=$3 data=$4 isolation=$5 smtp_extra=${6:-} delivery_extra=${7:-}
+    local storage_extra=${8:-}
     if [[ -z $smtp_extra ]]; then
         smtp_extra='max_message_size = "25MiB"
 max_connections = 500
@@ -27,6 +28,7 @@ $delivery_extra
 
 [storage]
 data_dir = "$data"
+$storage_extra
 
 [sanitize.isolation]
 enabled = $isolation

@@ -171,6 +171,24 @@ fn a_link_from_node_a_approved_through_node_b_delivers_the_original_once() {
     ] {
         assert!(shown.contains(event), "no {event} line:\n{shown}");
     }
+    // Failed logins count on every node: an attacker spreading guesses
+    // over both meets one limit (five by default).
+    for n in 0..6 {
+        let node = if n % 2 == 0 { &a } else { &b };
+        let mut guess = Browser::new(node.web.unwrap());
+        let csrf = guess.get("/login").input("csrf").unwrap();
+        let r = guess.post(
+            "/login",
+            &[
+                ("csrf", &csrf),
+                ("user", "kansa"),
+                ("password", "wrong"),
+                ("next", "/"),
+            ],
+        );
+        let expected = if n < 5 { 401 } else { 429 };
+        assert_eq!(r.status, expected, "guess {n} on node {}", n % 2);
+    }
     // Signing out on B ends the session on A too.
     let page = sato.get("/requests");
     let csrf = page.input("csrf").unwrap();
