@@ -142,6 +142,8 @@ CLK_TCK=$(getconf CLK_TCK)
 source "$REPO/benches/relay-lib.sh"
 # shellcheck source=benches/amavis.sh
 source "$REPO/benches/amavis.sh"
+# shellcheck source=benches/postgres.sh
+source "$REPO/benches/postgres.sh"
 
 log() { printf '[e2e %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "error: $*"; exit 1; }

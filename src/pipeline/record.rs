@@ -24,6 +24,7 @@ use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
 use crate::audit::Event;
+use crate::quarantine::index::LinesFor;
 use crate::quarantine::{NewRow, Quarantine};
 
 /// Most items taken into one round (a bound on one transaction's size).
@@ -156,6 +157,29 @@ fn write_round(quarantine: &Quarantine, runtime: &Handle, round: Vec<Item>) -> u
             Item::Flush(done) => Done::Flush(done),
         });
     }
+    // The lines to write: those of new rows, and the notes.
+    let lines_for = |new: &[bool]| -> Vec<Event> {
+        let mut lines = Vec::new();
+        let mut nth_row = 0;
+        for done in &rest {
+            match done {
+                Done::Row(row_lines, _) => {
+                    if new.get(nth_row) == Some(&true) {
+                        lines.extend(row_lines.iter().cloned());
+                    }
+                    nth_row += 1;
+                }
+                Done::Note(note) => lines.extend(note.iter().cloned()),
+                Done::Flush(_) => {}
+            }
+        }
+        lines
+    };
+    // With the chain in the database, the lines commit with the rows.
+    let table = match &quarantine.audit {
+        crate::audit::Audit::Table(table) if !rows.is_empty() => Some(table),
+        _ => None,
+    };
     let inserted: Result<Vec<bool>, String> = if rows.is_empty() {
         Ok(Vec::new())
     } else {
@@ -167,35 +191,33 @@ fn write_round(quarantine: &Quarantine, runtime: &Handle, round: Vec<Item>) -> u
             .map_err(|e| format!("cannot store the original: {e}"))
             .and_then(|()| {
                 let original = |i: usize| in_database.then(|| std::fs::read(&files[i]));
+                let audit = table.map(|t| (t, &lines_for as &LinesFor<'_>));
                 runtime
-                    .block_on(quarantine.index.insert_rows_with(&rows, original))
+                    .block_on(quarantine.index.insert_rows_with(&rows, original, audit))
                     .map_err(|e| format!("cannot index the original: {e}"))
             })
     };
     if let Err(e) = &inserted {
         tracing::error!("{} originals not recorded: {e}", rows.len());
     }
-    let mut events = Vec::new();
-    let mut answers = Vec::new();
-    let mut flushes = Vec::new();
-    let mut nth_row = 0;
-    for done in rest {
-        match done {
-            Done::Row(lines, done) => {
-                if let Ok(new) = &inserted
-                    && new.get(nth_row) == Some(&true)
-                {
-                    events.extend(lines);
-                }
-                nth_row += 1;
-                answers.push((done, inserted.as_ref().map(|_| ()).map_err(Clone::clone)));
-            }
-            Done::Note(lines) => events.extend(lines),
-            Done::Flush(done) => flushes.push(done),
+    // Written already with the rows, or now: a failed round's rows get
+    // no lines, its notes still do.
+    if !(table.is_some() && inserted.is_ok()) {
+        let events = lines_for(inserted.as_deref().unwrap_or(&[]));
+        if !events.is_empty() {
+            runtime.block_on(quarantine.note_all(events));
         }
     }
-    if !events.is_empty() {
-        runtime.block_on(quarantine.note_all(events));
+    let mut answers = Vec::new();
+    let mut flushes = Vec::new();
+    for done in rest {
+        match done {
+            Done::Row(_, done) => {
+                answers.push((done, inserted.as_ref().map(|_| ()).map_err(Clone::clone)));
+            }
+            Done::Note(_) => {}
+            Done::Flush(done) => flushes.push(done),
+        }
     }
     for (done, result) in answers {
         let _ = done.send(result);

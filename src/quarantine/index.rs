@@ -85,6 +85,9 @@ fn migrator() -> Migrator {
 /// recipient has it; the original is kept).
 pub const MAX_TEXT: usize = 64 * 1024;
 
+/// The audit lines of a round of rows, given which rows were new.
+pub type LinesFor<'a> = dyn Fn(&[bool]) -> Vec<crate::audit::Event> + Send + Sync + 'a;
+
 /// The open index.
 #[derive(Clone)]
 pub struct Index {
@@ -247,6 +250,9 @@ impl Index {
             .run(&pool)
             .await
             .map_err(|e| IndexError(format!("cannot bring {} up to date: {e}", redact(url))))?;
+        if !sqlite {
+            store_chunks_uncompressed(&pool).await?;
+        }
         Ok(Index {
             pool,
             postgres: !sqlite,
@@ -284,17 +290,21 @@ impl Index {
     /// Records several kept originals in one transaction (one commit, one
     /// fsync, however many rows): for each, true when its row is new.
     pub async fn insert_rows(&self, rows: &[NewRow]) -> Result<Vec<bool>> {
-        self.insert_rows_with(rows, |_| None).await
+        self.insert_rows_with(rows, |_| None, None).await
     }
 
     /// Inserts `rows` in one transaction; returns which were new. When
     /// originals live in the database, `original(i)` gives the spool
     /// record of row `i`, stored in the same transaction (read one at a
-    /// time: a round never holds more than one original).
+    /// time: a round never holds more than one original). With the audit
+    /// chain in the database, `audit` gives the table and the lines to
+    /// append, given which rows were new: they commit with the rows (one
+    /// commit a round, not two).
     pub async fn insert_rows_with(
         &self,
         rows: &[NewRow],
         mut original: impl FnMut(usize) -> Option<std::io::Result<Vec<u8>>>,
+        audit: Option<(&crate::audit::AuditTable, &LinesFor<'_>)>,
     ) -> Result<Vec<bool>> {
         let mut tx = self.pool.begin().await?;
         let mut inserted = Vec::with_capacity(rows.len());
@@ -326,6 +336,12 @@ impl Index {
             .execute(&mut *tx)
             .await?;
             inserted.push(done.rows_affected() > 0);
+        }
+        if let Some((table, lines)) = audit {
+            table
+                .append_in(&mut tx, lines(&inserted))
+                .await
+                .map_err(|e| IndexError(e.to_string()))?;
         }
         tx.commit().await?;
         Ok(inserted)
@@ -533,6 +549,27 @@ fn message_row(r: &AnyRow) -> Result<MessageRow> {
         report_json: r.try_get("report")?,
         sanitized_text: r.try_get("sanitized_text")?,
     })
+}
+
+/// PostgreSQL compresses large values (pglz) before storing them; for
+/// originals that costs CPU on every message and gains little (mail is
+/// mostly base64 already). The chunks are stored as they are. A setting
+/// of the column, PostgreSQL's own (SQLite has no such thing), so it is
+/// made here rather than in the shared schema steps; checked first, so
+/// nodes starting later take no lock for it.
+async fn store_chunks_uncompressed(pool: &AnyPool) -> Result<()> {
+    let storage: String = sqlx::query(
+        "SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'original_chunks'::regclass AND attname = 'data'",
+    )
+    .fetch_one(pool)
+    .await?
+    .try_get(0)?;
+    if storage != "e" {
+        sqlx::query("ALTER TABLE original_chunks ALTER COLUMN data SET STORAGE EXTERNAL")
+            .execute(pool)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `text` cut to at most `max` bytes on a character boundary.
