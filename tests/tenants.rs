@@ -46,6 +46,7 @@ fn two_municipalities(database: Option<String>) {
     add_user(&relay.config_path, "suzuki-b", "approver", Some("town-b"));
     add_user(&relay.config_path, "kansa-b", "auditor", Some("town-b"));
     add_user(&relay.config_path, "ops", "admin", None);
+    add_user(&relay.config_path, "admin-b", "admin", Some("town-b"));
 
     let (mut c, _) = Client::connect(relay.addr);
     c.command("EHLO client.example.com");
@@ -168,6 +169,20 @@ fn two_municipalities(database: Option<String>) {
     assert_eq!(r.status, 404, "{}", r.body);
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(sink_a.count(), 1, "nothing released by another tenant");
+
+    // B's admin releases B's mail only into B's domains.
+    let mut admin_b = login(web, "admin-b", PASSWORD);
+    let page = admin_b.get(&format!("/m/{id_b}"));
+    let csrf = page.input("csrf").unwrap();
+    let r = admin_b.post(
+        &format!("/m/{id_b}/release"),
+        &[("csrf", &csrf), ("to", "taro@city-a.lg.jp")],
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    let r = admin_b.post(&format!("/m/{id_a}/release"), &[("csrf", &csrf)]);
+    assert_eq!(r.status, 404, "another municipality's original: {}", r.body);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!((sink_a.count(), sink_b.count()), (1, 1), "nothing released");
 
     // B's auditor reads B's lines only; the operator reads both.
     let mut kansa = login(web, "kansa-b", PASSWORD);

@@ -568,6 +568,23 @@ pub async fn release(
         Ok(_) => return view::not_found(headers).await,
         Err(e) => return server_error(&c, e),
     }
+    // A municipality's admin releases only into its own domains: an
+    // original never leaves for another municipality's mailboxes.
+    if let (Some(own), Some(to)) = (&user.tenant, to) {
+        let domain = to.rsplit_once('@').map_or("", |(_, d)| d);
+        if app
+            .config
+            .tenant_of_domain(domain)
+            .is_none_or(|t| &t.name != own)
+        {
+            let text = if c.t.lang == "ja" {
+                "自分の自治体のアドレスにだけ配信できます。"
+            } else {
+                "An original can be released only to your own municipality's addresses."
+            };
+            return view::error(StatusCode::FORBIDDEN, &c, text);
+        }
+    }
     match app.q.release(&id, to, &user.name, user.role).await {
         Ok(_) => view::redirect(&format!("/m/{}", url_escape(&id))),
         Err(e) => refused(&c, &e),
