@@ -26,9 +26,25 @@ pub fn unpack(
     budget: &Budget,
     depth: usize,
 ) -> Result<Verdict, Failure> {
+    unpack_with(bytes, None, policy, budget, depth)
+}
+
+/// As [`unpack`], opening encrypted entries with `password`. A password
+/// that does not open an entry fails the whole archive: nothing is
+/// delivered from a guess.
+pub fn unpack_with(
+    bytes: &[u8],
+    password: Option<&[u8]>,
+    policy: &Policy,
+    budget: &Budget,
+    depth: usize,
+) -> Result<Verdict, Failure> {
     let limits = &policy.attachments;
     container_depth(depth, policy)?;
     let mut zip = zipsafe::open(bytes, limits)?;
+    if let Some(password) = password {
+        zip = zip.with_password(password);
+    }
     let listing = zip.entries.clone();
     let mut entries = Vec::new();
     for entry in listing.iter().filter(|e| !e.is_dir) {
@@ -54,6 +70,7 @@ pub fn unpack(
                 budget.refund(entry.size);
             }
             Err(Failure::TimeLimit) => return Err(Failure::TimeLimit),
+            Err(Failure::WrongPassword) => return Err(Failure::WrongPassword),
             Err(failure) => {
                 let (reason, detail) = failure.into_reason();
                 entries.push(Treated {

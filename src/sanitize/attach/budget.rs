@@ -31,6 +31,8 @@ pub enum Failure {
     Mismatch(String),
     /// Password-protected.
     Encrypted,
+    /// Password-protected, and the password given does not open it.
+    WrongPassword,
     /// The file is damaged or not what it seems.
     Broken(String),
     /// Past a configured limit.
@@ -55,6 +57,10 @@ impl Failure {
             Failure::Encrypted => (
                 PartReason::Encrypted,
                 "password-protected: its content cannot be checked".to_string(),
+            ),
+            Failure::WrongPassword => (
+                PartReason::Encrypted,
+                "password-protected: the password given does not open it".to_string(),
             ),
             Failure::Broken(detail) => (PartReason::Unreadable, detail),
             Failure::TooLarge(detail) => (PartReason::TooLarge, detail),

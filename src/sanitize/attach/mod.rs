@@ -25,6 +25,7 @@ mod pdf_text;
 mod svg;
 mod textfile;
 mod tnef;
+mod unlock;
 mod xml;
 mod zipsafe;
 
@@ -34,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 pub use budget::{Budget, Failure};
 pub use kind::{Detection, Kind, detect};
+pub use unlock::unlock;
 
 use crate::policy::{AttachmentAction, Language, Policy};
 use crate::sanitize::report::PartReason;

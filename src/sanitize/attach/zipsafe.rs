@@ -33,6 +33,8 @@ pub struct Entry {
 pub struct SafeZip<'a> {
     archive: ZipArchive<Cursor<&'a [u8]>>,
     pub entries: Vec<Entry>,
+    /// Opens encrypted entries (ZipCrypto or AES), when given.
+    password: Option<&'a [u8]>,
 }
 
 fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
@@ -140,10 +142,21 @@ pub fn open<'a>(bytes: &'a [u8], limits: &AttachmentPolicy) -> Result<SafeZip<'a
             mismatch,
         });
     }
-    Ok(SafeZip { archive, entries })
+    Ok(SafeZip {
+        archive,
+        entries,
+        password: None,
+    })
 }
 
-impl SafeZip<'_> {
+impl<'a> SafeZip<'a> {
+    /// Encrypted entries are read with `password` (a PPAP archive whose
+    /// password the recipient gave).
+    pub fn with_password(mut self, password: &'a [u8]) -> SafeZip<'a> {
+        self.password = Some(password);
+        self
+    }
+
     /// The entry named exactly `name`.
     pub fn find(&self, name: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.name == name)
@@ -156,21 +169,33 @@ impl SafeZip<'_> {
             .get(index)
             .ok_or_else(|| Failure::Broken(format!("no zip entry {index}")))?
             .clone();
-        if entry.encrypted {
-            return Err(Failure::Encrypted);
-        }
+        let password = match (entry.encrypted, self.password) {
+            (false, _) => None,
+            (true, Some(password)) => Some(password),
+            (true, None) => return Err(Failure::Encrypted),
+        };
         if let Some(mismatch) = &entry.mismatch {
             return Err(Failure::Unsafe(mismatch.clone()));
         }
         budget.charge(entry.size, "an unpacked entry")?;
-        let file = self
-            .archive
-            .by_index(index)
-            .map_err(|e| Failure::Broken(format!("{}: {e}", entry.name)))?;
+        let broken = |e: &dyn std::fmt::Display| Failure::Broken(format!("{}: {e}", entry.name));
+        let file = match password {
+            None => self.archive.by_index(index).map_err(|e| broken(&e))?,
+            Some(password) => match self.archive.by_index_decrypt(index, password) {
+                Ok(file) => file,
+                Err(zip::result::ZipError::InvalidPassword) => return Err(Failure::WrongPassword),
+                Err(e) => return Err(broken(&e)),
+            },
+        };
         let mut out = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
+        // A ZipCrypto header passes one wrong password in 256; its check
+        // sum (or AES's authentication code) then fails at the end.
         file.take(entry.size.saturating_add(1))
             .read_to_end(&mut out)
-            .map_err(|e| Failure::Broken(format!("{}: {e}", entry.name)))?;
+            .map_err(|e| match password {
+                Some(_) => Failure::WrongPassword,
+                None => broken(&e),
+            })?;
         if out.len() as u64 != entry.size {
             return Err(Failure::Unsafe(format!(
                 "{} inflates to a size other than the one declared",
