@@ -375,6 +375,61 @@ pub struct Page {
     pub more: bool,
 }
 
+/// Makes a [`Page`] from entries offered newest first: the file and the
+/// table walk the log their own way and page it by this one rule.
+pub(crate) struct Pager<K, S> {
+    keep: K,
+    stop: S,
+    skip: usize,
+    take: usize,
+    matched: usize,
+    entries: Vec<Entry>,
+}
+
+impl<K: FnMut(&Entry) -> bool, S: FnMut(&Entry) -> bool> Pager<K, S> {
+    pub(crate) fn new(keep: K, stop: S, skip: usize, take: usize) -> Self {
+        Pager {
+            keep,
+            stop,
+            skip,
+            take,
+            matched: 0,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Takes the next older entry; `Some` once the page is complete.
+    pub(crate) fn offer(&mut self, entry: Entry) -> Option<Page> {
+        if (self.stop)(&entry) {
+            return Some(self.page(false));
+        }
+        if !(self.keep)(&entry) {
+            return None;
+        }
+        self.matched += 1;
+        if self.matched <= self.skip {
+            return None;
+        }
+        if self.entries.len() == self.take {
+            return Some(self.page(true));
+        }
+        self.entries.push(entry);
+        None
+    }
+
+    /// The page when the log has no older entries.
+    pub(crate) fn finish(mut self) -> Page {
+        self.page(false)
+    }
+
+    fn page(&mut self, more: bool) -> Page {
+        Page {
+            entries: std::mem::take(&mut self.entries),
+            more,
+        }
+    }
+}
+
 /// Longest line [`read_newest`] puts together; a longer one (only a
 /// damaged log has one) is skipped, as `verify` would report it.
 const MAX_LINE: usize = 4 << 20;
@@ -387,16 +442,16 @@ const MAX_LINE: usize = 4 << 20;
 /// (verify reports them).
 pub fn read_newest(
     path: &Path,
-    mut keep: impl FnMut(&Entry) -> bool,
-    mut stop: impl FnMut(&Entry) -> bool,
+    keep: impl FnMut(&Entry) -> bool,
+    stop: impl FnMut(&Entry) -> bool,
     skip: usize,
     take: usize,
 ) -> io::Result<Page> {
+    let mut pager = Pager::new(keep, stop, skip, take);
     const BLOCK: u64 = 64 * 1024;
     let mut file = File::open(path)?;
     let mut pos = file.metadata()?.len();
     let mut carry: Vec<u8> = Vec::new();
-    let (mut matched, mut entries) = (0usize, Vec::new());
     loop {
         let start = pos.saturating_sub(BLOCK);
         let mut block = vec![0u8; (pos - start) as usize];
@@ -421,32 +476,12 @@ pub fn read_newest(
             let Ok(entry) = serde_json::from_slice::<Entry>(line) else {
                 continue;
             };
-            if stop(&entry) {
-                return Ok(Page {
-                    entries,
-                    more: false,
-                });
+            if let Some(page) = pager.offer(entry) {
+                return Ok(page);
             }
-            if !keep(&entry) {
-                continue;
-            }
-            matched += 1;
-            if matched <= skip {
-                continue;
-            }
-            if entries.len() == take {
-                return Ok(Page {
-                    entries,
-                    more: true,
-                });
-            }
-            entries.push(entry);
         }
         if pos == 0 {
-            return Ok(Page {
-                entries,
-                more: false,
-            });
+            return Ok(pager.finish());
         }
         carry = block[..first].to_vec();
         if carry.len() > MAX_LINE {

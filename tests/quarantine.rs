@@ -19,25 +19,7 @@ const LIMIT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "correct horse battery";
 
 fn mugai(relay: &Relay, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mugai"))
-        .args(args)
-        .arg("--config")
-        .arg(&relay.config_path)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    common::relay::run_cli(&relay.config_path, args, stdin)
 }
 
 fn add_user(relay: &Relay, name: &str, role: &str, email: &str) {

@@ -11,7 +11,7 @@ use std::io;
 
 use sqlx::{AnyConnection, AnyPool, Row};
 
-use super::{Checker, Entry, Event, GENESIS, Page, Verification, chain};
+use super::{Checker, Entry, Event, GENESIS, Page, Pager, Verification, chain};
 
 /// The advisory lock's key ("mugaiAud" in ASCII): only audit appends
 /// take it.
@@ -92,21 +92,33 @@ impl AuditTable {
         Ok(entries)
     }
 
+    /// Up to [`BATCH`] rows (seq, line) past `from`: upwards when
+    /// `newer`, else downwards.
+    async fn batch(&self, from: i64, newer: bool) -> io::Result<Vec<(i64, String)>> {
+        let sql = if newer {
+            "SELECT seq, line FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"
+        } else {
+            "SELECT seq, line FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2"
+        };
+        let rows = sqlx::query(sql)
+            .bind(from)
+            .bind(BATCH)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|row| Ok((row.try_get(0).map_err(db)?, row.try_get(1).map_err(db)?)))
+            .collect()
+    }
+
     /// Checks the chain from its first line.
     pub async fn verify(&self) -> io::Result<Verification> {
         let mut checker = Checker::default();
         let mut after = 0i64;
         loop {
-            let rows =
-                sqlx::query("SELECT seq, line FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2")
-                    .bind(after)
-                    .bind(BATCH)
-                    .fetch_all(&self.pool)
-                    .await
-                    .map_err(db)?;
-            for row in &rows {
-                after = row.try_get(0).map_err(db)?;
-                let line: String = row.try_get(1).map_err(db)?;
+            let rows = self.batch(after, true).await?;
+            for (seq, line) in &rows {
+                after = *seq;
                 if let Some(broken) = checker.next(line.as_bytes()) {
                     return Ok(broken);
                 }
@@ -120,54 +132,26 @@ impl AuditTable {
     /// As [`super::read_newest`], over the table.
     pub async fn read_newest(
         &self,
-        mut keep: impl FnMut(&Entry) -> bool,
-        mut stop: impl FnMut(&Entry) -> bool,
+        keep: impl FnMut(&Entry) -> bool,
+        stop: impl FnMut(&Entry) -> bool,
         skip: usize,
         take: usize,
     ) -> io::Result<Page> {
-        let (mut matched, mut entries) = (0usize, Vec::new());
+        let mut pager = Pager::new(keep, stop, skip, take);
         let mut before = i64::MAX;
         loop {
-            let rows = sqlx::query(
-                "SELECT seq, line FROM audit_log WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
-            )
-            .bind(before)
-            .bind(BATCH)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db)?;
-            for row in &rows {
-                before = row.try_get(0).map_err(db)?;
-                let line: String = row.try_get(1).map_err(db)?;
-                let Ok(entry) = serde_json::from_str::<Entry>(&line) else {
+            let rows = self.batch(before, false).await?;
+            for (seq, line) in &rows {
+                before = *seq;
+                let Ok(entry) = serde_json::from_str::<Entry>(line) else {
                     continue;
                 };
-                if stop(&entry) {
-                    return Ok(Page {
-                        entries,
-                        more: false,
-                    });
+                if let Some(page) = pager.offer(entry) {
+                    return Ok(page);
                 }
-                if !keep(&entry) {
-                    continue;
-                }
-                matched += 1;
-                if matched <= skip {
-                    continue;
-                }
-                if entries.len() == take {
-                    return Ok(Page {
-                        entries,
-                        more: true,
-                    });
-                }
-                entries.push(entry);
             }
             if (rows.len() as i64) < BATCH {
-                return Ok(Page {
-                    entries,
-                    more: false,
-                });
+                return Ok(pager.finish());
             }
         }
     }
