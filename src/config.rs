@@ -12,11 +12,13 @@ use crate::policy::Policy;
 
 mod admin;
 pub mod locate;
+mod ppap;
 mod sections;
 mod tenant;
 mod unset;
 pub use admin::{AdminConfig, QuarantineConfig};
 pub use locate::Source;
+pub use ppap::PpapConfig;
 pub use sections::{
     BareNewline, DeliveryConfig, DeliveryMode, LogConfig, LogFormat, NextHopTls, QueueConfig,
     SmtpConfig, StorageConfig,
@@ -35,6 +37,8 @@ pub struct Config {
     pub log: LogConfig,
     pub quarantine: QuarantineConfig,
     pub admin: AdminConfig,
+    /// Password-protected attachments (`[ppap]`).
+    pub ppap: PpapConfig,
     /// The sanitization policy (`[sanitize]`).
     pub sanitize: Policy,
     /// Municipalities sharing this deployment (`[[tenant]]`); none: one.
@@ -188,6 +192,7 @@ impl Config {
             _ => {}
         }
         self.admin.problems(&mut problems);
+        self.ppap.problems(&mut problems);
         let p = &self.sanitize;
         let l = &p.limits;
         if p.wrap_width != 0 && !(20..=998).contains(&p.wrap_width) {

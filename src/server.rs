@@ -81,9 +81,11 @@ async fn run(config: Arc<Config>) -> Result<(), String> {
     }
     let (stop, shutdown) = watch::channel(false);
     if config.admin.enabled {
+        let unlocker: Arc<dyn crate::admin::Unlocker> = Arc::new(Arc::clone(&pipeline));
         let page = crate::admin::start(
             Arc::clone(&config),
             Arc::clone(&quarantine),
+            Some(unlocker),
             shutdown.clone(),
         )
         .await?;

@@ -7,7 +7,6 @@
 mod common;
 mod files;
 
-use base64::Engine as _;
 use hayro::hayro_interpret::InterpreterSettings;
 use hayro::hayro_syntax::Pdf;
 use hayro::vello_cpu::color::palette::css::WHITE;
@@ -15,37 +14,9 @@ use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
 use mugai::policy::Policy;
 use mugai::sanitize::{self, PartAction, PartReason, PartReport, Report};
 
-/// A message with `text` as body and each `(name, mime, bytes)` attached.
+/// A message with each `(name, mime, bytes)` attached.
 fn message(attachments: &[(&str, &str, &[u8])]) -> Vec<u8> {
-    let mut out = b"From: sender@example.com\r\nTo: taro@example.lg.jp\r\nSubject: files\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n".to_vec();
-    for (name, mime, bytes) in attachments {
-        out.extend_from_slice(
-            format!(
-                "--B\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename*=UTF-8''{}\r\nContent-Transfer-Encoding: base64\r\n\r\n",
-                percent(name)
-            )
-            .as_bytes(),
-        );
-        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
-        for line in encoded.as_bytes().chunks(76) {
-            out.extend_from_slice(line);
-            out.extend_from_slice(b"\r\n");
-        }
-    }
-    out.extend_from_slice(b"--B--\r\n");
-    out
-}
-
-fn percent(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
+    common::mail_with_files("taro@example.lg.jp", "files", attachments)
 }
 
 fn sanitized_with(
@@ -949,4 +920,103 @@ fn an_svg_is_drawn_into_a_png_and_fetches_nothing() {
         );
     }
     assert!(listener.accept().is_err(), "the SVG made a connection");
+}
+
+/// PPAP: the password the recipient gives opens a locked zip or PDF for
+/// one conversion; the contents follow the policy as if never locked, and
+/// a wrong password opens nothing.
+#[test]
+fn a_ppap_zip_and_a_locked_pdf_open_with_their_password_and_only_with_it() {
+    const PASSWORD: &str = "Mitsumori#2026";
+    let raw = message(&[
+        (
+            "見積書.zip",
+            "application/zip",
+            &files::ppap_zip(PASSWORD, true),
+        ),
+        (
+            "仕様書.pdf",
+            "application/pdf",
+            &files::locked_pdf(PASSWORD),
+        ),
+    ]);
+    let policy = Policy::default();
+    let plain = sanitize::sanitize(&raw, &policy, &common::stamp()).unwrap();
+    let paths: Vec<&str> = plain
+        .report
+        .locked_parts()
+        .map(|p| p.path.as_str())
+        .collect();
+    assert_eq!(paths, ["2", "3"], "{:#?}", plain.report.parts);
+    let unlock = |part: &str, password: &str| {
+        let u = sanitize::Unlock {
+            part: part.into(),
+            password: password.into(),
+            automatic: false,
+        };
+        let id = sanitize::original_id(&raw);
+        sanitize::sanitize_unlocking(
+            &raw,
+            id,
+            raw.len() as u64,
+            &policy,
+            &common::stamp(),
+            Some(&u),
+        )
+        .unwrap()
+    };
+
+    let zip = unlock("2", PASSWORD);
+    let outcome = zip.report.unlock.as_ref().unwrap();
+    assert!(outcome.opened && outcome.name.as_deref() == Some("見積書.zip"));
+    let out = common::read_output(&zip.message);
+    assert!(
+        out.body
+            .contains("パスワード付きの「見積書.zip」を、受信者が入力したパスワードで開き"),
+        "{}",
+        out.body
+    );
+    common::assert_ppap_contents(&out);
+    assert_eq!(
+        part(&zip.report, "setup.exe").reason,
+        Some(PartReason::KindRemoved)
+    );
+    // The PDF, not asked about, is still removed.
+    assert_eq!(
+        part(&zip.report, "仕様書.pdf").reason,
+        Some(PartReason::Encrypted)
+    );
+
+    let pdf = unlock("3", PASSWORD);
+    assert!(pdf.report.unlock.as_ref().unwrap().opened);
+    let entry = part(&pdf.report, "仕様書.pdf");
+    assert_eq!(entry.reason, Some(PartReason::PdfRasterised));
+    let out = common::read_output(&pdf.message);
+    let rebuilt = out
+        .attachments
+        .iter()
+        .find(|a| a.name == "仕様書.pdf")
+        .unwrap();
+    assert!(
+        dark_pixels(&rebuilt.bytes, (40, 30, 500, 200)) > 100,
+        "the text is drawn"
+    );
+
+    for (part_path, guess) in [("2", "mitsumori#2026"), ("3", "Mitsumori#2025"), ("2", " ")] {
+        let wrong = unlock(part_path, guess);
+        let outcome = wrong.report.unlock.as_ref().unwrap();
+        assert!(!outcome.opened, "{part_path} {guess:?}");
+        let out = common::read_output(&wrong.message);
+        assert!(
+            out.attachments.is_empty(),
+            "{part_path} {guess:?}: nothing comes out"
+        );
+        assert!(!out.body.contains("御見積"));
+        assert!(!contains(&wrong.message, guess.as_bytes()) || guess == " ");
+    }
+    // The password is in no output and no report.
+    for done in [&zip, &pdf] {
+        assert!(!contains(&done.message, PASSWORD.as_bytes()));
+        assert!(!done.report.to_json().contains(PASSWORD));
+    }
 }

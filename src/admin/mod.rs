@@ -13,6 +13,7 @@ mod login;
 mod login_log;
 mod pages;
 mod public;
+mod unlock;
 mod view;
 
 use std::sync::Arc;
@@ -27,9 +28,10 @@ use tokio::sync::watch;
 
 use crate::config::Config;
 use crate::quarantine::Quarantine;
-use auth::{LoginLimiter, Sessions};
+use auth::{LoginLimiter, Sessions, UnlockLimiter};
 use login_log::LoginLog;
 pub use pages::{PartRow, part_rows};
+pub use unlock::Unlocker;
 pub use view::{local_time, parse_date};
 
 /// Shared by every request.
@@ -42,6 +44,11 @@ pub struct App {
     pub login_log: LoginLog,
     /// Served over TLS: cookies get `Secure`.
     pub tls: bool,
+    /// Wrong passwords per message and recipient (PPAP).
+    pub unlock_limiter: UnlockLimiter,
+    /// The relay, which opens a locked part and delivers the result;
+    /// none where no relay runs beside the page.
+    pub unlocker: Option<Arc<dyn Unlocker>>,
 }
 
 /// Where the page listens.
@@ -55,6 +62,7 @@ pub struct Page {
 pub async fn start(
     config: Arc<Config>,
     q: Arc<Quarantine>,
+    unlocker: Option<Arc<dyn Unlocker>>,
     stop: watch::Receiver<bool>,
 ) -> Result<Page, String> {
     let admin = &config.admin;
@@ -86,6 +94,12 @@ pub async fn start(
             admin.login_window.duration(),
         ),
         login_log: LoginLog::new(admin.login_window.duration()),
+        unlock_limiter: UnlockLimiter::new(
+            q.index.pool().clone(),
+            config.ppap.max_wrong_passwords,
+            config.ppap.wrong_password_window.duration(),
+        ),
+        unlocker,
         tls: tls.is_some(),
         config: Arc::clone(&config),
         q,
@@ -110,6 +124,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/r/{token}", get(public::form).post(public::submit))
+        .route("/r/{token}/unlock", post(unlock::submit))
         .route("/static/mugai.css", get(view::stylesheet))
         .route_service("/metrics", metrics_router(Arc::clone(&app.config)))
         .fallback(view::not_found)

@@ -14,6 +14,7 @@ use axum::response::Response;
 
 use super::App;
 use super::pages::{PartRow, part_rows};
+use super::unlock::{LockedPart, locked_parts};
 use super::view::{self, Chrome, local_time};
 use crate::quarantine::{Claim, MessageRow, MessageState, Requested, TokenError};
 use crate::units::unix_now;
@@ -32,10 +33,16 @@ struct PublicPage<'a> {
     token: &'a str,
     /// A message instead of the form (done, already requested, purged).
     notice: Option<String>,
+    /// Password-protected parts the recipient may open (PPAP).
+    locked: Vec<LockedPart>,
 }
 
 /// The claim of a valid token and its message, or the answer to give.
-async fn open(app: &App, c: &Chrome, token: &str) -> Result<(Claim, MessageRow), Response> {
+pub(super) async fn open(
+    app: &App,
+    c: &Chrome,
+    token: &str,
+) -> Result<(Claim, MessageRow), Response> {
     let ja = c.t.lang == "ja";
     let claim = match app.q.signer.verify(token, unix_now()) {
         Ok(claim) => claim,
@@ -67,7 +74,7 @@ async fn open(app: &App, c: &Chrome, token: &str) -> Result<(Claim, MessageRow),
     }
 }
 
-fn render(
+pub(super) fn render(
     app: &App,
     c: &Chrome,
     token: &str,
@@ -84,6 +91,17 @@ fn render(
             }
         })
     });
+    let report = m.report();
+    let locked = match &report {
+        Some(report)
+            if app.unlocker.is_some()
+                && app.config.ppap.unlock
+                && m.state != MessageState::Purged =>
+        {
+            locked_parts(report)
+        }
+        _ => Vec::new(),
+    };
     view::page(
         StatusCode::OK,
         c,
@@ -92,8 +110,7 @@ fn render(
             m,
             recipient: &claim.recipient,
             received: local_time(m.received_at),
-            parts: m
-                .report()
+            parts: report
                 .as_ref()
                 .map(|r| part_rows(r, c.t.lang == "ja"))
                 .unwrap_or_default(),
@@ -101,6 +118,7 @@ fn render(
             csrf: app.q.signer.csrf(token),
             token,
             notice,
+            locked,
         },
     )
 }
@@ -118,6 +136,21 @@ pub async fn form(
     }
 }
 
+/// As [`open`], for a form posted from the page: its CSRF token checked.
+pub(super) async fn posted(
+    app: &App,
+    c: &Chrome,
+    token: &str,
+    form: &HashMap<String, String>,
+) -> Result<(Claim, MessageRow), Response> {
+    let found = open(app, c, token).await?;
+    let sent = form.get("csrf").map(String::as_str).unwrap_or("");
+    if !app.q.signer.csrf_ok(token, sent) {
+        return Err(view::error(StatusCode::FORBIDDEN, c, "CSRF"));
+    }
+    Ok(found)
+}
+
 pub async fn submit(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
@@ -125,14 +158,10 @@ pub async fn submit(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let c = Chrome::anonymous(&headers, None);
-    let (claim, m) = match open(&app, &c, &token).await {
+    let (claim, m) = match posted(&app, &c, &token, &form).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    let sent = form.get("csrf").map(String::as_str).unwrap_or("");
-    if !app.q.signer.csrf_ok(&token, sent) {
-        return view::error(StatusCode::FORBIDDEN, &c, "CSRF");
-    }
     let reason = form.get("reason").map(String::as_str).unwrap_or("");
     let ja = c.t.lang == "ja";
     let notice = match app.q.request(&claim, reason).await {

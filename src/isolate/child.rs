@@ -63,11 +63,19 @@ fn run() -> io::Result<()> {
                     id,
                     size,
                     stamp,
+                    unlock,
                 } = job.header;
                 // An index the relay never sends: the default policy, not
                 // a crash (every tenant policy is at least as strict).
                 let policy = policies.get(policy).unwrap_or(&policies[0]);
-                let result = sanitize::sanitize_with_id(&job.body, id, size, policy, &stamp);
+                let result = sanitize::sanitize_unlocking(
+                    &job.body,
+                    id,
+                    size,
+                    policy,
+                    &stamp,
+                    unlock.as_ref(),
+                );
                 let (done, body) = match result {
                     Ok(mut sanitized) => {
                         let mut body = std::mem::take(&mut sanitized.message);

@@ -19,7 +19,7 @@ mod sandbox;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
-use crate::sanitize::{Refused, Sanitized, Stamp};
+use crate::sanitize::{Refused, Sanitized, Stamp, Unlock};
 
 pub use check::{Probe, run as check_sandbox};
 pub use child::main as child_main;
@@ -48,6 +48,9 @@ struct Job {
     id: String,
     size: u64,
     stamp: Stamp,
+    /// A password for one part: only ever in this frame, in the pipe.
+    #[serde(default)]
+    unlock: Option<Unlock>,
 }
 
 /// The answer. Its body: the sanitized message followed by its text

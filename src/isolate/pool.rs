@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use super::frame::{self, Deadline};
 use super::{Done, Init, Job, MAX_BODY};
 use crate::policy::Policy;
-use crate::sanitize::{RefusalCode, Refused, Report, Sanitized, Stamp};
+use crate::sanitize::{RefusalCode, Refused, Report, Sanitized, Stamp, Unlock};
 
 /// Size asked for the pipes to and from a converter: 1 MiB, the most an
 /// unprivileged process may ask by default (`fs.pipe-max-size`).
@@ -217,6 +217,20 @@ impl Pool {
         size: u64,
         stamp: &Stamp,
     ) -> io::Result<Result<Sanitized, Refused>> {
+        self.sanitize_unlocking(policy, original, id, size, stamp, None)
+    }
+
+    /// As [`Pool::sanitize`], opening one password-protected part with
+    /// `unlock`'s password (it crosses the pipe and nothing else).
+    pub fn sanitize_unlocking(
+        &self,
+        policy: usize,
+        original: &[u8],
+        id: String,
+        size: u64,
+        stamp: &Stamp,
+        unlock: Option<Unlock>,
+    ) -> io::Result<Result<Sanitized, Refused>> {
         let mut converter = self.take()?;
         converter.jobs += 1;
         let job = Job {
@@ -224,9 +238,12 @@ impl Pool {
             id: id.clone(),
             size,
             stamp: stamp.clone(),
+            unlock,
         };
         let started = Instant::now();
-        let answer = frame::write(&mut converter.stdin, &job, original).and_then(|()| {
+        let written = frame::write(&mut converter.stdin, &job, original);
+        drop(job);
+        let answer = written.and_then(|()| {
             // Buffered for this one answer (nothing follows it in the
             // pipe): its header comes in one read, not three.
             frame::read::<Done>(

@@ -99,6 +99,9 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
             match &envelope.origin {
                 Origin::Received => delivered.push(event.id(&id)),
                 Origin::Release { of } => delivered.push(event.id(of).with("release", id.as_str())),
+                Origin::Unlocked { of } => {
+                    delivered.push(event.id(of).with("unlocked", id.as_str()))
+                }
                 Origin::Report => {}
             }
         }
@@ -134,16 +137,20 @@ pub async fn run(pipeline: &Arc<Pipeline>, job: Job) {
         }
     }
     if !newly_failed.is_empty() {
-        if let Origin::Release { of: original } = &envelope.origin {
+        if let Some(original) = envelope.origin.made_from() {
+            let (what, event, field) = match envelope.origin {
+                Origin::Release { .. } => ("released original", "release-failed", "release"),
+                _ => ("unlocked copy of", "unlocked-failed", "unlocked"),
+            };
             for r in &newly_failed {
                 tracing::error!(
-                    "{id}: released original {original} could not be delivered to <{}>",
+                    "{id}: {what} {original} could not be delivered to <{}>",
                     r.address
                 );
                 pipeline.recorder.note(vec![
-                    Event::new("release-failed", "mugai")
+                    Event::new(event, "mugai")
                         .id(original)
-                        .with("release", id.as_str())
+                        .with(field, id.as_str())
                         .with("recipient", r.address.as_str())
                         .with("response", r.last_response.clone().unwrap_or_default()),
                 ]);
@@ -236,17 +243,29 @@ pub fn defer_whole(pipeline: &Arc<Pipeline>, ticket: Ticket, mut state: Delivery
 /// `recipient`'s own link to request the original of entry `id`: valid as
 /// long as `request_link_lifetime` and the retention allow, from receipt.
 fn request_link(pipeline: &Pipeline, id: &str, envelope: &Envelope, recipient: &str) -> String {
+    let tenant = pipeline.config.tenant_of(&envelope.recipients);
+    link_for(pipeline, id, envelope.received_at, tenant, recipient)
+}
+
+/// The request link of message `id`, received at `received_at`, for
+/// `recipient` of `tenant`.
+pub fn link_for(
+    pipeline: &Pipeline,
+    id: &str,
+    received_at: i64,
+    tenant: Option<&crate::config::TenantConfig>,
+    recipient: &str,
+) -> String {
     let config = &pipeline.config;
     let lifetime = config
         .admin
         .request_link_lifetime
         .0
         .min(u64::from(config.quarantine.retention_days) * 86400);
-    let expires = envelope.received_at + lifetime as i64;
+    let expires = received_at + lifetime as i64;
     let token = pipeline.quarantine.signer.token(id, recipient, expires);
     // A tenant's own address for its staff, or the page's.
-    let base = config
-        .tenant_of(&envelope.recipients)
+    let base = tenant
         .and_then(|t| t.public_url.as_deref())
         .map(|url| url.trim_end_matches('/'))
         .or(pipeline.link_base.get().map(String::as_str))

@@ -19,7 +19,10 @@ mod record;
 pub mod release;
 pub mod report;
 mod ticket;
+mod unlock;
 mod worker;
+
+pub use unlock::Unlocked;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

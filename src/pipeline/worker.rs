@@ -89,7 +89,7 @@ fn process(pipeline: &Arc<Pipeline>, ticket: Ticket) {
             Some(job) => job,
             None => return,
         },
-        Origin::Report | Origin::Release { .. } => deliver::Job {
+        Origin::Report | Origin::Release { .. } | Origin::Unlocked { .. } => deliver::Job {
             ticket,
             envelope: spooled.envelope,
             state,

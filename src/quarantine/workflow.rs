@@ -138,8 +138,10 @@ impl Quarantine {
             .ok_or_else(|| WorkflowError::NoSuchMessage(id.to_string()))
     }
 
-    /// A recipient (proved by `claim`) asks for the original.
-    pub async fn request(&self, claim: &Claim, reason: &str) -> Result<Requested> {
+    /// The message whose original (or a password-protected part of it)
+    /// the recipient proved by `claim` may ask for: its original is kept
+    /// and `claim` names one of its recipients.
+    pub async fn unlockable(&self, claim: &Claim) -> Result<MessageRow> {
         let message = self.message(&claim.message_id).await?;
         if message.state == MessageState::Purged {
             return Err(WorkflowError::Purged(message.id));
@@ -151,6 +153,35 @@ impl Quarantine {
         {
             return Err(WorkflowError::NotRecipient(claim.recipient.clone()));
         }
+        Ok(message)
+    }
+
+    /// The audit line of a password tried on part `part` of `message`:
+    /// by whom, and what came of it (`opened` with the queue id of the
+    /// copy, `wrong-password`, `refused` past the limit, `failed`). Never
+    /// the password.
+    pub async fn record_unlock(
+        &self,
+        message: &MessageRow,
+        actor: String,
+        part: &str,
+        outcome: &str,
+        queue_id: Option<&str>,
+    ) -> Result<()> {
+        let mut event = Event::new("unlock", actor)
+            .id(&message.id)
+            .tenant(&message.tenant)
+            .with("part", part)
+            .with("outcome", outcome);
+        if let Some(queue_id) = queue_id {
+            event = event.with("unlocked", queue_id);
+        }
+        self.record(event).await
+    }
+
+    /// A recipient (proved by `claim`) asks for the original.
+    pub async fn request(&self, claim: &Claim, reason: &str) -> Result<Requested> {
+        let message = self.unlockable(claim).await?;
         let pending = self
             .index
             .requests(Some(&message.id), Some(RequestState::Pending), 100)

@@ -28,6 +28,7 @@ mod links;
 mod notice;
 mod params;
 mod parsed;
+mod password;
 mod plain;
 mod refusal;
 pub mod repair;
@@ -46,10 +47,13 @@ use crate::policy::{LinkMode, Policy};
 pub use charset::{Decoded, decode as decode_charset};
 pub use clean::is_invisible;
 pub use header_text::decode_unstructured as decode_header_text;
-pub use notice::{action_words, human_size, part_outcome};
+pub use notice::{action_words, human_size, part_outcome, reason_text as part_reason_words};
+pub use password::{MAX_PASSWORD, Unlock};
 pub use plain::{plain_text_message, rfc5322_date};
 pub use refusal::{notice_only, reason_text as refusal_words};
-pub use report::{Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report};
+pub use report::{
+    Action, Outcome, PartAction, PartReason, PartReport, RefusalCode, Report, UnlockReport,
+};
 
 /// Writes `text` the way mugai writes every text (invisible characters
 /// removed, links found and rewritten by `links`, CRLF line ends):
@@ -162,6 +166,19 @@ pub fn sanitize_with_id(
     policy: &Policy,
     stamp: &Stamp,
 ) -> Result<Sanitized, Refused> {
+    sanitize_unlocking(original, id, size, policy, stamp, None)
+}
+
+/// As [`sanitize_with_id`], opening one password-protected part with the
+/// password the recipient gave (`report.unlock` says whether it opened).
+pub fn sanitize_unlocking(
+    original: &[u8],
+    id: String,
+    size: u64,
+    policy: &Policy,
+    stamp: &Stamp,
+    unlock: Option<&Unlock>,
+) -> Result<Sanitized, Refused> {
     let report = Report::new(id, size);
     let refuse = |mut report: Report, refusal: Refusal| {
         report.outcome = Outcome::Refused;
@@ -187,7 +204,9 @@ pub fn sanitize_with_id(
         return refuse(report, refusal);
     }
     let fallback = report.clone();
-    match catch_unwind(AssertUnwindSafe(|| run(original, policy, stamp, report))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        run(original, policy, stamp, unlock, report)
+    })) {
         Ok(Ok(sanitized)) => Ok(sanitized),
         Ok(Err((report, refusal))) => refuse(report, refusal),
         Err(_) => refuse(
@@ -261,6 +280,7 @@ fn run(
     original: &[u8],
     policy: &Policy,
     stamp: &Stamp,
+    unlock: Option<&Unlock>,
     mut report: Report,
 ) -> Result<Sanitized, (Report, Refusal)> {
     let (original, repairs) = repair::leading_junk(original);
@@ -314,6 +334,7 @@ fn run(
     report.to = Some(address::display(&kept.to)).filter(|t| !t.is_empty());
 
     let mut walker = Walker::new(policy, report, bytes.len() + 1024);
+    walker.unlock = unlock;
     if let Err(refusal) = walker.message(&message, "", 1) {
         return Err((walker.report, refusal));
     }

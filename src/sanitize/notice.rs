@@ -3,7 +3,7 @@
 //! removed and why, and how to ask for the original. Polite and brief:
 //! staff read it many times a day.
 
-use super::report::{Action, PartAction, PartReason, PartReport, Report};
+use super::report::{Action, PartAction, PartReason, PartReport, Report, UnlockReport};
 use super::writer::TextWriter;
 use crate::policy::{Language, LinkMode, Policy};
 
@@ -27,6 +27,9 @@ pub fn render(
         "[Sanitized] This message came from the internet and was made harmless before delivery.".into()
     });
     let bullet = if ja { "・" } else { "- " };
+    if let Some(unlocked) = report.unlock.as_ref().filter(|u| u.opened) {
+        lines.push(format!("{bullet}{}", unlock_text(unlocked, ja)));
+    }
     if report.has(Action::TextConverted) {
         lines.push(format!(
             "{bullet}{}",
@@ -89,9 +92,47 @@ pub fn render(
     writer.write_block(&lines.join("\n"));
 }
 
+/// The line of a message re-sent with a password-protected part opened.
+fn unlock_text(unlocked: &UnlockReport, ja: bool) -> String {
+    let name = unlocked.name.as_deref().unwrap_or(if ja {
+        "（名前なし）"
+    } else {
+        "(unnamed)"
+    });
+    match (unlocked.automatic, ja) {
+        (false, true) => format!(
+            "パスワード付きの「{name}」を、受信者が入力したパスワードで開き、中身を無害化して届けています。"
+        ),
+        (false, false) => format!(
+            "The password-protected \"{name}\" was opened with the password the recipient entered, and its contents made harmless."
+        ),
+        (true, true) => format!(
+            "パスワード付きの「{name}」を、同じ差出人から続けて届いたメールに書かれたパスワードで自動的に開き、中身を無害化して届けています。"
+        ),
+        (true, false) => format!(
+            "The password-protected \"{name}\" was opened automatically with the password in a later message from the same sender, and its contents made harmless."
+        ),
+    }
+}
+
 /// How to obtain the original: the request link when there is one, the
-/// original's id otherwise.
+/// original's id otherwise. A password-protected part can be opened on
+/// the same page.
 pub fn how_to_ask(report: &Report, request_link: Option<&str>, ja: bool) -> String {
+    let locked = report.locked_parts().next().is_some();
+    let ask = ask_text(report, request_link, ja);
+    match request_link {
+        Some(_) if locked && ja => format!(
+            "{ask}\nパスワード付きのファイルは、同じページでパスワードを入力すると、開いて無害化したものを届けます。"
+        ),
+        Some(_) if locked => format!(
+            "{ask}\nA password-protected file can be opened on the same page: enter its password and its contents arrive made harmless."
+        ),
+        _ => ask,
+    }
+}
+
+fn ask_text(report: &Report, request_link: Option<&str>, ja: bool) -> String {
     match request_link {
         Some(link) if ja => format!(
             "原本が必要な場合は、次のページから取り出しを依頼できます（承認後に届きます）。\n{link}\n原本ID: {}",
@@ -289,7 +330,7 @@ fn kind_text(kind: &str, ja: bool) -> &'static str {
     }
 }
 
-fn reason_text(reason: PartReason, ja: bool) -> &'static str {
+pub fn reason_text(reason: PartReason, ja: bool) -> &'static str {
     match (reason, ja) {
         (PartReason::InlineImage, true) => "本文に埋め込まれた画像等",
         (PartReason::InlineImage, false) => "image or resource embedded in the HTML body",

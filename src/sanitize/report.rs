@@ -7,7 +7,7 @@
 use super::repair::Repair;
 use serde::{Deserialize, Serialize};
 
-use super::attach::Detection;
+use super::attach::{Detection, Kind};
 use std::fmt;
 
 /// What became of the message as a whole.
@@ -253,6 +253,22 @@ pub struct Report {
     /// Damage repaired on the way (sorted, without duplicates).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub repairs: Vec<Repair>,
+    /// A conversion asked to open one password-protected part (PPAP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unlock: Option<UnlockReport>,
+}
+
+/// What became of a password given for one part. Never the password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnlockReport {
+    /// The part's path ("2").
+    pub part: String,
+    /// Its decoded file name.
+    pub name: Option<String>,
+    /// The password opened it (its contents were then treated as usual).
+    pub opened: bool,
+    /// mugai tried a password line from a later mail by itself.
+    pub automatic: bool,
 }
 
 impl Report {
@@ -269,6 +285,7 @@ impl Report {
             parts: Vec::new(),
             actions: Vec::new(),
             repairs: Vec::new(),
+            unlock: None,
         }
     }
 
@@ -288,6 +305,26 @@ impl Report {
 
     pub fn has(&self, action: Action) -> bool {
         self.actions.binary_search(&action).is_ok()
+    }
+
+    /// Attachments a password could open (PPAP): zips and PDFs attached
+    /// directly, removed as password-protected or holding entries that
+    /// were.
+    pub fn locked_parts(&self) -> impl Iterator<Item = &PartReport> {
+        self.parts.iter().filter(|p| {
+            let openable = p.container.is_none()
+                && p.kinds
+                    .as_ref()
+                    .is_some_and(|k| matches!(k.by_content, Kind::Zip | Kind::Pdf));
+            openable
+                && (p.reason == Some(PartReason::Encrypted)
+                    || self.parts.iter().any(|q| {
+                        q.reason == Some(PartReason::Encrypted)
+                            && q.path
+                                .strip_prefix(p.path.as_str())
+                                .is_some_and(|rest| rest.starts_with('/'))
+                    }))
+        })
     }
 
     /// Parts the recipient should be told about: attachments (converted or

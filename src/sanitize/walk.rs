@@ -12,9 +12,10 @@ use super::attach::{self, NewFile, Treated, Verdict};
 use super::charset::{self, Decoded, Label};
 use super::html::{self, HtmlRejected};
 use super::parsed::Parsed;
+use super::password::Unlock;
 use super::repair::{self, Repair};
 use super::report::{
-    Action, OutputReport, PartAction, PartReason, PartReport, RefusalCode, Report,
+    Action, OutputReport, PartAction, PartReason, PartReport, RefusalCode, Report, UnlockReport,
 };
 use super::writer::TextWriter;
 use super::{address, params, sniff};
@@ -70,6 +71,8 @@ pub struct Walker<'p> {
     pub file_links: usize,
     parts_seen: usize,
     decoded_total: u64,
+    /// A password for one part (PPAP), when the recipient gave one.
+    pub unlock: Option<&'p Unlock>,
 }
 
 /// A report entry for a part, before its action is decided.
@@ -134,6 +137,7 @@ impl<'p> Walker<'p> {
             file_links: 0,
             parts_seen: 0,
             decoded_total: 0,
+            unlock: None,
         }
     }
 
@@ -437,7 +441,19 @@ impl<'p> Walker<'p> {
             charset,
             bytes,
         };
-        let treated = attach::treat(&input, self.policy);
+        let treated = match self.unlock.filter(|u| u.part == path) {
+            Some(unlock) => {
+                let treated = attach::unlock(&input, &unlock.password, self.policy);
+                self.report.unlock = Some(UnlockReport {
+                    part: path.to_string(),
+                    name: treated.name.clone(),
+                    opened: !matches!(treated.verdict, Verdict::Removed { .. }),
+                    automatic: unlock.automatic,
+                });
+                treated
+            }
+            None => attach::treat(&input, self.policy),
+        };
         self.record_treated(treated, path, ct, None);
     }
 

@@ -17,6 +17,20 @@ pub enum Origin {
     /// An original an approver released to one recipient: delivered as
     /// is; deliveries and failures are audited under the original's id.
     Release { of: String },
+    /// A sanitized copy made again with a password-protected part opened
+    /// (PPAP), for the one recipient who gave the password: delivered as
+    /// is; audited under the original's id.
+    Unlocked { of: String },
+}
+
+impl Origin {
+    /// The original a release or an unlocked copy was made from.
+    pub fn made_from(&self) -> Option<&str> {
+        match self {
+            Origin::Release { of } | Origin::Unlocked { of } => Some(of),
+            Origin::Received | Origin::Report => None,
+        }
+    }
 }
 
 /// The SMTP envelope and where the message came from.

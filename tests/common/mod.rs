@@ -131,6 +131,54 @@ pub fn mail_with_executable(to: &str, subject: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A mail to `to` with a short body and each `(name, mime, bytes)`
+/// attached (base64, RFC 2231 names).
+pub fn mail_with_files(to: &str, subject: &str, attachments: &[(&str, &str, &[u8])]) -> Vec<u8> {
+    use base64::Engine as _;
+    let mut out = format!("From: sender@example.com\r\nTo: {to}\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nsee attached\r\n").into_bytes();
+    for (name, mime, bytes) in attachments {
+        out.extend_from_slice(
+            format!(
+                "--B\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename*=UTF-8''{}\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+                percent(name)
+            )
+            .as_bytes(),
+        );
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        for line in encoded.as_bytes().chunks(76) {
+            out.extend_from_slice(line);
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    out.extend_from_slice(b"--B--\r\n");
+    out
+}
+
+/// RFC 2231 percent-encoding of a file name.
+fn percent(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// `out` carries the text of `files::ppap_zip`'s 見積書.txt, opened,
+/// and nothing of its program.
+pub fn assert_ppap_contents(out: &Output) {
+    let text = out
+        .attachments
+        .iter()
+        .find(|a| a.name == "見積書.txt")
+        .unwrap_or_else(|| panic!("no 見積書.txt:\n{}", out.body));
+    assert!(String::from_utf8_lossy(&text.bytes).contains("御見積金額 1,234,000円"));
+    assert!(!out.attachments.iter().any(|a| a.name.contains("setup")));
+}
+
 /// The bytes of `samples/<name>`.
 pub fn sample(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/samples/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()

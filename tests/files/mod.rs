@@ -646,3 +646,49 @@ pub fn square_as(format: ImageFormat) -> Vec<u8> {
     pixels.write_to(&mut out, format).unwrap();
     out.into_inner()
 }
+
+/// A PPAP archive: `見積書.txt` (Japanese text) and `setup.exe`, both
+/// encrypted with `password` (AES-256, or ZipCrypto when `aes` is false).
+pub fn ppap_zip(password: &str, aes: bool) -> Vec<u8> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let plain = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    let options = if aes {
+        plain.with_aes_encryption(zip::AesMode::Aes256, password)
+    } else {
+        use zip::unstable::write::FileOptionsExt;
+        plain
+            .with_deprecated_encryption(password.as_bytes())
+            .unwrap()
+    };
+    zip.start_file("見積書.txt", options).unwrap();
+    zip.write_all("御見積金額 1,234,000円（税込）\n".as_bytes())
+        .unwrap();
+    zip.start_file("setup.exe", options).unwrap();
+    zip.write_all(&executable()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+/// A one-page text PDF that opens only with `user_password` (RC4, 128-bit
+/// key, the standard security handler revision 3).
+pub fn locked_pdf(user_password: &str) -> Vec<u8> {
+    use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
+    let mut document = lopdf::Document::load_mem(&text_pdf(1, false)).unwrap();
+    if document.trailer.get(b"ID").is_err() {
+        let id = lopdf::Object::string_literal(b"0123456789abcdef".to_vec());
+        document
+            .trailer
+            .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    }
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &document,
+        owner_password: "owner-of-the-file",
+        user_password,
+        key_length: 128,
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    document.encrypt(&state).unwrap();
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}

@@ -65,11 +65,27 @@ pub fn rasterise(
     limits: &AttachmentPolicy,
     budget: &Budget,
 ) -> Result<Verdict, Failure> {
+    rasterise_with(bytes, None, name, limits, budget)
+}
+
+/// As [`rasterise`], opening a password-protected PDF with `password`
+/// (a PDF that opens without one opens with any).
+pub fn rasterise_with(
+    bytes: &[u8],
+    password: Option<&str>,
+    name: Option<&str>,
+    limits: &AttachmentPolicy,
+    budget: &Budget,
+) -> Result<Verdict, Failure> {
     budget.charge(bytes.len() as u64, "the PDF")?;
-    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| match e {
-        LoadPdfError::Decryption(_) => Failure::Encrypted,
-        _ => Failure::Broken("the PDF cannot be read".into()),
-    })?;
+    let pdf =
+        Pdf::new_with_password(bytes.to_vec(), password.unwrap_or("")).map_err(|e| {
+            match (e, password) {
+                (LoadPdfError::Decryption(_), None) => Failure::Encrypted,
+                (LoadPdfError::Decryption(_), Some(_)) => Failure::WrongPassword,
+                _ => Failure::Broken("the PDF cannot be read".into()),
+            }
+        })?;
     let pages = pdf.pages();
     let total = pages.len();
     if total == 0 {
@@ -88,7 +104,7 @@ pub fn rasterise(
     }
     let companion = if limits.pdf_text {
         let max = limits.text_max_size.bytes() as usize;
-        pdf_text::text_layer(bytes, wanted, max, budget)?.map(|(text, cut)| {
+        pdf_text::text_layer(bytes, password, wanted, max, budget)?.map(|(text, cut)| {
             notes.extend(cut);
             NewFile {
                 name: names::append_extension(name, "document.pdf", "txt"),

@@ -6,7 +6,7 @@
 //! without a text layer (a scan) gets no `.txt`. The text leaves through
 //! the one writer like every other converted text file (links rewritten).
 
-use lopdf::Document;
+use lopdf::{Document, LoadOptions};
 
 use super::budget::{Budget, Failure};
 use super::textfile::truncate;
@@ -17,6 +17,7 @@ const MAX_PAGE_CONTENT: usize = 64 << 20;
 /// The text of the first `pages` pages, or `None` when there is none.
 pub fn text_layer(
     bytes: &[u8],
+    password: Option<&str>,
     pages: usize,
     max: usize,
     budget: &Budget,
@@ -24,18 +25,25 @@ pub fn text_layer(
     // lopdf holds every object parsed: about the file's size again, twice.
     let held = (bytes.len() as u64).saturating_mul(2);
     budget.charge(held, "the PDF's text layer")?;
-    let result = extract(bytes, pages, max, budget);
+    let result = extract(bytes, password, pages, max, budget);
     budget.refund(held);
     result
 }
 
 fn extract(
     bytes: &[u8],
+    password: Option<&str>,
     pages: usize,
     max: usize,
     budget: &Budget,
 ) -> Result<Option<(String, Option<String>)>, Failure> {
-    let Ok(document) = Document::load_mem(bytes) else {
+    let loaded = match password {
+        Some(password) => {
+            Document::load_mem_with_options(bytes, LoadOptions::with_password(password))
+        }
+        None => Document::load_mem(bytes),
+    };
+    let Ok(document) = loaded else {
         return Ok(None);
     };
     let numbers: Vec<u32> = document.get_pages().keys().take(pages).copied().collect();
