@@ -315,7 +315,7 @@ fn nodes_starting_together_run_each_schema_step_once() {
             open.await.unwrap().unwrap();
         }
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3, 4]);
     });
 }
 

@@ -21,16 +21,25 @@ use common::smtp::Client;
 const LIMIT: Duration = Duration::from_secs(30);
 const PASSWORD: &str = "Mitsumori#2026";
 
-fn send(relay: &Relay, message: &[u8]) {
+/// Sends `message` from `sender` to `recipients`.
+fn send(relay: &Relay, sender: &str, recipients: &[&str], message: &[u8]) {
     let (mut c, _) = Client::connect(relay.addr);
     c.command("EHLO client.example.com");
-    let r = c.send_message(
-        "sender@example.com",
-        &["staff@example.lg.jp", "boss@example.lg.jp"],
-        message,
-    );
+    let r = c.send_message(sender, recipients, message);
     assert!(r.starts_with("250"), "{r}");
     c.command("QUIT");
+}
+
+/// A relay writing into a new directory, delivering to a new sink, with
+/// `ppap` as its `[ppap]` table.
+fn start(ppap: &str) -> (tempfile::TempDir, Sink, Relay) {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(
+        dir.path(),
+        &config(dir.path(), sink.addr, "", "", &format!("[ppap]\n{ppap}\n")),
+    );
+    (dir, sink, relay)
 }
 
 /// The request page's path in a delivered notice.
@@ -82,18 +91,7 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<String> {
 
 #[test]
 fn a_ppap_zip_is_opened_with_the_recipients_password_and_delivered_sanitized() {
-    let dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start();
-    let relay = Relay::start(
-        dir.path(),
-        &config(
-            dir.path(),
-            sink.addr,
-            "",
-            "",
-            "[ppap]\nmax_wrong_passwords = 3\n",
-        ),
-    );
+    let (dir, sink, relay) = start("max_wrong_passwords = 3");
     let mail = common::mail_with_files(
         "staff@example.lg.jp",
         "お見積りの件",
@@ -110,7 +108,12 @@ fn a_ppap_zip_is_opened_with_the_recipients_password_and_delivered_sanitized() {
             ),
         ],
     );
-    send(&relay, &mail);
+    send(
+        &relay,
+        "sender@example.com",
+        &["staff@example.lg.jp", "boss@example.lg.jp"],
+        &mail,
+    );
     let first = sink.wait_for(2, LIMIT);
     let notice = common::read_output(&first[0].data).body;
     assert!(
@@ -222,6 +225,8 @@ fn a_ppap_zip_is_opened_with_the_recipients_password_and_delivered_sanitized() {
     // The relay still delivers ordinary mail.
     send(
         &relay,
+        "sender@example.com",
+        &["staff@example.lg.jp", "boss@example.lg.jp"],
         &common::mail_with_executable("staff@example.lg.jp", "next"),
     );
     let got = sink.wait_for(6, LIMIT);
@@ -255,4 +260,98 @@ fn a_ppap_zip_is_opened_with_the_recipients_password_and_delivered_sanitized() {
             "{secret} logged"
         );
     }
+}
+
+/// A plain mail from `sender` to staff whose text is `body`.
+fn text_mail(sender: &str, subject: &str, body: &str) -> Vec<u8> {
+    format!(
+        "From: {sender}\r\nTo: staff@example.lg.jp\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n{body}\r\n"
+    )
+    .into_bytes()
+}
+
+fn send_from(relay: &Relay, sender: &str, message: &[u8]) {
+    send(relay, sender, &["staff@example.lg.jp"], message);
+}
+
+#[test]
+fn a_password_line_in_the_senders_next_mail_opens_the_earlier_file_once() {
+    let (dir, sink, relay) = start("auto_password = true");
+    let zip = files::ppap_zip(PASSWORD, false);
+    let mail = common::mail_with_files(
+        "staff@example.lg.jp",
+        "お見積り",
+        &[("見積書.zip", "application/zip", &zip)],
+    );
+    send_from(&relay, "sender@example.com", &mail);
+    sink.wait_for(1, LIMIT);
+    // The original is indexed before its entry leaves the spool.
+    let deadline = std::time::Instant::now() + LIMIT;
+    while !relay.spool_entries().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    // The right password from someone else opens nothing.
+    let line = format!("先ほどのファイルのパスワードです。\r\nパスワード：{PASSWORD}");
+    send_from(
+        &relay,
+        "other@example.net",
+        &text_mail("other@example.net", "PW", &line),
+    );
+    // A wrong line from the sender opens nothing either.
+    let wrong = "パスワード：Mitsumori#1999";
+    send_from(
+        &relay,
+        "sender@example.com",
+        &text_mail("sender@example.com", "PW", wrong),
+    );
+    sink.wait_for(3, LIMIT);
+    // The sender's own line opens it: the password mail, then the copy.
+    send_from(
+        &relay,
+        "sender@example.com",
+        &text_mail("sender@example.com", "パスワード", &line),
+    );
+    let got = sink.wait_for(5, LIMIT);
+    let unlocked = got
+        .iter()
+        .find(|m| {
+            m.text().contains("X-Mugai-")
+                && common::read_output(&m.data).body.contains("自動的に開き")
+        })
+        .unwrap_or_else(|| panic!("no unlocked copy among {} messages", got.len()));
+    assert_eq!(unlocked.to, ["staff@example.lg.jp"]);
+    let out = common::read_output(&unlocked.data);
+    assert!(
+        out.body
+            .contains("同じ差出人から続けて届いたメールに書かれたパスワードで自動的に開き"),
+        "{}",
+        out.body
+    );
+    common::assert_ppap_contents(&out);
+
+    // The same line again delivers nothing more.
+    send_from(
+        &relay,
+        "sender@example.com",
+        &text_mail("sender@example.com", "再送", &line),
+    );
+    sink.wait_for(6, LIMIT);
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(sink.count(), 6, "one unlocked copy only");
+
+    let out = common::relay::run_cli(&relay.config_path, &["audit", "show"], None);
+    let log = String::from_utf8_lossy(&out.stdout);
+    let unlock_lines: Vec<&str> = log
+        .lines()
+        .filter(|l| l.split_whitespace().nth(2) == Some("unlock"))
+        .collect();
+    assert_eq!(unlock_lines.len(), 2, "a wrong try and the opening:\n{log}");
+    assert!(
+        unlock_lines
+            .iter()
+            .all(|l| l.contains("password-mail") && l.split_whitespace().nth(3) == Some("mugai"))
+    );
+    assert!(unlock_lines[0].contains("wrong-password") && unlock_lines[1].contains("opened"));
 }

@@ -229,57 +229,6 @@ impl LoginLimiter {
     }
 }
 
-/// Wrong passwords for a message's locked part, per message and
-/// recipient, in the same table under `unlock:` keys.
-pub struct UnlockLimiter {
-    pool: AnyPool,
-    max: i64,
-    window: i64,
-}
-
-impl UnlockLimiter {
-    pub fn new(pool: AnyPool, max: u32, window: Duration) -> UnlockLimiter {
-        UnlockLimiter {
-            pool,
-            max: i64::from(max),
-            window: ms(window),
-        }
-    }
-
-    fn key(message: &str, recipient: &str) -> String {
-        format!("unlock:{message}:{}", recipient.to_lowercase())
-    }
-
-    /// Passwords `recipient` may still try on `message` (0 when the count
-    /// cannot be read: fail closed).
-    pub async fn left(&self, message: &str, recipient: &str) -> i64 {
-        let since = now_ms().saturating_sub(self.window);
-        sqlx::query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at > $2")
-            .bind(Self::key(message, recipient))
-            .bind(since)
-            .fetch_one(&self.pool)
-            .await
-            .and_then(|row| row.try_get::<i64, _>(0))
-            .map_err(logged("count wrong passwords"))
-            .map_or(0, |count| (self.max - count).max(0))
-    }
-
-    pub async fn failed(&self, message: &str, recipient: &str) {
-        let now = now_ms();
-        let _ = sqlx::query("DELETE FROM login_failures WHERE at <= $1 AND key LIKE 'unlock:%'")
-            .bind(now.saturating_sub(self.window))
-            .execute(&self.pool)
-            .await
-            .map_err(logged("remove old wrong passwords"));
-        let _ = sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
-            .bind(Self::key(message, recipient))
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(logged("count a wrong password"));
-    }
-}
-
 fn account_key(account: &str) -> String {
     format!("user:{}", account.to_lowercase())
 }

@@ -27,8 +27,8 @@ use axum::routing::{get, post};
 use tokio::sync::watch;
 
 use crate::config::Config;
-use crate::quarantine::Quarantine;
-use auth::{LoginLimiter, Sessions, UnlockLimiter};
+use crate::quarantine::{Quarantine, UnlockLimiter};
+use auth::{LoginLimiter, Sessions};
 use login_log::LoginLog;
 pub use pages::{PartRow, part_rows};
 pub use unlock::Unlocker;
@@ -95,7 +95,7 @@ pub async fn start(
         ),
         login_log: LoginLog::new(admin.login_window.duration()),
         unlock_limiter: UnlockLimiter::new(
-            q.index.pool().clone(),
+            &q.index,
             config.ppap.max_wrong_passwords,
             config.ppap.wrong_password_window.duration(),
         ),

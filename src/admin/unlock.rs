@@ -21,7 +21,7 @@ use super::App;
 use super::public::{posted, render};
 use super::view::{self, Chrome};
 use crate::pipeline::Unlocked;
-use crate::quarantine::MessageRow;
+use crate::quarantine::{MessageRow, UnlockAttempt};
 use crate::sanitize::{MAX_PASSWORD, Report, Unlock};
 
 /// Opens a part with a password and queues the result (the relay).
@@ -166,11 +166,14 @@ async fn audit(
     outcome: &str,
     queue_id: Option<&str>,
 ) {
-    if let Err(e) = app
-        .q
-        .record_unlock(message, actor, part, outcome, queue_id)
-        .await
-    {
+    let attempt = UnlockAttempt {
+        actor,
+        part,
+        outcome,
+        queue_id,
+        password_mail: None,
+    };
+    if let Err(e) = app.q.record_unlock(message, attempt).await {
         tracing::error!("cannot write the audit line of an unlock: {e}");
     }
 }

@@ -20,7 +20,7 @@ use super::deliver::tenant_line;
 use super::kept::{self, Copy};
 use super::record::Pending;
 use super::ticket::Ticket;
-use super::{Pipeline, convert, deliver, report, unix_now};
+use super::{Pipeline, auto_unlock, convert, deliver, report, unix_now};
 use crate::audit::Event;
 use crate::quarantine::NewMessage;
 use crate::sanitize::{self, Report, Stamp};
@@ -131,6 +131,8 @@ pub fn clean(
                         return None;
                     }
                 }
+                // A password line may open the sender's earlier PPAP mail.
+                auto_unlock::spawn(pipeline, &id, &envelope, &sanitized.text);
             }
             sanitized
         }

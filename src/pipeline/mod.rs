@@ -11,10 +11,12 @@
 //! A worker waits for a delivery slot before sanitizing, so sanitized
 //! copies in memory are bounded by `delivery.concurrency`.
 
+mod auto_unlock;
 mod clean;
 mod convert;
 mod deliver;
 mod kept;
+mod password_line;
 mod record;
 pub mod release;
 pub mod report;

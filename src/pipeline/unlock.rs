@@ -81,6 +81,7 @@ impl Pipeline {
             request_link: placeholder.clone(),
         };
         let part = unlock.part.clone();
+        let automatic = unlock.automatic;
         let pipeline = Arc::clone(self);
         let sha256 = message.sha256.clone();
         let tenant_name = message.tenant.clone();
@@ -164,6 +165,14 @@ impl Pipeline {
             message.sender,
             message.id,
         );
+        if let Err(e) = self
+            .quarantine
+            .index
+            .add_unlock(&message.id, &part, recipient, &queue_id, automatic)
+            .await
+        {
+            tracing::error!("{queue_id}: cannot record the unlocked copy: {e}");
+        }
         self.submit(queue_id.clone());
         Unlocked::Opened { queue_id }
     }

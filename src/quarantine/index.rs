@@ -43,7 +43,7 @@ pub type Result<T> = std::result::Result<T, IndexError>;
 /// advisory lock, so nodes starting together run each step once). A
 /// released step is never edited: a database that ran it would refuse
 /// the changed file. Changes are new steps.
-const MIGRATIONS: [(i64, &str, &str); 3] = [
+const MIGRATIONS: [(i64, &str, &str); 4] = [
     (
         1,
         "quarantine index",
@@ -58,6 +58,11 @@ const MIGRATIONS: [(i64, &str, &str); 3] = [
         3,
         "tenants",
         include_str!("../../migrations/0003_tenants.sql"),
+    ),
+    (
+        4,
+        "unlocked copies",
+        include_str!("../../migrations/0004_unlocks.sql"),
     ),
 ];
 
@@ -201,7 +206,7 @@ pub struct Filter {
     pub tenant: Option<String>,
 }
 
-const MESSAGE_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state, purged_at, tenant";
+pub(super) const MESSAGE_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, report, sanitized_text, state, purged_at, tenant";
 /// Lists leave out the report and the text (up to 256 KiB a row).
 const LIST_COLUMNS: &str = "id, received_at, sender, recipients, from_text, to_text, subject, size, sha256, outcome, '' AS report, '' AS sanitized_text, state, purged_at, tenant";
 
@@ -530,7 +535,7 @@ fn like(text: &str) -> String {
     out
 }
 
-fn message_row(r: &AnyRow) -> Result<MessageRow> {
+pub(super) fn message_row(r: &AnyRow) -> Result<MessageRow> {
     let recipients: String = r.try_get("recipients")?;
     Ok(MessageRow {
         id: r.try_get("id")?,
@@ -650,13 +655,13 @@ mod tests {
             pool.close().await;
         }
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3, 4]);
         let row = index.get("M1").await.unwrap().unwrap();
         assert_eq!(row.sanitized_text, "kept");
         assert_eq!(row.tenant, "default", "old rows belong to the one tenant");
         // A second start runs nothing again.
         drop(index);
         let index = Index::open(&url).await.unwrap();
-        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(index.schema_steps().await.unwrap(), vec![1, 2, 3, 4]);
     }
 }

@@ -6,6 +6,7 @@
 //! - `index`, `requests`, `users`: the SQL index (sqlx: SQLite by default,
 //!   PostgreSQL for several nodes; schema steps under `migrations/`);
 //! - `token`: signed, expiring request links and CSRF tokens;
+//! - `unlocks`: copies delivered with a password-protected part opened;
 //! - `workflow`: the actions people take, each recorded in the audit log.
 //!
 //! It may call `audit`, `config`, `spool` (for the durable-directory
@@ -20,6 +21,7 @@ pub mod requests;
 pub mod states;
 mod store;
 pub mod token;
+mod unlocks;
 pub mod users;
 pub mod workflow;
 
@@ -30,5 +32,6 @@ pub use requests::{ReleaseRow, RequestRow};
 pub use states::{MessageState, ReleaseState, RequestState};
 pub use store::OriginalStore;
 pub use token::{Claim, Signer, TokenError};
+pub use unlocks::UnlockLimiter;
 pub use users::{Role, User};
-pub use workflow::{Quarantine, Requested, WorkflowError};
+pub use workflow::{Quarantine, Requested, UnlockAttempt, WorkflowError};

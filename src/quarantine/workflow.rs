@@ -58,6 +58,19 @@ pub enum WorkflowError {
 
 pub type Result<T> = std::result::Result<T, WorkflowError>;
 
+/// One password tried on a locked part, for the audit log.
+pub struct UnlockAttempt<'a> {
+    /// `recipient:ADDRESS`, or `mugai` for a password line it tried.
+    pub actor: String,
+    pub part: &'a str,
+    /// `opened`, `wrong-password`, `refused` or `failed`.
+    pub outcome: &'a str,
+    /// The queue id of the copy, when it opened.
+    pub queue_id: Option<&'a str>,
+    /// The mail whose password line mugai took.
+    pub password_mail: Option<&'a str>,
+}
+
 /// What happened to a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Requested {
@@ -158,23 +171,24 @@ impl Quarantine {
 
     /// The audit line of a password tried on part `part` of `message`:
     /// by whom, and what came of it (`opened` with the queue id of the
-    /// copy, `wrong-password`, `refused` past the limit, `failed`). Never
+    /// copy, `wrong-password`, `refused` past the limit, `failed`), and
+    /// for mugai's own tries the mail whose password line it took. Never
     /// the password.
     pub async fn record_unlock(
         &self,
         message: &MessageRow,
-        actor: String,
-        part: &str,
-        outcome: &str,
-        queue_id: Option<&str>,
+        attempt: UnlockAttempt<'_>,
     ) -> Result<()> {
-        let mut event = Event::new("unlock", actor)
+        let mut event = Event::new("unlock", attempt.actor)
             .id(&message.id)
             .tenant(&message.tenant)
-            .with("part", part)
-            .with("outcome", outcome);
-        if let Some(queue_id) = queue_id {
+            .with("part", attempt.part)
+            .with("outcome", attempt.outcome);
+        if let Some(queue_id) = attempt.queue_id {
             event = event.with("unlocked", queue_id);
+        }
+        if let Some(mail) = attempt.password_mail {
+            event = event.with("password-mail", mail);
         }
         self.record(event).await
     }
