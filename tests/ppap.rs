@@ -277,7 +277,7 @@ fn send_from(relay: &Relay, sender: &str, message: &[u8]) {
 
 #[test]
 fn a_password_line_in_the_senders_next_mail_opens_the_earlier_file_once() {
-    let (dir, sink, relay) = start("auto_password = true");
+    let (_dir, sink, relay) = start("auto_password = true");
     let zip = files::ppap_zip(PASSWORD, false);
     let mail = common::mail_with_files(
         "staff@example.lg.jp",
