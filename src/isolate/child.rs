@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use super::sandbox;
-use super::{Done, Init, Job, MAX_BODY};
+use super::{Done, Init, Job, MAX_BODY, PictureSource, Task};
 use crate::policy::Policy;
 use crate::sanitize;
 
@@ -25,6 +25,59 @@ pub fn main() -> ExitCode {
             eprintln!("mugai convert-child: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The answer to a sanitize job.
+fn sanitized_answer(result: Result<sanitize::Sanitized, sanitize::Refused>) -> (Done, Vec<u8>) {
+    match result {
+        Ok(mut sanitized) => {
+            let mut body = std::mem::take(&mut sanitized.message);
+            let text = std::mem::take(&mut sanitized.text);
+            body.extend_from_slice(text.as_bytes());
+            let text_len = text.len() as u64;
+            (
+                Done::Sanitized {
+                    sanitized: Box::new(sanitized),
+                    text_len,
+                },
+                body,
+            )
+        }
+        Err(refused) => (Done::Refused(refused), Vec::new()),
+    }
+}
+
+/// The answer to a pictures job: the PNG files one after another.
+fn pictures_answer(bytes: &[u8], source: PictureSource, policy: &Policy) -> (Done, Vec<u8>) {
+    use crate::sanitize::attach::{Budget, pictures};
+    let limits = &policy.attachments;
+    let budget = Budget::new(
+        limits.converter_time_limit.duration(),
+        limits.converter_memory_limit.bytes(),
+    );
+    let drawn = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match source {
+        PictureSource::Pdf { max_pages } => {
+            pictures::pdf(bytes, limits, &budget, max_pages as usize)
+        }
+        PictureSource::Image {
+            piece_height,
+            screenshot,
+        } => pictures::image(bytes, limits, &budget, piece_height, screenshot),
+    }));
+    match drawn {
+        Ok(Ok(drawn)) => {
+            let lengths = drawn.pages.iter().map(|p| p.len() as u64).collect();
+            (
+                Done::Pictures {
+                    lengths,
+                    total: drawn.total,
+                },
+                drawn.pages.concat(),
+            )
+        }
+        Ok(Err(failure)) => (Done::Failed(failure.into_reason().1), Vec::new()),
+        Err(_) => (Done::Failed("the renderer failed".into()), Vec::new()),
     }
 }
 
@@ -64,34 +117,34 @@ fn run() -> io::Result<()> {
                     size,
                     stamp,
                     unlock,
+                    task,
                 } = job.header;
                 // An index the relay never sends: the default policy, not
                 // a crash (every tenant policy is at least as strict).
                 let policy = policies.get(policy).unwrap_or(&policies[0]);
-                let result = sanitize::sanitize_unlocking(
-                    &job.body,
-                    id,
-                    size,
-                    policy,
-                    &stamp,
-                    unlock.as_ref(),
-                );
-                let (done, body) = match result {
-                    Ok(mut sanitized) => {
-                        let mut body = std::mem::take(&mut sanitized.message);
-                        let text = std::mem::take(&mut sanitized.text);
-                        body.extend_from_slice(text.as_bytes());
-                        let text_len = text.len() as u64;
-                        let sanitized = Box::new(sanitized);
-                        (
-                            Done::Sanitized {
-                                sanitized,
-                                text_len,
-                            },
-                            body,
-                        )
+                let (done, body) = match task {
+                    Task::Sanitize => {
+                        let result = sanitize::sanitize_unlocking(
+                            &job.body,
+                            id,
+                            size,
+                            policy,
+                            &stamp,
+                            unlock.as_ref(),
+                        );
+                        sanitized_answer(result)
                     }
-                    Err(refused) => (Done::Refused(refused), Vec::new()),
+                    Task::Extract { part } => match sanitize::extract(&job.body, &part, policy) {
+                        Ok(extracted) => (
+                            Done::Extracted {
+                                kind: extracted.kind,
+                                name: extracted.name,
+                            },
+                            extracted.bytes,
+                        ),
+                        Err(why) => (Done::Failed(why), Vec::new()),
+                    },
+                    Task::Pictures(source) => pictures_answer(&job.body, source, policy),
                 };
                 super::frame::write(&mut output, &done, &body)?;
             }

@@ -19,7 +19,7 @@ mod sandbox;
 use serde::{Deserialize, Serialize};
 
 use crate::policy::Policy;
-use crate::sanitize::{Refused, Sanitized, Stamp, Unlock};
+use crate::sanitize::{Refused, Sanitized, Stamp, Unlock, ViewKind};
 
 pub use check::{Probe, run as check_sandbox};
 pub use child::main as child_main;
@@ -51,6 +51,44 @@ struct Job {
     /// A password for one part: only ever in this frame, in the pipe.
     #[serde(default)]
     unlock: Option<Unlock>,
+    #[serde(default)]
+    task: Task,
+}
+
+impl Job {
+    /// A job that is not a conversion of a received message.
+    fn task(policy: usize, task: Task) -> Job {
+        Job {
+            policy,
+            id: "view".into(),
+            size: 0,
+            stamp: Stamp::default(),
+            unlock: None,
+            task,
+        }
+    }
+}
+
+/// What a converter does with a job's body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+enum Task {
+    /// Sanitize the message (the body is the original).
+    #[default]
+    Sanitize,
+    /// Take one part out of the message, for 画面で見る.
+    Extract { part: String },
+    /// Draw the body (a PDF or an image) as PNG pictures.
+    Pictures(PictureSource),
+}
+
+/// What a [`Task::Pictures`] body is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub enum PictureSource {
+    /// A PDF: its first `max_pages` pages.
+    Pdf { max_pages: u32 },
+    /// An image, cut into pieces `piece_height` pixels tall; a browser's
+    /// screenshot loses its blank bottom first.
+    Image { piece_height: u32, screenshot: bool },
 }
 
 /// The answer. Its body: the sanitized message followed by its text
@@ -62,4 +100,16 @@ enum Done {
         text_len: u64,
     },
     Refused(Refused),
+    /// A part taken out (the body: its content).
+    Extracted {
+        kind: ViewKind,
+        name: Option<String>,
+    },
+    /// Pictures (the body: the PNG files one after another).
+    Pictures {
+        lengths: Vec<u64>,
+        total: u32,
+    },
+    /// A view task that could not be done, and why (plain English).
+    Failed(String),
 }

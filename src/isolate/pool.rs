@@ -16,9 +16,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::frame::{self, Deadline};
-use super::{Done, Init, Job, MAX_BODY};
+use super::{Done, Init, Job, MAX_BODY, PictureSource, Task};
 use crate::policy::Policy;
-use crate::sanitize::{RefusalCode, Refused, Report, Sanitized, Stamp, Unlock};
+use crate::sanitize::attach::pictures::Pictures;
+use crate::sanitize::{Extracted, RefusalCode, Refused, Report, Sanitized, Stamp, Unlock};
 
 /// Size asked for the pipes to and from a converter: 1 MiB, the most an
 /// unprivileged process may ask by default (`fs.pipe-max-size`).
@@ -231,17 +232,111 @@ impl Pool {
         stamp: &Stamp,
         unlock: Option<Unlock>,
     ) -> io::Result<Result<Sanitized, Refused>> {
-        let mut converter = self.take()?;
-        converter.jobs += 1;
         let job = Job {
             policy,
             id: id.clone(),
             size,
             stamp: stamp.clone(),
             unlock,
+            task: Task::Sanitize,
         };
+        let answer = match self.exchange(job, original)? {
+            Ok(answer) => answer,
+            Err((code, detail)) => {
+                let mut report = Report::new(id, size);
+                report.outcome = crate::sanitize::Outcome::Refused;
+                report.reason = Some(code);
+                report.detail = Some(detail);
+                return Ok(Err(Refused {
+                    report: Box::new(report),
+                }));
+            }
+        };
+        Ok(match answer.header {
+            Done::Sanitized {
+                sanitized,
+                text_len,
+            } => {
+                let mut sanitized = *sanitized;
+                let mut message = answer.body;
+                let split = message.len().saturating_sub(text_len as usize);
+                let text = message.split_off(split);
+                sanitized.text = String::from_utf8(text).unwrap_or_default();
+                sanitized.message = message;
+                Ok(sanitized)
+            }
+            Done::Refused(refused) => Err(refused),
+            other => Err(Refused {
+                report: Box::new(Report::new(format!("unexpected answer {other:?}"), size)),
+            }),
+        })
+    }
+
+    /// Takes part `part` out of `original` (画面で見る), under policy
+    /// `policy`. `Ok(Err(why))` when it cannot be shown.
+    pub fn extract(
+        &self,
+        policy: usize,
+        original: &[u8],
+        part: &str,
+    ) -> io::Result<Result<Extracted, String>> {
+        let job = Job::task(policy, Task::Extract { part: part.into() });
+        Ok(match self.exchange(job, original)? {
+            Ok(answer) => match answer.header {
+                Done::Extracted { kind, name } => Ok(Extracted {
+                    kind,
+                    name,
+                    bytes: answer.body,
+                }),
+                Done::Failed(why) => Err(why),
+                other => Err(format!("unexpected answer {other:?}")),
+            },
+            Err((_, why)) => Err(why),
+        })
+    }
+
+    /// Pictures of `bytes`: the pages of a PDF, or an image (a
+    /// screenshot when `screenshot`) cut into pieces.
+    pub fn pictures(
+        &self,
+        policy: usize,
+        bytes: &[u8],
+        source: PictureSource,
+    ) -> io::Result<Result<Pictures, String>> {
+        let job = Job::task(policy, Task::Pictures(source));
+        Ok(match self.exchange(job, bytes)? {
+            Ok(answer) => match answer.header {
+                Done::Pictures { lengths, total } => {
+                    let mut pages = Vec::with_capacity(lengths.len());
+                    let mut rest = answer.body.as_slice();
+                    for length in lengths {
+                        let length = (length as usize).min(rest.len());
+                        let (page, tail) = rest.split_at(length);
+                        pages.push(page.to_vec());
+                        rest = tail;
+                    }
+                    Ok(Pictures { pages, total })
+                }
+                Done::Failed(why) => Err(why),
+                other => Err(format!("unexpected answer {other:?}")),
+            },
+            Err((_, why)) => Err(why),
+        })
+    }
+
+    /// Sends one job to a converter and reads its answer. `Err` only when
+    /// no converter could be run at all; `Ok(Err(..))` when the converter
+    /// died or ran out of time (it is gone, and why is said).
+    fn exchange(
+        &self,
+        job: Job,
+        body: &[u8],
+    ) -> io::Result<Result<frame::Frame<Done>, (RefusalCode, String)>> {
+        let mut converter = self.take()?;
+        converter.jobs += 1;
+        let id = job.id.clone();
         let started = Instant::now();
-        let written = frame::write(&mut converter.stdin, &job, original);
+        let written = frame::write(&mut converter.stdin, &job, body);
         drop(job);
         let answer = written.and_then(|()| {
             // Buffered for this one answer (nothing follows it in the
@@ -259,28 +354,13 @@ impl Pool {
         });
         let outcome = match answer {
             Ok(Some(frame)) => {
-                let result = match frame.header {
-                    Done::Sanitized {
-                        sanitized,
-                        text_len,
-                    } => {
-                        let mut sanitized = *sanitized;
-                        let mut message = frame.body;
-                        let split = message.len().saturating_sub(text_len as usize);
-                        let text = message.split_off(split);
-                        sanitized.text = String::from_utf8(text).unwrap_or_default();
-                        sanitized.message = message;
-                        Ok(sanitized)
-                    }
-                    Done::Refused(refused) => Err(refused),
-                };
                 if converter.jobs >= self.max_jobs {
                     converter.end(false);
                     self.gone();
                 } else {
                     self.give_back(converter);
                 }
-                return Ok(result);
+                return Ok(Ok(frame));
             }
             Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                 let _ = converter.end(true);
@@ -303,13 +383,7 @@ impl Pool {
             started.elapsed().as_secs_f64(),
             outcome.1
         );
-        let mut report = Report::new(id, size);
-        report.outcome = crate::sanitize::Outcome::Refused;
-        report.reason = Some(outcome.0);
-        report.detail = Some(outcome.1);
-        Ok(Err(Refused {
-            report: Box::new(report),
-        }))
+        Ok(Err(outcome))
     }
 }
 

@@ -21,6 +21,7 @@ mod charset;
 mod clean;
 mod compose;
 mod encode;
+mod extract;
 mod header_text;
 mod headers;
 mod html;
@@ -46,6 +47,7 @@ use sha2::{Digest, Sha256};
 use crate::policy::{LinkMode, Policy};
 pub use charset::{Decoded, decode as decode_charset};
 pub use clean::is_invisible;
+pub use extract::{Extracted, ViewKind, extract};
 pub use header_text::decode_unstructured as decode_header_text;
 pub use notice::{action_words, human_size, part_outcome, reason_text as part_reason_words};
 pub use password::{MAX_PASSWORD, Unlock};
@@ -71,7 +73,7 @@ use walk::{Refusal, Walker};
 
 /// Facts from outside the message that go into the output: who sanitized
 /// it and when. Passed in so that the core never reads a clock.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Stamp {
     /// Host name written into our `Received` field.
     pub hostname: String,
@@ -276,13 +278,10 @@ fn starts_with_header_field(bytes: &[u8]) -> bool {
     name_len > 0 && rest.get(name_len + spaces) == Some(&b':')
 }
 
-fn run(
-    original: &[u8],
-    policy: &Policy,
-    stamp: &Stamp,
-    unlock: Option<&Unlock>,
-    mut report: Report,
-) -> Result<Sanitized, (Report, Refusal)> {
+/// The original as the parser should read it: leading junk dropped, a
+/// missing boundary or header block supplied (each a repair noted in
+/// `report`), bare CRs made line ends.
+fn prepared<'a>(original: &'a [u8], report: &mut Report) -> Result<Cow<'a, [u8]>, Refusal> {
     let (original, repairs) = repair::leading_junk(original);
     for repair in repairs {
         report.add_repair(repair);
@@ -291,39 +290,57 @@ fn run(
     if with_boundary.is_some() {
         report.add_repair(repair::Repair::MultipartWithoutBoundary);
     }
-    let original = with_boundary.as_deref().unwrap_or(original);
+    let repaired = with_boundary.as_deref().unwrap_or(original);
     // Text with no header block at all (a saved body, a digest part) is
     // read as a plain-text body, the way a mail client shows it.
-    let headerless;
-    let original = if starts_with_header_field(original) {
-        original
-    } else if !sniff::looks_like_text(original) || sniff::is_binary_format(original) {
-        return Err((
-            report,
-            Refusal::new(
-                RefusalCode::Header,
-                "no header block, and not text: this is not an RFC 5322 message",
-            ),
+    let headerless = if starts_with_header_field(repaired) {
+        None
+    } else if !sniff::looks_like_text(repaired) || sniff::is_binary_format(repaired) {
+        return Err(Refusal::new(
+            RefusalCode::Header,
+            "no header block, and not text: this is not an RFC 5322 message",
         ));
     } else {
         report.add_repair(repair::Repair::MissingHeader);
-        headerless = [b"Content-Type: text/plain\r\n\r\n".as_slice(), original].concat();
-        headerless.as_slice()
+        Some([b"Content-Type: text/plain\r\n\r\n".as_slice(), repaired].concat())
     };
-    let bytes = normalise_line_ends(original);
-    let parser = mail_parser::MessageParser::default();
-    let Some(message) = parser
-        .parse(bytes.as_ref())
+    // Usually nothing was supplied: the original itself, not a copy.
+    Ok(match (headerless, with_boundary) {
+        (Some(owned), _) | (None, Some(owned)) => {
+            Cow::Owned(normalise_line_ends(&owned).into_owned())
+        }
+        (None, None) => normalise_line_ends(original),
+    })
+}
+
+/// The parsed message (refused when it has no header block).
+fn parse(bytes: &[u8]) -> Result<parsed::Parsed<'_>, Refusal> {
+    mail_parser::MessageParser::default()
+        .parse(bytes)
         .map(parsed::Parsed::new)
         .filter(|m| m.parts.first().is_some_and(|p| !p.headers.is_empty()))
-    else {
-        return Err((
-            report,
+        .ok_or_else(|| {
             Refusal::new(
                 RefusalCode::Header,
                 "no header block: this is not an RFC 5322 message",
-            ),
-        ));
+            )
+        })
+}
+
+fn run(
+    original: &[u8],
+    policy: &Policy,
+    stamp: &Stamp,
+    unlock: Option<&Unlock>,
+    mut report: Report,
+) -> Result<Sanitized, (Report, Refusal)> {
+    let bytes = match prepared(original, &mut report) {
+        Ok(bytes) => bytes,
+        Err(refusal) => return Err((report, refusal)),
+    };
+    let message = match parse(&bytes) {
+        Ok(message) => message,
+        Err(refusal) => return Err((report, refusal)),
     };
     // Dropping header fields is what every message gets, not an action
     // worth naming in `X-Mugai-Sanitized`.

@@ -73,6 +73,22 @@ pub struct Walker<'p> {
     decoded_total: u64,
     /// A password for one part (PPAP), when the recipient gave one.
     pub unlock: Option<&'p Unlock>,
+    /// Set to take one part's decoded content instead of converting
+    /// attachments (画面で見る); the content lands in `captured`.
+    pub capture: Option<&'p str>,
+    pub captured: Option<Captured>,
+}
+
+/// One part's content, taken for viewing as pictures.
+#[derive(Debug, Clone)]
+pub struct Captured {
+    /// Declared Content-Type.
+    pub declared: String,
+    pub name: Option<String>,
+    /// For an HTML text part: its text as UTF-8 (the charset decoded and
+    /// repaired as for the body). Otherwise the decoded bytes.
+    pub bytes: Vec<u8>,
+    pub html: bool,
 }
 
 /// A report entry for a part, before its action is decided.
@@ -138,6 +154,8 @@ impl<'p> Walker<'p> {
             parts_seen: 0,
             decoded_total: 0,
             unlock: None,
+            capture: None,
+            captured: None,
         }
     }
 
@@ -434,6 +452,18 @@ impl<'p> Walker<'p> {
         path: &str,
         name: Option<String>,
     ) {
+        if let Some(capture) = self.capture {
+            // Viewing one part: the others are not converted at all.
+            if capture == path {
+                self.captured = Some(Captured {
+                    declared: ct.to_string(),
+                    name,
+                    bytes: bytes.to_vec(),
+                    html: false,
+                });
+            }
+            return;
+        }
         let charset = part.content_type().and_then(|c| c.attribute("charset"));
         let input = attach::Input {
             name: name.as_deref(),
@@ -561,6 +591,16 @@ impl<'p> Walker<'p> {
     ) -> Result<(), Refusal> {
         let size = text.len() as u64;
         self.account(size)?;
+        if self.capture == Some(path) && ct == "text/html" {
+            let decoded = self.decode(msg, part, text, broken_transfer(part).is_some());
+            self.captured = decoded.map(|d| Captured {
+                declared: ct.to_string(),
+                name: filename(msg, part),
+                bytes: d.text.into_owned().into_bytes(),
+                html: true,
+            });
+            return Ok(());
+        }
         let name = filename(msg, part);
         let body_type =
             matches!(ct, "text/plain" | "text/html") || TEXTUAL_MESSAGE_TYPES.contains(&ct);

@@ -22,6 +22,7 @@ mod office;
 mod pdf;
 mod pdf_bounds;
 mod pdf_text;
+pub mod pictures;
 mod svg;
 mod textfile;
 mod tnef;

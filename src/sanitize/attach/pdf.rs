@@ -260,7 +260,7 @@ fn render_page<'a>(
 
 /// A page's size in pixels at the policy's resolution, and the working
 /// memory its rendering is charged (8 bytes per pixel).
-fn page_pixels(page: &Page<'_>, limits: &AttachmentPolicy) -> (u32, u32, u64) {
+pub(super) fn page_pixels(page: &Page<'_>, limits: &AttachmentPolicy) -> (u32, u32, u64) {
     let (width_pt, height_pt) = page.render_dimensions();
     let scale = page_scale(width_pt, height_pt, limits);
     let pixels_wide = ((width_pt * scale).round() as u32).clamp(1, MAX_PAGE_SIDE.into());
@@ -288,7 +288,7 @@ fn page_scale(width_pt: f32, height_pt: f32, limits: &AttachmentPolicy) -> f32 {
 
 /// Standard fonts from hayro's embedded set; fonts the PDF lacks that name
 /// a CJK character collection (or a Japanese face) from the policy's font.
-fn interpreter_settings(fonts: &Fonts) -> InterpreterSettings {
+pub(super) fn interpreter_settings(fonts: &Fonts) -> InterpreterSettings {
     let cjk = fonts.cjk.clone();
     InterpreterSettings {
         font_resolver: Arc::new(move |query| match query {
