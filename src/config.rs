@@ -16,6 +16,7 @@ mod ppap;
 mod sections;
 mod tenant;
 mod unset;
+mod view;
 pub use admin::{AdminConfig, QuarantineConfig};
 pub use locate::Source;
 pub use ppap::PpapConfig;
@@ -24,6 +25,7 @@ pub use sections::{
     SmtpConfig, StorageConfig,
 };
 pub use tenant::{DEFAULT_TENANT, TenantConfig};
+pub use view::ViewConfig;
 
 /// The whole configuration file. With no file at all, the defaults run on
 /// one machine for trying mugai out.
@@ -39,6 +41,8 @@ pub struct Config {
     pub admin: AdminConfig,
     /// Password-protected attachments (`[ppap]`).
     pub ppap: PpapConfig,
+    /// Original parts shown as pictures (`[view]`).
+    pub view: ViewConfig,
     /// The sanitization policy (`[sanitize]`).
     pub sanitize: Policy,
     /// Municipalities sharing this deployment (`[[tenant]]`); none: one.
@@ -193,6 +197,7 @@ impl Config {
         }
         self.admin.problems(&mut problems);
         self.ppap.problems(&mut problems);
+        self.view.problems(&mut problems);
         let p = &self.sanitize;
         let l = &p.limits;
         if p.wrap_width != 0 && !(20..=998).contains(&p.wrap_width) {

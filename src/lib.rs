@@ -7,6 +7,7 @@
 //! - [`ingress`] (SMTP in) → [`spool`] (fsync, then 250) → [`pipeline`]
 //!   (sanitizer pool) → [`quarantine`] (originals) and [`delivery`] (SMTP
 //!   or Maildir out); [`server`] wires them together for `mugai serve`.
+//! - [`render`]: 画面で見る, original parts drawn as pictures in jails.
 //! - [`cli`]: the command line; [`send`]: a one-message SMTP client.
 //!
 //! ```
@@ -38,6 +39,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod policy;
 pub mod quarantine;
+pub mod render;
 pub mod sanitize;
 pub mod send;
 pub mod server;

@@ -12,6 +12,7 @@ mod listen;
 mod login;
 mod login_log;
 mod pages;
+mod pictures;
 mod public;
 mod unlock;
 mod view;
@@ -49,6 +50,8 @@ pub struct App {
     /// The relay, which opens a locked part and delivers the result;
     /// none where no relay runs beside the page.
     pub unlocker: Option<Arc<dyn Unlocker>>,
+    /// Draws original parts as pictures (画面で見る), unless `[view]` is off.
+    pub viewer: Option<Arc<crate::render::Viewer>>,
 }
 
 /// Where the page listens.
@@ -100,6 +103,14 @@ pub async fn start(
             config.ppap.wrong_password_window.duration(),
         ),
         unlocker,
+        viewer: if config.view.enabled {
+            Some(Arc::new(
+                crate::render::Viewer::new(Arc::clone(&config))
+                    .map_err(|e| format!("cannot start the picture renderer: {e}"))?,
+            ))
+        } else {
+            None
+        },
         tls: tls.is_some(),
         config: Arc::clone(&config),
         q,
@@ -125,6 +136,16 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/logout", post(login::logout))
         .route("/r/{token}", get(public::form).post(public::submit))
         .route("/r/{token}/unlock", post(unlock::submit))
+        .route("/r/{token}/view/{part}", get(pictures::public_view))
+        .route(
+            "/r/{token}/view/{part}/{picture}",
+            get(pictures::public_picture),
+        )
+        .route("/m/{id}/view/{part}", get(pictures::staff_view))
+        .route(
+            "/m/{id}/view/{part}/{picture}",
+            get(pictures::staff_picture),
+        )
         .route("/static/mugai.css", get(view::stylesheet))
         .route_service("/metrics", metrics_router(Arc::clone(&app.config)))
         .fallback(view::not_found)

@@ -43,15 +43,15 @@ fn lang(p: &HashMap<String, String>) -> Option<&str> {
 
 /// Who is asking: their session, their account as it is now, and the
 /// page frame.
-struct SignedIn {
-    session: Session,
-    user: User,
-    c: Chrome,
+pub(super) struct SignedIn {
+    pub session: Session,
+    pub user: User,
+    pub c: Chrome,
 }
 
 /// A logged-in, still enabled account whose role `allowed` accepts, or
 /// the answer to give instead (to the login page, or 403).
-async fn require(
+pub(super) async fn require(
     app: &App,
     headers: &HeaderMap,
     uri: &Uri,
@@ -117,7 +117,7 @@ async fn require_post(
     Ok(signed_in)
 }
 
-fn any_role(_: Role) -> bool {
+pub(super) fn any_role(_: Role) -> bool {
     true
 }
 
@@ -261,6 +261,8 @@ pub struct PartRow {
     /// The stable reason code and the converter's own detail, for
     /// operators (shown on the message page only).
     pub detail: String,
+    /// It can be shown as pictures (画面で見る).
+    pub view: bool,
 }
 
 pub fn part_rows(report: &Report, ja: bool) -> Vec<PartRow> {
@@ -293,6 +295,7 @@ fn part_row(p: &PartReport, ja: bool) -> PartRow {
         },
         action: crate::sanitize::part_outcome(p, ja),
         detail,
+        view: crate::render::viewable(p),
     }
 }
 
@@ -383,6 +386,8 @@ struct DetailPage<'a> {
     show_detail: bool,
     requests: Vec<RequestView>,
     releases: Vec<ReleaseView>,
+    /// Where the parts' pictures are (empty: none offered).
+    view_base: String,
 }
 
 pub async fn detail(
@@ -441,6 +446,11 @@ pub async fn detail(
             show_detail: true,
             requests: requests.iter().map(|r| request_view(&c, r)).collect(),
             releases: releases.iter().map(release_view).collect(),
+            view_base: if app.viewer.is_some() && m.state != MessageState::Purged {
+                format!("/m/{}/view", m.id)
+            } else {
+                String::new()
+            },
             m: &m,
         },
     )

@@ -35,6 +35,8 @@ struct PublicPage<'a> {
     notice: Option<String>,
     /// Password-protected parts the recipient may open (PPAP).
     locked: Vec<LockedPart>,
+    /// Where the parts' pictures are (empty: none offered).
+    view_base: String,
 }
 
 /// The claim of a valid token and its message, or the answer to give.
@@ -119,6 +121,11 @@ pub(super) fn render(
             token,
             notice,
             locked,
+            view_base: if app.viewer.is_some() && m.state != MessageState::Purged {
+                format!("/r/{token}/view")
+            } else {
+                String::new()
+            },
         },
     )
 }

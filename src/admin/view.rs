@@ -160,13 +160,17 @@ pub fn redirect(to: &str) -> Response {
 }
 
 pub async fn not_found(headers: HeaderMap) -> Response {
-    let c = Chrome::anonymous(&headers, None);
+    not_found_with(&Chrome::anonymous(&headers, None))
+}
+
+/// 404 in `c`'s language.
+pub fn not_found_with(c: &Chrome) -> Response {
     let text = if c.t.lang == "ja" {
         "ページが見つかりません。"
     } else {
         "There is no such page."
     };
-    error(StatusCode::NOT_FOUND, &c, text)
+    error(StatusCode::NOT_FOUND, c, text)
 }
 
 pub async fn stylesheet() -> Response {

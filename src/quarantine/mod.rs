@@ -27,7 +27,7 @@ pub mod workflow;
 
 pub use index::{Filter, Index, IndexError, MessageRow, NewMessage, NewRow, redact};
 pub use original_table::OriginalTable;
-pub use originals::Originals;
+pub use originals::{Originals, is_sha256};
 pub use requests::{ReleaseRow, RequestRow};
 pub use states::{MessageState, ReleaseState, RequestState};
 pub use store::OriginalStore;

@@ -86,6 +86,8 @@ pub struct Quarantine {
     pub audit: Audit,
     pub signer: Signer,
     pub retention_days: u32,
+    /// Where this node keeps pictures of originals (画面で見る).
+    pub views: std::path::PathBuf,
     /// Woken when a release is queued in this process.
     pub releases_queued: Notify,
 }
@@ -118,6 +120,7 @@ impl Quarantine {
                 None => Signer::load_or_create(data_dir)?,
             },
             retention_days: config.quarantine.retention_days,
+            views: data_dir.join("views"),
             releases_queued: Notify::new(),
         })
     }
@@ -444,6 +447,10 @@ impl Quarantine {
             self.store
                 .remove_unused(&self.index, &sha256, recent)
                 .await?;
+            // Pictures of the original go with the last row that shows it.
+            if !self.index.bytes_in_use(&sha256, now + 1).await? && super::is_sha256(&sha256) {
+                let _ = std::fs::remove_dir_all(self.views.join(&sha256));
+            }
             self.note(
                 Event::new("purge", actor)
                     .id(&id)

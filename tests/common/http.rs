@@ -10,6 +10,8 @@ pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// The body as it came (images).
+    pub bytes: Vec<u8>,
 }
 
 impl Response {
@@ -45,6 +47,13 @@ impl Browser {
 
     pub fn get(&mut self, path: &str) -> Response {
         self.send("GET", path, None)
+    }
+
+    /// GET for a file: (status, Content-Type, body bytes).
+    pub fn get_bytes(&mut self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+        let r = self.get(path);
+        let kind = r.header("content-type").map(str::to_string);
+        (r.status, kind, r.bytes)
     }
 
     pub fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Response {
@@ -129,6 +138,7 @@ fn parse(raw: &[u8]) -> Response {
         status,
         headers,
         body: String::from_utf8_lossy(&body).to_string(),
+        bytes: body,
     }
 }
 

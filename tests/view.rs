@@ -1,0 +1,182 @@
+//! 画面で見る through the real `mugai serve`: an HTML mail whose HTML
+//! asks a local HTTP listener (started here) for an image, a stylesheet
+//! and a script, a docx and an xlsx. The request page links each part to
+//! its pictures; the HTML is drawn by Chromium in the jail: its text
+//! appears as pixels, the listener records no request, and the script
+//! that would have turned the page red did not run. The Office files are
+//! laid out by LibreOffice and drawn. The browser gets PNG files only.
+
+mod common;
+mod files;
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use common::http::Browser;
+use common::relay::{Relay, config};
+use common::sink::Sink;
+use common::smtp::Client;
+
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// A listener that counts the connections made to it.
+fn counting_listener() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap().to_string();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = Arc::clone(&count);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(1000) {
+            seen.fetch_add(1, Ordering::SeqCst);
+            if let Ok(mut stream) = stream {
+                let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+                let _ = stream.read(&mut [0u8; 1024]);
+            }
+        }
+    });
+    (address, count)
+}
+
+fn html_mail(remote: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let html = format!(
+        "<html><head><link rel=\"stylesheet\" href=\"http://{remote}/style.css\">\
+         <script src=\"http://{remote}/script.js\"></script>\
+         <script>document.documentElement.style.background='#ff0000';document.body.style.background='#ff0000';</script></head>\
+         <body style=\"background:#ffffff\"><h1 style=\"font-size:48px;color:#000000\">令和8年度 お知らせ NEWSLETTER</h1>\
+         <img src=\"http://{remote}/logo.png\" width=\"200\" height=\"50\">\
+         <table border=\"1\"><tr><td>品名</td><td>数量</td></tr><tr><td>パソコン</td><td>10</td></tr></table></body></html>"
+    );
+    let b64 = |bytes: &[u8]| {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        encoded
+            .as_bytes()
+            .chunks(76)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("\r\n")
+    };
+    format!(
+        "From: news@example.com\r\nTo: staff@example.lg.jp\r\nSubject: newsletter\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+         --B\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --B\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n\
+         Content-Disposition: attachment; filename=\"report.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --B\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\
+         Content-Disposition: attachment; filename=\"budget.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --B--\r\n",
+        b64(html.as_bytes()),
+        b64(&files::complete_docx("Quarterly report\nThe budget is on schedule.")),
+        b64(&files::complete_xlsx(&[
+            &["品名", "数量", "単価"],
+            &["パソコン", "10", "98000"],
+            &["モニター", "10", "32000"],
+        ])),
+    )
+    .into_bytes()
+}
+
+/// The pictures of one part: the page, then each PNG decoded.
+fn pictures(b: &mut Browser, page_path: &str) -> (String, Vec<image::RgbImage>) {
+    let page = b.get(page_path);
+    assert_eq!(page.status, 200, "{}", page.body);
+    let mut images = Vec::new();
+    for (i, _) in page.body.match_indices("<img src=\"").enumerate() {
+        let start = page.body.match_indices("<img src=\"").nth(i).unwrap().0 + 10;
+        let src = &page.body[start..start + page.body[start..].find('"').unwrap()];
+        let png = b.get_bytes(src);
+        assert_eq!(png.0, 200, "{src}");
+        assert_eq!(png.1.as_deref(), Some("image/png"), "{src}");
+        images.push(image::load_from_memory(&png.2).unwrap().to_rgb8());
+    }
+    (page.body, images)
+}
+
+fn dark(image: &image::RgbImage) -> usize {
+    image
+        .pixels()
+        .filter(|p| p.0.iter().map(|&c| u32::from(c)).sum::<u32>() < 200)
+        .count()
+}
+
+fn red(image: &image::RgbImage) -> usize {
+    image
+        .pixels()
+        .filter(|p| p.0[0] > 200 && p.0[1] < 60 && p.0[2] < 60)
+        .count()
+}
+
+#[test]
+fn an_html_mail_and_office_files_are_shown_as_pictures_and_nothing_loads() {
+    let (remote, requests) = counting_listener();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message(
+        "news@example.com",
+        &["staff@example.lg.jp"],
+        &html_mail(&remote),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(1, LIMIT);
+    let text = common::read_output(&got[0].data).body;
+    let link = text
+        .lines()
+        .find(|l| l.contains("/r/"))
+        .and_then(|l| l.trim().split_once("/r/"))
+        .map(|(_, token)| format!("/r/{token}"))
+        .unwrap_or_else(|| panic!("no link:\n{text}"));
+
+    let mut b = Browser::new(relay.web.unwrap());
+    let page = b.get(&link);
+    for part in ["1", "2", "3"] {
+        assert!(
+            page.body.contains(&format!("id=\"view-{part}\"")),
+            "{part}: {}",
+            page.body
+        );
+    }
+
+    let (body, shots) = pictures(&mut b, &format!("{link}/view/1"));
+    let why: Vec<String> = relay
+        .logs()
+        .into_iter()
+        .filter(|l| l.contains("pictures"))
+        .collect();
+    assert!(body.contains("スクリプトは実行せず"), "{body}\n{why:?}");
+    assert!(!shots.is_empty(), "{body}");
+    let first = &shots[0];
+    assert_eq!(first.width(), 1024);
+    assert!(
+        dark(first) > 2000,
+        "the heading is drawn: {} dark pixels",
+        dark(first)
+    );
+    assert_eq!(red(first), 0, "the script did not run");
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
+
+    for (part, name) in [("2", "docx"), ("3", "xlsx")] {
+        let (body, pages) = pictures(&mut b, &format!("{link}/view/{part}"));
+        assert!(!pages.is_empty(), "{name}: {body}");
+        assert!(
+            dark(&pages[0]) > 200,
+            "{name}: its text is drawn ({})",
+            dark(&pages[0])
+        );
+    }
+    // A second view comes from the cache, the same pictures.
+    let (_, again) = pictures(&mut b, &format!("{link}/view/1"));
+    assert_eq!(again[0], shots[0]);
+    // A part that does not exist, or a picture past the last, is refused.
+    let (body, none) = pictures(&mut b, &format!("{link}/view/9"));
+    assert!(none.is_empty() && body.contains("表示できません"), "{body}");
+    assert_eq!(b.get_bytes(&format!("{link}/view/1/99.png")).0, 404);
+    assert_eq!(b.get_bytes("/r/not-a-token/view/1/1.png").0, 404);
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
+}
