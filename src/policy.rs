@@ -53,6 +53,9 @@ pub struct Policy {
     /// Keep the upstream `Received` fields (decoded, through the writer
     /// and the link policy) for operators who trace mail across hops.
     pub keep_trace_headers: bool,
+    /// Attach a picture of an HTML body's layout as `本文.png` (drawn by
+    /// the browser in a jail, nothing loaded, no script run).
+    pub html_snapshot: bool,
     /// Limits past which a message is refused as a whole.
     pub limits: Limits,
     /// What to do with each kind of attachment (`[sanitize.attachments]`).
@@ -70,6 +73,7 @@ impl Default for Policy {
             subject_prefix: String::new(),
             wrap_width: DEFAULT_WRAP_WIDTH,
             keep_trace_headers: false,
+            html_snapshot: false,
             limits: Limits::default(),
             attachments: AttachmentPolicy::default(),
             isolation: Isolation::default(),

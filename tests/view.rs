@@ -180,3 +180,72 @@ fn an_html_mail_and_office_files_are_shown_as_pictures_and_nothing_loads() {
     assert_eq!(b.get_bytes("/r/not-a-token/view/1/1.png").0, 404);
     assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
 }
+
+#[test]
+fn html_snapshot_attaches_the_layout_as_a_fresh_png() {
+    let (remote, requests) = counting_listener();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(
+        dir.path(),
+        &config(
+            dir.path(),
+            sink.addr,
+            "",
+            "",
+            "[sanitize]\nhtml_snapshot = true\n",
+        ),
+    );
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message(
+        "news@example.com",
+        &["staff@example.lg.jp"],
+        &html_mail(&remote),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    // An ordinary text mail after it still goes through.
+    let r = c.send_message(
+        "sender@example.com",
+        &["staff@example.lg.jp"],
+        &common::mail_with_executable("staff@example.lg.jp", "plain"),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(2, LIMIT);
+    let html = got
+        .iter()
+        .find(|m| m.text().contains("newsletter"))
+        .unwrap();
+    let out = common::read_output(&html.data);
+    assert!(out.body.contains("「本文.png」として添付"), "{}", out.body);
+    assert!(
+        out.header_block.contains("layout-pictured"),
+        "{}",
+        out.header_block
+    );
+    let picture = out
+        .attachments
+        .iter()
+        .find(|a| a.name == "本文.png")
+        .unwrap_or_else(|| {
+            panic!(
+                "no 本文.png among {:?}",
+                out.attachments.iter().map(|a| &a.name).collect::<Vec<_>>()
+            )
+        });
+    assert_eq!(picture.mime, "image/png");
+    let image = image::load_from_memory(&picture.bytes).unwrap().to_rgb8();
+    assert_eq!(image.width(), 1024);
+    assert!(dark(&image) > 2000, "the heading is drawn");
+    assert_eq!(red(&image), 0, "the script did not run");
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
+    // The plain mail has no picture.
+    let plain = got.iter().find(|m| m.text().contains("plain")).unwrap();
+    assert!(
+        !common::read_output(&plain.data)
+            .attachments
+            .iter()
+            .any(|a| a.name == "本文.png")
+    );
+}

@@ -19,8 +19,9 @@ use crate::policy::Policy;
 pub const DEFAULT_TENANT: &str = "default";
 
 /// The `[sanitize]` keys a tenant may set.
-const OVERRIDABLE: [&str; 5] = [
+const OVERRIDABLE: [&str; 6] = [
     "links",
+    "html_snapshot",
     "notice_language",
     "subject_prefix",
     "wrap_width",

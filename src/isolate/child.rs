@@ -118,20 +118,24 @@ fn run() -> io::Result<()> {
                     stamp,
                     unlock,
                     task,
+                    snapshot_len,
                 } = job.header;
                 // An index the relay never sends: the default policy, not
                 // a crash (every tenant policy is at least as strict).
                 let policy = policies.get(policy).unwrap_or(&policies[0]);
                 let (done, body) = match task {
                     Task::Sanitize => {
-                        let result = sanitize::sanitize_unlocking(
-                            &job.body,
-                            id,
-                            size,
-                            policy,
-                            &stamp,
-                            unlock.as_ref(),
-                        );
+                        let split = job
+                            .body
+                            .len()
+                            .saturating_sub(snapshot_len.unwrap_or(0) as usize);
+                        let (original, snapshot) = job.body.split_at(split);
+                        let given = sanitize::Given {
+                            unlock: unlock.as_ref(),
+                            snapshot: snapshot_len.map(|_| snapshot),
+                        };
+                        let result =
+                            sanitize::sanitize_given(original, id, size, policy, &stamp, given);
                         sanitized_answer(result)
                     }
                     Task::Extract { part } => match sanitize::extract(&job.body, &part, policy) {

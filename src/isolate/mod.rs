@@ -53,6 +53,18 @@ struct Job {
     unlock: Option<Unlock>,
     #[serde(default)]
     task: Task,
+    /// The body ends with this many bytes of a layout picture (PNG).
+    #[serde(default)]
+    snapshot_len: Option<u64>,
+}
+
+/// What a conversion is given besides the original.
+#[derive(Debug, Default)]
+pub struct Extra {
+    /// A password for one part (PPAP).
+    pub unlock: Option<Unlock>,
+    /// A picture of the HTML body's layout, drawn by a converter.
+    pub snapshot: Option<Vec<u8>>,
 }
 
 impl Job {
@@ -65,6 +77,7 @@ impl Job {
             stamp: Stamp::default(),
             unlock: None,
             task,
+            snapshot_len: None,
         }
     }
 }

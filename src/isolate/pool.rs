@@ -16,10 +16,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::frame::{self, Deadline};
-use super::{Done, Init, Job, MAX_BODY, PictureSource, Task};
+use super::{Done, Extra, Init, Job, MAX_BODY, PictureSource, Task};
 use crate::policy::Policy;
 use crate::sanitize::attach::pictures::Pictures;
-use crate::sanitize::{Extracted, RefusalCode, Refused, Report, Sanitized, Stamp, Unlock};
+use crate::sanitize::{Extracted, RefusalCode, Refused, Report, Sanitized, Stamp};
 
 /// Size asked for the pipes to and from a converter: 1 MiB, the most an
 /// unprivileged process may ask by default (`fs.pipe-max-size`).
@@ -218,29 +218,35 @@ impl Pool {
         size: u64,
         stamp: &Stamp,
     ) -> io::Result<Result<Sanitized, Refused>> {
-        self.sanitize_unlocking(policy, original, id, size, stamp, None)
+        self.sanitize_given(policy, original, id, size, stamp, Extra::default())
     }
 
-    /// As [`Pool::sanitize`], opening one password-protected part with
-    /// `unlock`'s password (it crosses the pipe and nothing else).
-    pub fn sanitize_unlocking(
+    /// As [`Pool::sanitize`], given more: a password for one part (it
+    /// crosses the pipe and nothing else), a picture of the layout.
+    pub fn sanitize_given(
         &self,
         policy: usize,
         original: &[u8],
         id: String,
         size: u64,
         stamp: &Stamp,
-        unlock: Option<Unlock>,
+        extra: Extra,
     ) -> io::Result<Result<Sanitized, Refused>> {
         let job = Job {
             policy,
             id: id.clone(),
             size,
             stamp: stamp.clone(),
-            unlock,
+            unlock: extra.unlock,
             task: Task::Sanitize,
+            snapshot_len: extra.snapshot.as_ref().map(|s| s.len() as u64),
         };
-        let answer = match self.exchange(job, original)? {
+        // The picture travels after the original in the same body.
+        let body = match &extra.snapshot {
+            Some(snapshot) => std::borrow::Cow::Owned([original, snapshot].concat()),
+            None => std::borrow::Cow::Borrowed(original),
+        };
+        let answer = match self.exchange(job, &body)? {
             Ok(answer) => answer,
             Err((code, detail)) => {
                 let mut report = Report::new(id, size);

@@ -20,7 +20,7 @@ use super::deliver::tenant_line;
 use super::kept::{self, Copy};
 use super::record::Pending;
 use super::ticket::Ticket;
-use super::{Pipeline, auto_unlock, convert, deliver, report, unix_now};
+use super::{Pipeline, auto_unlock, convert, deliver, report, snapshot, unix_now};
 use crate::audit::Event;
 use crate::quarantine::NewMessage;
 use crate::sanitize::{self, Report, Stamp};
@@ -93,7 +93,8 @@ pub fn clean(
     };
     let converted = match convert::convert(pipeline, &to_convert, &stamp, &mut state, slot.as_ref())
     {
-        Ok(converted) => converted,
+        Ok(Ok(sanitized)) => Ok(snapshot::add(pipeline, &to_convert, &stamp, sanitized)),
+        Ok(refused) => refused,
         Err(e) => {
             // No converter could run at all (out of processes, memory):
             // not this message's fault; it waits in the spool.

@@ -20,6 +20,7 @@ mod password_line;
 mod record;
 pub mod release;
 pub mod report;
+mod snapshot;
 mod ticket;
 mod unlock;
 mod worker;
@@ -66,6 +67,9 @@ pub struct Pipeline {
     node: String,
     /// The next hop of each tenant that has its own.
     tenant_delivery: HashMap<String, Arc<Delivery>>,
+    /// Draws HTML bodies' layout pictures, when a policy asks for them
+    /// (`html_snapshot`).
+    snapshots: Option<crate::render::Viewer>,
 }
 
 impl Pipeline {
@@ -106,7 +110,15 @@ impl Pipeline {
                 tenant_delivery.insert(tenant.name.clone(), Arc::new(Delivery::Smtp(smtp)));
             }
         }
+        let wants_snapshots = config.sanitize.html_snapshot
+            || config.tenant_policies().iter().any(|p| p.html_snapshot);
+        let snapshots = if wants_snapshots {
+            Some(crate::render::Viewer::new(Arc::clone(&config))?)
+        } else {
+            None
+        };
         let pipeline = Arc::new(Pipeline {
+            snapshots,
             node: config.storage.node_name(),
             tenant_delivery,
             converters,
@@ -147,6 +159,23 @@ impl Pipeline {
             self.queue_ticket(ticket);
         }
         Ok(ids.len())
+    }
+
+    /// Runs `job` on a converter: the pool's, or (isolation off) a
+    /// process of its own: what these jobs carry never runs in-process.
+    fn with_converter<T>(
+        &self,
+        job: impl FnOnce(&crate::isolate::Pool) -> std::io::Result<T>,
+    ) -> std::io::Result<T> {
+        match &self.converters {
+            Some(pool) => job(pool),
+            None => job(&crate::isolate::Pool::new(
+                std::env::current_exe()?,
+                &self.config.sanitize,
+                &self.config.tenant_policies(),
+                1,
+            )),
+        }
     }
 
     /// Where mail of `tenant` goes: its own next hop, or the default.

@@ -11,7 +11,6 @@ use std::sync::Arc;
 
 use super::Pipeline;
 use super::deliver::link_for;
-use crate::isolate::Pool;
 use crate::quarantine::MessageRow;
 use crate::sanitize::{PartReason, Stamp, Unlock};
 use crate::spool::{Envelope, Origin};
@@ -89,18 +88,13 @@ impl Pipeline {
             let config = &pipeline.config;
             let index = config.policy_index(config.tenant_named(&tenant_name));
             let size = original.len() as u64;
-            let run = |pool: &Pool| {
-                pool.sanitize_unlocking(index, &original, sha256, size, &stamp, Some(unlock))
-            };
-            match &pipeline.converters {
-                Some(pool) => run(pool),
-                None => run(&Pool::new(
-                    std::env::current_exe()?,
-                    &config.sanitize,
-                    &config.tenant_policies(),
-                    1,
-                )),
-            }
+            pipeline.with_converter(|pool| {
+                let extra = crate::isolate::Extra {
+                    unlock: Some(unlock),
+                    snapshot: None,
+                };
+                pool.sanitize_given(index, &original, sha256, size, &stamp, extra)
+            })
         })
         .await;
         let sanitized = match converted {

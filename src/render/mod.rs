@@ -155,21 +155,14 @@ impl Viewer {
             .pool
             .extract(policy, original, part)
             .map_err(|e| format!("no converter could run: {e}"))??;
-        let limits = jail::Limits {
-            time: view.time_limit.duration(),
-            cpu_seconds: view.cpu_limit.0,
-            memory: view.memory_limit.bytes(),
-            file_size: 256 << 20,
-        };
+        let limits = self.limits();
         let work = Scratch::new()?;
         let max_pages = PictureSource::Pdf {
             max_pages: view.max_pages,
         };
         let (bytes, source) = match extracted.kind {
             ViewKind::Html => {
-                let html = String::from_utf8_lossy(&extracted.bytes);
-                let shot =
-                    browser::screenshot(&html, &work.0, view.width, view.max_height, limits)?;
+                let shot = self.screenshot(&extracted.bytes, &work)?;
                 let source = PictureSource::Image {
                     piece_height: view.piece_height,
                     screenshot: true,
@@ -205,6 +198,53 @@ impl Viewer {
             total: pictures.total,
         };
         Ok((drawn, pictures.pages))
+    }
+
+    fn limits(&self) -> jail::Limits {
+        let view = &self.config.view;
+        jail::Limits {
+            time: view.time_limit.duration(),
+            cpu_seconds: view.cpu_limit.0,
+            memory: view.memory_limit.bytes(),
+            file_size: 256 << 20,
+        }
+    }
+
+    /// The browser's screenshot of an HTML text (UTF-8), working in `work`.
+    fn screenshot(&self, html: &[u8], work: &Scratch) -> Result<Vec<u8>, String> {
+        let view = &self.config.view;
+        let html = String::from_utf8_lossy(html);
+        browser::screenshot(&html, &work.0, view.width, view.max_height, self.limits())
+    }
+
+    /// One picture of the HTML body `part` of `original` (blocking), for
+    /// `html_snapshot`: as tall as `max_height` allows, drawn afresh.
+    pub fn snapshot(&self, tenant: &str, original: &[u8], part: &str) -> Result<Vec<u8>, String> {
+        let config = &self.config;
+        let policy = config.policy_index(config.tenant_named(tenant));
+        let extracted = self
+            .pool
+            .extract(policy, original, part)
+            .map_err(|e| format!("no converter could run: {e}"))??;
+        if extracted.kind != ViewKind::Html {
+            return Err(format!("part {part} is not HTML"));
+        }
+        let work = Scratch::new()?;
+        let shot = self.screenshot(&extracted.bytes, &work)?;
+        drop(work);
+        let source = PictureSource::Image {
+            piece_height: config.view.max_height,
+            screenshot: true,
+        };
+        let pictures = self
+            .pool
+            .pictures(policy, &shot, source)
+            .map_err(|e| format!("no converter could run: {e}"))??;
+        pictures
+            .pages
+            .into_iter()
+            .next()
+            .ok_or_else(|| "nothing could be drawn".to_string())
     }
 
     /// Writes what was drawn (or why not) into `dir`, whole or not at all.

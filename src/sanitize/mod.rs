@@ -171,6 +171,20 @@ pub fn sanitize_with_id(
     sanitize_unlocking(original, id, size, policy, stamp, None)
 }
 
+/// What a conversion may be given besides the original.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Given<'a> {
+    /// A password for one part (PPAP); `report.unlock` says whether it
+    /// opened the part.
+    pub unlock: Option<&'a Unlock>,
+    /// A picture of the HTML body's layout (a PNG drawn afresh by a
+    /// converter), attached as `本文.png` when `policy.html_snapshot`.
+    pub snapshot: Option<&'a [u8]>,
+}
+
+/// The name of the attached layout picture.
+pub const SNAPSHOT_NAME: &str = "本文.png";
+
 /// As [`sanitize_with_id`], opening one password-protected part with the
 /// password the recipient gave (`report.unlock` says whether it opened).
 pub fn sanitize_unlocking(
@@ -180,6 +194,22 @@ pub fn sanitize_unlocking(
     policy: &Policy,
     stamp: &Stamp,
     unlock: Option<&Unlock>,
+) -> Result<Sanitized, Refused> {
+    let given = Given {
+        unlock,
+        snapshot: None,
+    };
+    sanitize_given(original, id, size, policy, stamp, given)
+}
+
+/// As [`sanitize_with_id`], with what else the conversion is given.
+pub fn sanitize_given(
+    original: &[u8],
+    id: String,
+    size: u64,
+    policy: &Policy,
+    stamp: &Stamp,
+    given: Given<'_>,
 ) -> Result<Sanitized, Refused> {
     let report = Report::new(id, size);
     let refuse = |mut report: Report, refusal: Refusal| {
@@ -207,7 +237,7 @@ pub fn sanitize_unlocking(
     }
     let fallback = report.clone();
     match catch_unwind(AssertUnwindSafe(|| {
-        run(original, policy, stamp, unlock, report)
+        run(original, policy, stamp, given, report)
     })) {
         Ok(Ok(sanitized)) => Ok(sanitized),
         Ok(Err((report, refusal))) => refuse(report, refusal),
@@ -331,7 +361,7 @@ fn run(
     original: &[u8],
     policy: &Policy,
     stamp: &Stamp,
-    unlock: Option<&Unlock>,
+    given: Given<'_>,
     mut report: Report,
 ) -> Result<Sanitized, (Report, Refusal)> {
     let bytes = match prepared(original, &mut report) {
@@ -351,17 +381,32 @@ fn run(
     report.to = Some(address::display(&kept.to)).filter(|t| !t.is_empty());
 
     let mut walker = Walker::new(policy, report, bytes.len() + 1024);
-    walker.unlock = unlock;
+    walker.unlock = given.unlock;
     if let Err(refusal) = walker.message(&message, "", 1) {
         return Err((walker.report, refusal));
     }
     let Walker {
         body,
         mut report,
-        files,
+        mut files,
         file_links: walker_file_links,
         ..
     } = walker;
+    let html_body = report
+        .parts
+        .iter()
+        .any(|p| p.reason == Some(PartReason::HtmlToText));
+    if let Some(png) = given.snapshot.filter(|_| policy.html_snapshot && html_body) {
+        files.insert(
+            0,
+            attach::NewFile {
+                name: SNAPSHOT_NAME.into(),
+                mime: "image/png".into(),
+                bytes: png.to_vec(),
+            },
+        );
+        report.add_action(Action::LayoutPictured);
+    }
     let (body, body_links) = body.finish();
     if nothing_readable(&report, &body, &files) {
         return Err((

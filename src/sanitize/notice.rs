@@ -40,6 +40,16 @@ pub fn render(
             }
         ));
     }
+    if report.has(Action::LayoutPictured) {
+        lines.push(format!(
+            "{bullet}{}",
+            if ja {
+                "HTMLメールの見た目を画像にして「本文.png」として添付しています（外部の画像等は読み込んでいません）。"
+            } else {
+                "A picture of the HTML layout is attached as 本文.png (nothing remote was loaded)."
+            }
+        ));
+    }
     if report.has(Action::LinksDefanged) || report.has(Action::LinksRemoved) {
         let text = match (policy.links, ja) {
             (LinkMode::Remove, true) => "本文中のURLを削除しました。",
@@ -238,6 +248,8 @@ pub fn action_words(action: Action, ja: bool) -> &'static str {
         (Action::Refused, false) => "refused as a whole; a notice was delivered instead",
         (Action::Repaired, true) => "壊れた本文を修復",
         (Action::Repaired, false) => "damaged text repaired",
+        (Action::LayoutPictured, true) => "HTMLの見た目を画像で添付",
+        (Action::LayoutPictured, false) => "HTML layout attached as a picture",
     }
 }
 

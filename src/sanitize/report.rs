@@ -210,6 +210,8 @@ pub enum Action {
     Refused,
     /// Malformed text was repaired (see `repairs`).
     Repaired,
+    /// A picture of the HTML body's layout is attached (`本文.png`).
+    LayoutPictured,
 }
 
 impl Action {
@@ -226,6 +228,7 @@ impl Action {
             Action::SubjectTagged => "subject-tagged",
             Action::Refused => "refused",
             Action::Repaired => "repaired",
+            Action::LayoutPictured => "layout-pictured",
         }
     }
 }
