@@ -7,7 +7,7 @@
 mod common;
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
 use common::http::Browser;
@@ -612,27 +612,12 @@ fn an_approver_approves_in_a_real_browser() {
     let (_, link) = s.send("taro@example.lg.jp", "browser", 0);
     request(&mut s.web(), &link);
 
-    let port = common::sink::free_port().port();
-    let mut driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver (Debian package chromium-driver; .ci/run installs it)");
-    let deadline = std::time::Instant::now() + LIMIT;
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "chromedriver did not start"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let driver = common::webdriver::Driver::start();
     let web = format!("http://{}", s.relay.web.unwrap());
     let result = tokio::runtime::Runtime::new()
         .unwrap()
-        .block_on(approve_in_browser(port, &web));
-    let _ = driver.kill();
-    let _ = driver.wait();
+        .block_on(approve_in_browser(&driver, &web));
+    drop(driver);
     let (state, request_state) = result.unwrap();
     assert_eq!(state, "配信済み");
     assert_eq!(request_state, "承認");
@@ -640,25 +625,11 @@ fn an_approver_approves_in_a_real_browser() {
 }
 
 async fn approve_in_browser(
-    port: u16,
+    driver: &common::webdriver::Driver,
     web: &str,
 ) -> Result<(String, String), Box<dyn std::error::Error>> {
-    use fantoccini::{ClientBuilder, Locator};
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--disable-quic", "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync"],
-        }),
-    );
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let browser = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await?;
+    use fantoccini::Locator;
+    let browser = driver.browser().await?;
     let outcome = async {
         browser.goto(&format!("{web}/requests")).await?;
         // Not logged in: the login page, then back to the requests.

@@ -249,3 +249,148 @@ fn html_snapshot_attaches_the_layout_as_a_fresh_png() {
             .any(|a| a.name == "本文.png")
     );
 }
+
+/// 「表示できません」 with the reason, and nothing of the original: a
+/// document with macros, a locked PDF, and a renderer that cannot finish
+/// within its limits (the browser, held to too little memory and one
+/// second, is killed).
+#[test]
+fn what_cannot_be_drawn_says_why_and_shows_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(
+        dir.path(),
+        &config(
+            dir.path(),
+            sink.addr,
+            "",
+            "",
+            "[view]\ntime_limit = \"1s\"\ncpu_limit = \"1s\"\nmemory_limit = \"64MiB\"\n",
+        ),
+    );
+    let mail = common::mail_with_files(
+        "staff@example.lg.jp",
+        "files",
+        &[
+            (
+                "macro.docm",
+                "application/vnd.ms-word.document.macroEnabled.12",
+                &files::docm(),
+            ),
+            ("locked.pdf", "application/pdf", &files::encrypted_pdf()),
+            ("page.html", "text/html", b"<h1>hello</h1>"),
+        ],
+    );
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message("sender@example.com", &["staff@example.lg.jp"], &mail);
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(1, LIMIT);
+    let text = common::read_output(&got[0].data).body;
+    let link = text
+        .lines()
+        .find(|l| l.contains("/r/"))
+        .and_then(|l| l.trim().split_once("/r/"))
+        .map(|(_, token)| format!("/r/{token}"))
+        .unwrap();
+    let mut b = Browser::new(relay.web.unwrap());
+    for (part, why) in [
+        ("2", "マクロ"),
+        ("3", "パスワード付き"),
+        ("4", "表示できません"),
+    ] {
+        let (body, shown) = pictures(&mut b, &format!("{link}/view/{part}"));
+        assert!(shown.is_empty(), "{part}: {body}");
+        assert!(
+            body.contains("表示できません") && body.contains(why),
+            "{part}: {body}"
+        );
+        assert_eq!(b.get_bytes(&format!("{link}/view/{part}/1.png")).0, 404);
+    }
+    // The relay goes on delivering.
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message(
+        "sender@example.com",
+        &["staff@example.lg.jp"],
+        &common::mail_with_executable("staff@example.lg.jp", "after"),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    sink.wait_for(2, LIMIT);
+}
+
+/// In a real browser: the request page's link opens the pictures, every
+/// picture loads under the page's Content-Security-Policy, and the
+/// browser fetched nothing from the listener the mail points at.
+#[test]
+fn the_pictures_open_in_a_real_browser() {
+    let (remote, requests) = counting_listener();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message(
+        "news@example.com",
+        &["staff@example.lg.jp"],
+        &html_mail(&remote),
+    );
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(1, LIMIT);
+    let text = common::read_output(&got[0].data).body;
+    let link = text
+        .lines()
+        .find(|l| l.contains("/r/"))
+        .map(|l| l.trim().to_string())
+        .unwrap();
+    let driver = common::webdriver::Driver::start();
+    let outcome = tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(view_in_browser(&driver, &link));
+    drop(driver);
+    let (note, widths) = outcome.unwrap();
+    assert!(note.contains("スクリプトは実行せず"), "{note}");
+    assert!(!widths.is_empty());
+    assert!(widths.iter().all(|&w| w == 1024), "{widths:?}");
+    assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
+}
+
+async fn view_in_browser(
+    driver: &common::webdriver::Driver,
+    link: &str,
+) -> Result<(String, Vec<u64>), Box<dyn std::error::Error>> {
+    use fantoccini::Locator;
+    let browser = driver.browser().await?;
+    let outcome = async {
+        browser.goto(link).await?;
+        browser.find(Locator::Id("view-1")).await?.click().await?;
+        let note = browser
+            .wait()
+            .at_most(LIMIT)
+            .for_element(Locator::Id("view-note"))
+            .await?
+            .text()
+            .await?;
+        // Each picture decoded by the browser: its natural width.
+        let deadline = std::time::Instant::now() + LIMIT;
+        let widths = loop {
+            let value = browser
+                .execute(
+                    "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1);",
+                    vec![],
+                )
+                .await?;
+            let all: Vec<i64> = serde_json::from_value(value)?;
+            if all.iter().all(|&w| w >= 0) || std::time::Instant::now() > deadline {
+                break all.into_iter().map(|w| w.max(0) as u64).collect::<Vec<_>>();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        Ok::<_, Box<dyn std::error::Error>>((note, widths))
+    }
+    .await;
+    let _ = browser.close().await;
+    outcome
+}

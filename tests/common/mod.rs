@@ -108,6 +108,7 @@ pub mod postgres;
 pub mod relay;
 pub mod sink;
 pub mod smtp;
+pub mod webdriver;
 
 /// The decoded text of a single-part message (headers ignored).
 pub fn read_output_text(bytes: &[u8]) -> String {
