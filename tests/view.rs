@@ -79,6 +79,37 @@ fn html_mail(remote: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// A relay in a new directory with `extra` configuration, and its sink.
+fn start(extra: &str) -> (tempfile::TempDir, Sink, Relay) {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start();
+    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", extra));
+    (dir, sink, relay)
+}
+
+/// Sends `mail` to staff, waits for delivery `n` (from 1), and returns
+/// the request link of that delivery's notice (the whole URL).
+fn send(relay: &Relay, sink: &Sink, sender: &str, mail: &[u8], n: usize) -> String {
+    let (mut c, _) = Client::connect(relay.addr);
+    c.command("EHLO client.example.com");
+    let r = c.send_message(sender, &["staff@example.lg.jp"], mail);
+    assert!(r.starts_with("250"), "{r}");
+    c.command("QUIT");
+    let got = sink.wait_for(n, LIMIT);
+    let text = common::read_output(&got[n - 1].data).body;
+    text.lines()
+        .find(|l| l.contains("/r/"))
+        .map(|l| l.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The path of a request link.
+fn path_of(link: &str) -> String {
+    link.split_once("/r/")
+        .map(|(_, token)| format!("/r/{token}"))
+        .unwrap_or_else(|| panic!("no request link: {link:?}"))
+}
+
 /// The pictures of one part: the page, then each PNG decoded.
 fn pictures(b: &mut Browser, page_path: &str) -> (String, Vec<image::RgbImage>) {
     let page = b.get(page_path);
@@ -112,27 +143,14 @@ fn red(image: &image::RgbImage) -> usize {
 #[test]
 fn an_html_mail_and_office_files_are_shown_as_pictures_and_nothing_loads() {
     let (remote, requests) = counting_listener();
-    let dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start();
-    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
-    let (mut c, _) = Client::connect(relay.addr);
-    c.command("EHLO client.example.com");
-    let r = c.send_message(
+    let (_dir, sink, relay) = start("");
+    let link = path_of(&send(
+        &relay,
+        &sink,
         "news@example.com",
-        &["staff@example.lg.jp"],
         &html_mail(&remote),
-    );
-    assert!(r.starts_with("250"), "{r}");
-    c.command("QUIT");
-    let got = sink.wait_for(1, LIMIT);
-    let text = common::read_output(&got[0].data).body;
-    let link = text
-        .lines()
-        .find(|l| l.contains("/r/"))
-        .and_then(|l| l.trim().split_once("/r/"))
-        .map(|(_, token)| format!("/r/{token}"))
-        .unwrap_or_else(|| panic!("no link:\n{text}"));
-
+        1,
+    ));
     let mut b = Browser::new(relay.web.unwrap());
     let page = b.get(&link);
     for part in ["1", "2", "3"] {
@@ -184,34 +202,11 @@ fn an_html_mail_and_office_files_are_shown_as_pictures_and_nothing_loads() {
 #[test]
 fn html_snapshot_attaches_the_layout_as_a_fresh_png() {
     let (remote, requests) = counting_listener();
-    let dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start();
-    let relay = Relay::start(
-        dir.path(),
-        &config(
-            dir.path(),
-            sink.addr,
-            "",
-            "",
-            "[sanitize]\nhtml_snapshot = true\n",
-        ),
-    );
-    let (mut c, _) = Client::connect(relay.addr);
-    c.command("EHLO client.example.com");
-    let r = c.send_message(
-        "news@example.com",
-        &["staff@example.lg.jp"],
-        &html_mail(&remote),
-    );
-    assert!(r.starts_with("250"), "{r}");
-    // An ordinary text mail after it still goes through.
-    let r = c.send_message(
-        "sender@example.com",
-        &["staff@example.lg.jp"],
-        &common::mail_with_executable("staff@example.lg.jp", "plain"),
-    );
-    assert!(r.starts_with("250"), "{r}");
-    c.command("QUIT");
+    let (_dir, sink, relay) = start("[sanitize]\nhtml_snapshot = true\n");
+    send(&relay, &sink, "news@example.com", &html_mail(&remote), 1);
+    // An ordinary mail after it still goes through, without a picture.
+    let plain = common::mail_with_executable("staff@example.lg.jp", "plain");
+    send(&relay, &sink, "sender@example.com", &plain, 2);
     let got = sink.wait_for(2, LIMIT);
     let html = got
         .iter()
@@ -256,18 +251,8 @@ fn html_snapshot_attaches_the_layout_as_a_fresh_png() {
 /// second, is killed).
 #[test]
 fn what_cannot_be_drawn_says_why_and_shows_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start();
-    let relay = Relay::start(
-        dir.path(),
-        &config(
-            dir.path(),
-            sink.addr,
-            "",
-            "",
-            "[view]\ntime_limit = \"1s\"\ncpu_limit = \"1s\"\nmemory_limit = \"64MiB\"\n",
-        ),
-    );
+    let (_dir, sink, relay) =
+        start("[view]\ntime_limit = \"1s\"\ncpu_limit = \"1s\"\nmemory_limit = \"64MiB\"\n");
     let mail = common::mail_with_files(
         "staff@example.lg.jp",
         "files",
@@ -281,19 +266,7 @@ fn what_cannot_be_drawn_says_why_and_shows_nothing() {
             ("page.html", "text/html", b"<h1>hello</h1>"),
         ],
     );
-    let (mut c, _) = Client::connect(relay.addr);
-    c.command("EHLO client.example.com");
-    let r = c.send_message("sender@example.com", &["staff@example.lg.jp"], &mail);
-    assert!(r.starts_with("250"), "{r}");
-    c.command("QUIT");
-    let got = sink.wait_for(1, LIMIT);
-    let text = common::read_output(&got[0].data).body;
-    let link = text
-        .lines()
-        .find(|l| l.contains("/r/"))
-        .and_then(|l| l.trim().split_once("/r/"))
-        .map(|(_, token)| format!("/r/{token}"))
-        .unwrap();
+    let link = path_of(&send(&relay, &sink, "sender@example.com", &mail, 1));
     let mut b = Browser::new(relay.web.unwrap());
     for (part, why) in [
         ("2", "マクロ"),
@@ -309,15 +282,8 @@ fn what_cannot_be_drawn_says_why_and_shows_nothing() {
         assert_eq!(b.get_bytes(&format!("{link}/view/{part}/1.png")).0, 404);
     }
     // The relay goes on delivering.
-    let (mut c, _) = Client::connect(relay.addr);
-    c.command("EHLO client.example.com");
-    let r = c.send_message(
-        "sender@example.com",
-        &["staff@example.lg.jp"],
-        &common::mail_with_executable("staff@example.lg.jp", "after"),
-    );
-    assert!(r.starts_with("250"), "{r}");
-    sink.wait_for(2, LIMIT);
+    let after = common::mail_with_executable("staff@example.lg.jp", "after");
+    send(&relay, &sink, "sender@example.com", &after, 2);
 }
 
 /// In a real browser: the request page's link opens the pictures, every
@@ -326,25 +292,8 @@ fn what_cannot_be_drawn_says_why_and_shows_nothing() {
 #[test]
 fn the_pictures_open_in_a_real_browser() {
     let (remote, requests) = counting_listener();
-    let dir = tempfile::tempdir().unwrap();
-    let sink = Sink::start();
-    let relay = Relay::start(dir.path(), &config(dir.path(), sink.addr, "", "", ""));
-    let (mut c, _) = Client::connect(relay.addr);
-    c.command("EHLO client.example.com");
-    let r = c.send_message(
-        "news@example.com",
-        &["staff@example.lg.jp"],
-        &html_mail(&remote),
-    );
-    assert!(r.starts_with("250"), "{r}");
-    c.command("QUIT");
-    let got = sink.wait_for(1, LIMIT);
-    let text = common::read_output(&got[0].data).body;
-    let link = text
-        .lines()
-        .find(|l| l.contains("/r/"))
-        .map(|l| l.trim().to_string())
-        .unwrap();
+    let (_dir, sink, relay) = start("");
+    let link = send(&relay, &sink, "news@example.com", &html_mail(&remote), 1);
     let driver = common::webdriver::Driver::start();
     let outcome = tokio::runtime::Runtime::new()
         .unwrap()
