@@ -26,6 +26,7 @@ fn main() {
     };
     for (name, mail) in &samples {
         put("sanitize", name, mail);
+        put("ppap_view", name, mail);
         put("text_writer", name, mail);
         put("dot_decoder", name, &[&[7u8][..], &dotted(mail)].concat());
         put("smtp_session", name, &dialogue(mail, false));
@@ -44,6 +45,22 @@ fn main() {
 RCPT TO:<\"a b\"@c>\r\nRCPT TO:<a\x01@b>\r\nVRFY x\r\nBDAT 10\r\nSTARTTLS\r\nRSET\r\nNOOP\r\nHELP\r\nbare\nQUIT\r\n",
     );
 
+    for (name, seed) in [
+        ("ppap-aes.zip", files::ppap_zip("Mitsumori#2026", true)),
+        (
+            "ppap-zipcrypto.zip",
+            files::ppap_zip("Mitsumori#2026", false),
+        ),
+        ("locked.pdf", files::locked_pdf("Mitsumori#2026")),
+        (
+            "password-lines.txt",
+            "パスワード：Mitsumori#2026\nPW: abc123\n解凍パスワードは「Tk9$2wqa」です。\n"
+                .as_bytes()
+                .to_vec(),
+        ),
+    ] {
+        put("ppap_view", name, &seed);
+    }
     for (name, pdf) in [
         ("active", files::active_pdf()),
         ("japanese", files::japanese_pdf()),

@@ -236,7 +236,10 @@ fn html_snapshot_attaches_the_layout_as_a_fresh_png() {
     assert_eq!(red(&image), 0, "the script did not run");
     assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
     // The plain mail has no picture.
-    let plain = got.iter().find(|m| m.text().contains("Subject: plain")).unwrap();
+    let plain = got
+        .iter()
+        .find(|m| m.text().contains("Subject: plain"))
+        .unwrap();
     assert!(
         !common::read_output(&plain.data)
             .attachments

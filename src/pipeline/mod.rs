@@ -25,6 +25,7 @@ mod ticket;
 mod unlock;
 mod worker;
 
+pub use password_line::candidates as password_candidates;
 pub use unlock::Unlocked;
 
 use std::collections::HashMap;

@@ -141,8 +141,10 @@ impl Viewer {
         std::fs::read(self.part_dir(sha256, part).join(format!("{n}.png"))).ok()
     }
 
-    /// Renders (blocking): pictures, or why not.
-    fn draw(
+    /// Draws part `part` of `original` now (blocking), without the
+    /// cache: the pictures, or why not. (The page goes through
+    /// [`Viewer::view`]; benchmarks call this.)
+    pub fn draw(
         &self,
         tenant: &str,
         original: &[u8],
