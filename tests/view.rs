@@ -143,7 +143,7 @@ fn red(image: &image::RgbImage) -> usize {
 #[test]
 fn an_html_mail_and_office_files_are_shown_as_pictures_and_nothing_loads() {
     let (remote, requests) = counting_listener();
-    let (_dir, sink, relay) = start("");
+    let (dir, sink, relay) = start("");
     let link = path_of(&send(
         &relay,
         &sink,
@@ -197,6 +197,73 @@ fn an_html_mail_and_office_files_are_shown_as_pictures_and_nothing_loads() {
     assert_eq!(b.get_bytes(&format!("{link}/view/1/99.png")).0, 404);
     assert_eq!(b.get_bytes("/r/not-a-token/view/1/1.png").0, 404);
     assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
+
+    // Signed-in staff reach the same pictures from the message page; a
+    // municipality's account would not see another's (tests/tenants.rs).
+    let out = common::relay::run_cli(
+        &relay.config_path,
+        &[
+            "user",
+            "add",
+            "kanri",
+            "--role",
+            "approver",
+            "--email",
+            "kanri@example.lg.jp",
+        ],
+        Some("correct horse battery\n"),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::relay::run_cli(&relay.config_path, &["quarantine", "list", "--json"], None);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    let mut staff = common::http::login(relay.web.unwrap(), "kanri", "correct horse battery");
+    let detail = staff.get(&format!("/m/{id}"));
+    assert!(
+        detail.body.contains(&format!("href=\"/m/{id}/view/1\"")),
+        "{}",
+        detail.body
+    );
+    let (_, staff_shots) = pictures(&mut staff, &format!("/m/{id}/view/1"));
+    assert_eq!(staff_shots[0], shots[0]);
+    let mut stranger = Browser::new(relay.web.unwrap());
+    let r = stranger.get(&format!("/m/{id}/view/1/1.png"));
+    assert_ne!(r.status, 200, "no picture without a login");
+
+    // The pictures go with the original at retention.
+    drop(relay);
+    let data = dir.path().join("data");
+    let kept = |data: &std::path::Path| {
+        std::fs::read_dir(data.join("views"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter(|e| mugai::quarantine::is_sha256(&e.file_name().to_string_lossy()))
+                    .count()
+            })
+            .unwrap_or(0)
+    };
+    assert_eq!(kept(&data), 1, "one original's pictures");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let mut cfg = mugai::config::Config::default();
+        cfg.storage.data_dir = data.clone();
+        let q = mugai::quarantine::Quarantine::open(
+            &cfg,
+            Arc::new(mugai::durable::DirSync::start().unwrap()),
+        )
+        .await
+        .unwrap();
+        let now = mugai::units::unix_now();
+        assert_eq!(q.purge(now + 31 * 86400, "test").await.unwrap(), 1);
+    });
+    assert_eq!(
+        kept(&data),
+        0,
+        "the pictures were removed with the original"
+    );
 }
 
 #[test]
