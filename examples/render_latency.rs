@@ -9,7 +9,6 @@
 //! installs them) and util-linux `unshare`.
 
 #[path = "../tests/files/mod.rs"]
-#[allow(dead_code)]
 mod files;
 
 use std::sync::Arc;
@@ -67,6 +66,9 @@ fn newsletter(round: usize) -> String {
     html
 }
 
+/// A row: its name, and the mail of round n.
+type Case = (&'static str, Box<dyn Fn(usize) -> Vec<u8>>);
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -92,7 +94,7 @@ fn main() {
     let viewer = Viewer::new(Arc::clone(&config)).expect("viewer");
     let stamp = Stamp::default();
 
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> Vec<u8>>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "HTML mail, one line (startup)",
             Box::new(|round| {
