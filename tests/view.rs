@@ -41,6 +41,11 @@ fn counting_listener() -> (String, Arc<AtomicUsize>) {
 }
 
 fn html_mail(remote: &str) -> Vec<u8> {
+    html_mail_with(remote, &[])
+}
+
+/// As [`html_mail`], with more attached files `(name, type, bytes)`.
+fn html_mail_with(remote: &str, more: &[(&str, &str, &[u8])]) -> Vec<u8> {
     use base64::Engine as _;
     let html = format!(
         "<html><head><link rel=\"stylesheet\" href=\"http://{remote}/style.css\">\
@@ -66,7 +71,7 @@ fn html_mail(remote: &str) -> Vec<u8> {
          --B\r\nContent-Type: application/vnd.openxmlformats-officedocument.wordprocessingml.document\r\n\
          Content-Disposition: attachment; filename=\"report.docx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
          --B\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n\
-         Content-Disposition: attachment; filename=\"budget.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         Content-Disposition: attachment; filename=\"budget.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n{}\
          --B--\r\n",
         b64(html.as_bytes()),
         b64(&files::complete_docx("Quarterly report\nThe budget is on schedule.")),
@@ -75,6 +80,12 @@ fn html_mail(remote: &str) -> Vec<u8> {
             &["パソコン", "10", "98000"],
             &["モニター", "10", "32000"],
         ])),
+        more.iter()
+            .map(|(name, mime, bytes)| format!(
+                "--B\r\nContent-Type: {mime}\r\nContent-Disposition: attachment; filename=\"{name}\"\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+                b64(bytes)
+            ))
+            .collect::<String>(),
     )
     .into_bytes()
 }
@@ -360,54 +371,128 @@ fn what_cannot_be_drawn_says_why_and_shows_nothing() {
 /// picture loads under the page's Content-Security-Policy, and the
 /// browser fetched nothing from the listener the mail points at.
 #[test]
-fn the_pictures_open_in_a_real_browser() {
+fn the_pictures_open_and_a_ppap_zip_unlocks_in_a_real_browser() {
+    const PASSWORD: &str = "Mitsumori#2026";
     let (remote, requests) = counting_listener();
     let (_dir, sink, relay) = start("");
-    let link = send(&relay, &sink, "news@example.com", &html_mail(&remote), 1);
+    let zip = files::ppap_zip(PASSWORD, true);
+    let mail = html_mail_with(&remote, &[("mitsumori.zip", "application/zip", &zip)]);
+    let link = send(&relay, &sink, "news@example.com", &mail, 1);
     let driver = common::webdriver::Driver::start();
     let outcome = tokio::runtime::Runtime::new()
         .unwrap()
-        .block_on(view_in_browser(&driver, &link));
+        .block_on(in_browser(&driver, &link, PASSWORD));
     drop(driver);
-    let (note, widths) = outcome.unwrap();
-    assert!(note.contains("スクリプトは実行せず"), "{note}");
-    assert!(!widths.is_empty());
-    assert!(widths.iter().all(|&w| w == 1024), "{widths:?}");
+    let seen = outcome.unwrap();
+    // The HTML body, the docx and the xlsx: each part's pictures loaded.
+    assert!(
+        seen.notes[0].contains("スクリプトは実行せず"),
+        "{:?}",
+        seen.notes
+    );
+    assert!(
+        seen.widths[0].iter().all(|&w| w == 1024),
+        "{:?}",
+        seen.widths
+    );
+    for widths in &seen.widths {
+        assert!(
+            !widths.is_empty() && widths.iter().all(|&w| w > 0),
+            "{:?}",
+            seen.widths
+        );
+    }
     assert_eq!(requests.load(Ordering::SeqCst), 0, "nothing was fetched");
+    // The zip: a wrong password opens nothing, the right one delivers.
+    assert!(
+        seen.wrong.contains("パスワードが違います"),
+        "{}",
+        seen.wrong
+    );
+    assert!(
+        seen.right.contains("パスワードで開きました"),
+        "{}",
+        seen.right
+    );
+    let got = sink.wait_for(2, LIMIT);
+    let out = common::read_output(&got[1].data);
+    assert!(
+        out.body.contains("受信者が入力したパスワードで開き"),
+        "{}",
+        out.body
+    );
+    common::assert_ppap_contents(&out);
 }
 
-async fn view_in_browser(
+/// What the browser showed.
+struct Seen {
+    notes: Vec<String>,
+    /// Per part, each picture's width as the browser decoded it.
+    widths: Vec<Vec<u64>>,
+    wrong: String,
+    right: String,
+}
+
+async fn in_browser(
     driver: &common::webdriver::Driver,
     link: &str,
-) -> Result<(String, Vec<u64>), Box<dyn std::error::Error>> {
+    password: &str,
+) -> Result<Seen, Box<dyn std::error::Error>> {
     use fantoccini::Locator;
     let browser = driver.browser().await?;
     let outcome = async {
-        browser.goto(link).await?;
-        browser.find(Locator::Id("view-1")).await?.click().await?;
-        let note = browser
-            .wait()
-            .at_most(LIMIT)
-            .for_element(Locator::Id("view-note"))
-            .await?
-            .text()
-            .await?;
-        // Each picture decoded by the browser: its natural width.
-        let deadline = std::time::Instant::now() + LIMIT;
-        let widths = loop {
-            let value = browser
-                .execute(
-                    "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1);",
-                    vec![],
-                )
+        let mut notes = Vec::new();
+        let mut widths = Vec::new();
+        for part in ["1", "2", "3"] {
+            browser.goto(link).await?;
+            browser.find(Locator::Id(&format!("view-{part}"))).await?.click().await?;
+            let note = browser
+                .wait()
+                .at_most(LIMIT)
+                .for_element(Locator::Id("view-note"))
+                .await?
+                .text()
                 .await?;
-            let all: Vec<i64> = serde_json::from_value(value)?;
-            if all.iter().all(|&w| w >= 0) || std::time::Instant::now() > deadline {
-                break all.into_iter().map(|w| w.max(0) as u64).collect::<Vec<_>>();
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
-        Ok::<_, Box<dyn std::error::Error>>((note, widths))
+            notes.push(note);
+            // Each picture decoded by the browser: its natural width.
+            let deadline = std::time::Instant::now() + LIMIT;
+            let part_widths = loop {
+                let value = browser
+                    .execute(
+                        "return Array.from(document.images).map(i => i.complete ? i.naturalWidth : -1);",
+                        vec![],
+                    )
+                    .await?;
+                let all: Vec<i64> = serde_json::from_value(value)?;
+                if all.iter().all(|&w| w >= 0) || std::time::Instant::now() > deadline {
+                    break all.into_iter().map(|w| w.max(0) as u64).collect::<Vec<_>>();
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            };
+            widths.push(part_widths);
+        }
+        let mut answers = Vec::new();
+        for guess in ["mitsumori#2026", password] {
+            browser.goto(link).await?;
+            browser.find(Locator::Id("password-4")).await?.send_keys(guess).await?;
+            browser.find(Locator::Id("open-4")).await?.click().await?;
+            let answer = browser
+                .wait()
+                .at_most(LIMIT)
+                .for_element(Locator::Id("message"))
+                .await?
+                .text()
+                .await?;
+            answers.push(answer);
+        }
+        let right = answers.pop().unwrap_or_default();
+        let wrong = answers.pop().unwrap_or_default();
+        Ok::<_, Box<dyn std::error::Error>>(Seen {
+            notes,
+            widths,
+            wrong,
+            right,
+        })
     }
     .await;
     let _ = browser.close().await;
