@@ -369,6 +369,8 @@ fn read_input(input: &Option<PathBuf>, limit: u64) -> Result<(Vec<u8>, String, u
 fn run_check_sandbox(args: &CheckSandboxArgs) -> Result<(), Failure> {
     let config = configuration(args.config.as_deref())?;
     let limit = config.sanitize.isolation.memory_limit;
+    // The renderers' jail first: the probes below lock this process down.
+    let jail = config.view.enabled.then(|| crate::render::check_jail(&config));
     let probes = crate::isolate::check_sandbox(limit.bytes())
         .map_err(|e| usage(format!("the sandbox could not be set up: {e}")))?;
     let mut holes = 0;
@@ -382,6 +384,14 @@ fn run_check_sandbox(args: &CheckSandboxArgs) -> Result<(), Failure> {
             (false, false) => "allowed (kernel without Landlock; seccomp still denies writes)",
         };
         println!("{:<34} {verdict}", probe.what);
+    }
+    match &jail {
+        Some(Ok(())) => println!("{:<34} denied", "reach the network from a renderer"),
+        Some(Err(why)) => {
+            holes += 1;
+            println!("{:<34} UNAVAILABLE: {why}", "the renderers' jail ([view])");
+        }
+        None => {}
     }
     if holes > 0 {
         return Err(Failure {

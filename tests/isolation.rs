@@ -64,6 +64,7 @@ fn the_sandbox_holds_on_this_machine() {
         "create a file",
         "run another program",
         "signal another",
+        "reach the network from a renderer",
     ] {
         assert!(
             text.lines()

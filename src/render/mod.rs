@@ -54,6 +54,23 @@ pub struct Viewer {
     slots: tokio::sync::Semaphore,
 }
 
+/// Whether the renderers' jail can be made here (`mugai check-sandbox`):
+/// a program started in it must find no route out. `Err` says why not.
+pub fn check_jail(config: &Config) -> Result<(), String> {
+    let work = Scratch::new()?;
+    let view = &config.view;
+    let limits = jail::Limits {
+        time: std::time::Duration::from_secs(10),
+        cpu_seconds: 10,
+        memory: view.memory_limit.bytes(),
+        file_size: 1 << 20,
+    };
+    // A namespace of its own has a routing table with its header only.
+    let routes = "test \"$(wc -l < /proc/net/route)\" -le 1";
+    jail::run("sh", &["-c".to_string(), routes.to_string()], &work.0, limits)
+        .map_err(|e| format!("{e} (a network namespace could not be made, or it has a route)"))
+}
+
 /// Can this part of a report be shown as pictures? An HTML body or file,
 /// or a PDF, image, Office or ODF file attached directly, whose bytes are
 /// what they claim.
