@@ -370,7 +370,10 @@ fn run_check_sandbox(args: &CheckSandboxArgs) -> Result<(), Failure> {
     let config = configuration(args.config.as_deref())?;
     let limit = config.sanitize.isolation.memory_limit;
     // The renderers' jail first: the probes below lock this process down.
-    let jail = config.view.enabled.then(|| crate::render::check_jail(&config));
+    let jail = config
+        .view
+        .enabled
+        .then(|| crate::render::check_jail(&config));
     let probes = crate::isolate::check_sandbox(limit.bytes())
         .map_err(|e| usage(format!("the sandbox could not be set up: {e}")))?;
     let mut holes = 0;

@@ -355,3 +355,42 @@ fn a_password_line_in_the_senders_next_mail_opens_the_earlier_file_once() {
     );
     assert!(unlock_lines[0].contains("wrong-password") && unlock_lines[1].contains("opened"));
 }
+
+/// A bomb behind a password is removed for what it is before any
+/// password matters: no password field is offered for it, a forged
+/// unlock opens nothing, and the relay goes on.
+#[test]
+fn a_bomb_behind_a_password_is_never_opened() {
+    let (_dir, sink, relay) = start("");
+    let mail = common::mail_with_files(
+        "staff@example.lg.jp",
+        "bomb",
+        &[("big.zip", "application/zip", &files::ppap_bomb(PASSWORD))],
+    );
+    send_from(&relay, "sender@example.com", &mail);
+    let got = sink.wait_for(1, LIMIT);
+    let notice = common::read_output(&got[0].data).body;
+    assert!(!notice.contains("パスワードを入力すると"), "{notice}");
+    let link = link_in(&notice);
+    let mut b = Browser::new(relay.web.unwrap());
+    let page = b.get(&link);
+    assert!(!page.body.contains("id=\"unlock-2\""), "{}", page.body);
+    let csrf = page.input("csrf").unwrap();
+    let r = b.post(
+        &format!("{link}/unlock"),
+        &[("csrf", &csrf), ("part", "2"), ("password", PASSWORD)],
+    );
+    assert!(
+        r.body.contains("パスワードで開くものではありません"),
+        "{}",
+        r.body
+    );
+    send_from(
+        &relay,
+        "sender@example.com",
+        &common::mail_with_executable("staff@example.lg.jp", "after"),
+    );
+    sink.wait_for(2, LIMIT);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(sink.count(), 2, "nothing of the bomb arrived");
+}

@@ -67,8 +67,13 @@ pub fn check_jail(config: &Config) -> Result<(), String> {
     };
     // A namespace of its own has a routing table with its header only.
     let routes = "test \"$(wc -l < /proc/net/route)\" -le 1";
-    jail::run("sh", &["-c".to_string(), routes.to_string()], &work.0, limits)
-        .map_err(|e| format!("{e} (a network namespace could not be made, or it has a route)"))
+    jail::run(
+        "sh",
+        &["-c".to_string(), routes.to_string()],
+        &work.0,
+        limits,
+    )
+    .map_err(|e| format!("{e} (a network namespace could not be made, or it has a route)"))
 }
 
 /// Can this part of a report be shown as pictures? An HTML body or file,

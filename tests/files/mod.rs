@@ -749,3 +749,14 @@ pub fn complete_xlsx(rows: &[&[&str]]) -> Vec<u8> {
         true,
     )
 }
+
+/// A zip bomb behind a password: 50 MiB of zeros, deflated, AES.
+pub fn ppap_bomb(password: &str) -> Vec<u8> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .with_aes_encryption(zip::AesMode::Aes256, password);
+    zip.start_file("zeros.bin", options).unwrap();
+    zip.write_all(&vec![0u8; 50 << 20]).unwrap();
+    zip.finish().unwrap().into_inner()
+}
