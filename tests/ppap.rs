@@ -358,19 +358,28 @@ fn a_password_line_in_the_senders_next_mail_opens_the_earlier_file_once() {
 
 /// A bomb behind a password is removed for what it is before any
 /// password matters: no password field is offered for it, a forged
-/// unlock opens nothing, and the relay goes on.
+/// unlock opens nothing. A locked PDF that the right password opens but
+/// that cannot be drawn answers 開けません with the reason. Nothing is
+/// delivered, and the relay goes on.
 #[test]
 fn a_bomb_behind_a_password_is_never_opened() {
     let (_dir, sink, relay) = start("");
     let mail = common::mail_with_files(
         "staff@example.lg.jp",
         "bomb",
-        &[("big.zip", "application/zip", &files::ppap_bomb(PASSWORD))],
+        &[
+            ("big.zip", "application/zip", &files::ppap_bomb(PASSWORD)),
+            (
+                "empty.pdf",
+                "application/pdf",
+                &files::locked_empty_pdf(PASSWORD),
+            ),
+        ],
     );
     send_from(&relay, "sender@example.com", &mail);
     let got = sink.wait_for(1, LIMIT);
     let notice = common::read_output(&got[0].data).body;
-    assert!(!notice.contains("パスワードを入力すると"), "{notice}");
+    assert!(notice.contains("big.zip → 削除（不審な構造"), "{notice}");
     let link = link_in(&notice);
     let mut b = Browser::new(relay.web.unwrap());
     let page = b.get(&link);

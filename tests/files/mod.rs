@@ -760,3 +760,34 @@ pub fn ppap_bomb(password: &str) -> Vec<u8> {
     zip.write_all(&vec![0u8; 50 << 20]).unwrap();
     zip.finish().unwrap().into_inner()
 }
+
+/// A PDF that opens only with `user_password` and then has no page at
+/// all: the password is right and still nothing can be drawn.
+pub fn locked_empty_pdf(user_password: &str) -> Vec<u8> {
+    use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
+    use lopdf::{Object, dictionary};
+    let mut document = lopdf::Document::with_version("1.7");
+    let pages = document.add_object(dictionary! {
+        "Type" => "Pages",
+        "Kids" => Vec::<Object>::new(),
+        "Count" => 0,
+    });
+    let catalog = document.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages });
+    document.trailer.set("Root", catalog);
+    let id = Object::string_literal(b"fedcba9876543210".to_vec());
+    document
+        .trailer
+        .set("ID", Object::Array(vec![id.clone(), id]));
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &document,
+        owner_password: "owner-of-the-file",
+        user_password,
+        key_length: 128,
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    document.encrypt(&state).unwrap();
+    let mut out = Vec::new();
+    document.save_to(&mut out).unwrap();
+    out
+}
