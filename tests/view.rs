@@ -48,7 +48,8 @@ fn html_mail(remote: &str) -> Vec<u8> {
 fn html_mail_with(remote: &str, more: &[(&str, &str, &[u8])]) -> Vec<u8> {
     use base64::Engine as _;
     let html = format!(
-        "<html><head><link rel=\"stylesheet\" href=\"http://{remote}/style.css\">\
+        "<html><head><meta http-equiv=\"refresh\" content=\"0; url=file:///etc/hostname\">\
+         <link rel=\"stylesheet\" href=\"http://{remote}/style.css\">\
          <script src=\"http://{remote}/script.js\"></script>\
          <script>document.documentElement.style.background='#ff0000';document.body.style.background='#ff0000';</script></head>\
          <body style=\"background:#ffffff\"><h1 style=\"font-size:48px;color:#000000\">令和8年度 お知らせ NEWSLETTER</h1>\

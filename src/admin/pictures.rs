@@ -54,9 +54,13 @@ async fn show(
         }
         .to_string())
     } else {
-        match app.q.store.message(&m.sha256).await {
-            Ok(original) => viewer.view(m, original, part).await,
-            Err(e) => Err(format!("the original cannot be read: {e}")),
+        // Drawn before: the original is not read again.
+        match viewer.kept(&m.sha256, part) {
+            Some(kept) => kept,
+            None => match app.q.store.message(&m.sha256).await {
+                Ok(original) => viewer.view(m, original, part).await,
+                Err(e) => Err(format!("the original cannot be read: {e}")),
+            },
         }
     };
     let (note, pictures, outcome) = match outcome {

@@ -112,16 +112,12 @@ impl Pipeline {
         };
         if !outcome.opened {
             let removed = report.parts.iter().find(|p| p.path == part);
-            let detail = removed.and_then(|p| p.detail.clone()).unwrap_or_default();
-            let wrong = removed.is_some_and(|p| p.reason == Some(PartReason::Encrypted))
-                && detail.contains("password given");
-            return if wrong {
-                Unlocked::WrongPassword
-            } else {
-                Unlocked::Failed {
-                    reason: removed.and_then(|p| p.reason),
-                    detail,
-                }
+            return match removed.and_then(|p| p.reason) {
+                Some(PartReason::WrongPassword) => Unlocked::WrongPassword,
+                reason => Unlocked::Failed {
+                    reason,
+                    detail: removed.and_then(|p| p.detail.clone()).unwrap_or_default(),
+                },
             };
         }
         let tenant = self.config.tenant_named(&message.tenant);

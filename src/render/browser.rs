@@ -9,6 +9,9 @@
 //!   later one, so the mail's own `<meta>` cannot undo it);
 //! - every host name resolves to nothing and every request goes to a
 //!   proxy that is not there;
+//! - `http-equiv` in the mail's HTML is renamed before Chromium reads it,
+//!   so no `<meta http-equiv="refresh">` can move the browser to a
+//!   `file:` URL (a local file's text in the picture) or anywhere else;
 //! - and the namespace has no route out anyway.
 //!
 //! The screenshot is decoded, trimmed and cut into pieces in a converter
@@ -19,7 +22,7 @@ use std::path::Path;
 use super::jail::{self, Limits};
 
 /// What the page's own header says, first of all.
-const PROLOGUE: &str = "<!DOCTYPE html><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:\">\n";
+const PROLOGUE: &str = "<!DOCTYPE html><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:; base-uri 'none'; form-action 'none'\">\n";
 
 /// The profile setting that turns JavaScript off.
 const PREFERENCES: &str = r#"{"profile":{"default_content_setting_values":{"javascript":2}}}"#;
@@ -37,7 +40,7 @@ pub fn screenshot(
     std::fs::create_dir_all(dir.join("profile/Default")).map_err(io)?;
     std::fs::write(dir.join("profile/Default/Preferences"), PREFERENCES).map_err(io)?;
     let page = dir.join("page.html");
-    std::fs::write(&page, [PROLOGUE, html].concat()).map_err(io)?;
+    std::fs::write(&page, [PROLOGUE, &without_http_equiv(html)].concat()).map_err(io)?;
     let shot = dir.join("shot.png");
     let args = vec![
         "--headless".to_string(),
@@ -63,4 +66,50 @@ pub fn screenshot(
     ];
     jail::run("chromium", &args, dir, limits)?;
     std::fs::read(&shot).map_err(|_| "the browser drew nothing".to_string())
+}
+
+/// `html` with every `http-equiv` (ASCII, any case: an attribute name
+/// is matched that way, and cannot be written with character references)
+/// renamed, so none of the mail's `<meta>` elements acts on the browser.
+fn without_http_equiv(html: &str) -> std::borrow::Cow<'_, str> {
+    const NAME: &[u8] = b"http-equiv";
+    let bytes = html.as_bytes();
+    let at_name = |at: usize| {
+        bytes
+            .get(at..at + NAME.len())
+            .is_some_and(|w| w.eq_ignore_ascii_case(NAME))
+    };
+    let Some(first) = (0..bytes.len()).find(|&at| at_name(at)) else {
+        return std::borrow::Cow::Borrowed(html);
+    };
+    let mut out = String::with_capacity(html.len() + 64);
+    let mut copied = 0;
+    let mut at = first;
+    while at < bytes.len() {
+        if at_name(at) {
+            // ASCII on both sides of the name: these are char boundaries.
+            out.push_str(&html[copied..at]);
+            out.push_str("data-inert");
+            at += NAME.len();
+            copied = at;
+        } else {
+            at += 1;
+        }
+    }
+    out.push_str(&html[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_http_equiv;
+
+    #[test]
+    fn no_meta_of_the_mail_acts_on_the_browser() {
+        let html = "<META HTTP-EQUIV=refresh content=\"0;url=file:///etc/passwd\"><meta Http-Equiv='Refresh'>日本語 http-equiv";
+        let out = without_http_equiv(html);
+        assert!(!out.to_ascii_lowercase().contains("http-equiv"), "{out}");
+        assert!(out.contains("日本語") && out.contains("url=file:///etc/passwd"));
+        assert_eq!(without_http_equiv("<p>plain</p>"), "<p>plain</p>");
+    }
 }

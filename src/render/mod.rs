@@ -155,6 +155,14 @@ impl Viewer {
         .map_err(|e| format!("the renderer stopped: {e}"))?
     }
 
+    /// What was drawn of a part earlier (or why not), without its original.
+    pub fn kept(&self, sha256: &str, part: &str) -> Option<Result<View, String>> {
+        if !is_part_path(part) || !crate::quarantine::is_sha256(sha256) {
+            return None;
+        }
+        read_kept(&self.part_dir(sha256, part))
+    }
+
     /// Picture `n` (from 1) of a part drawn earlier.
     pub fn picture(&self, sha256: &str, part: &str, n: usize) -> Option<Vec<u8>> {
         if !is_part_path(part) || !crate::quarantine::is_sha256(sha256) || n == 0 {

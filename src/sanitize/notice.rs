@@ -360,6 +360,8 @@ pub fn reason_text(reason: PartReason, ja: bool) -> &'static str {
         (PartReason::TypeMismatch, false) => "its name or type does not match its content",
         (PartReason::Encrypted, true) => "パスワード付きのため中身を確認できません",
         (PartReason::Encrypted, false) => "password-protected: its content cannot be checked",
+        (PartReason::WrongPassword, true) => "パスワードが違うため開けません",
+        (PartReason::WrongPassword, false) => "the password given does not open it",
         (PartReason::Unreadable, true) => "ファイルが壊れているか読み取れません",
         (PartReason::Unreadable, false) => "damaged or unreadable",
         (PartReason::TooLarge, true) => "大きさや数が上限を超えています",

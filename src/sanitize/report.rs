@@ -108,6 +108,8 @@ pub enum PartReason {
     TypeMismatch,
     /// Password-protected: its content cannot be checked.
     Encrypted,
+    /// Password-protected, and the password given does not open it.
+    WrongPassword,
     /// Damaged, or not readable as what it is.
     Unreadable,
     /// Past a configured size, page or entry limit.

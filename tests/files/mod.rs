@@ -671,7 +671,6 @@ pub fn ppap_zip(password: &str, aes: bool) -> Vec<u8> {
 /// A one-page text PDF that opens only with `user_password` (RC4, 128-bit
 /// key, the standard security handler revision 3).
 pub fn locked_pdf(user_password: &str) -> Vec<u8> {
-    use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
     let mut document = lopdf::Document::load_mem(&text_pdf(1, false)).unwrap();
     if document.trailer.get(b"ID").is_err() {
         let id = lopdf::Object::string_literal(b"0123456789abcdef".to_vec());
@@ -679,18 +678,7 @@ pub fn locked_pdf(user_password: &str) -> Vec<u8> {
             .trailer
             .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
     }
-    let state = EncryptionState::try_from(EncryptionVersion::V2 {
-        document: &document,
-        owner_password: "owner-of-the-file",
-        user_password,
-        key_length: 128,
-        permissions: Permissions::all(),
-    })
-    .unwrap();
-    document.encrypt(&state).unwrap();
-    let mut out = Vec::new();
-    document.save_to(&mut out).unwrap();
-    out
+    locked(document, user_password)
 }
 
 /// A docx as Word writes its skeleton (content types and relationships),
@@ -764,7 +752,6 @@ pub fn ppap_bomb(password: &str) -> Vec<u8> {
 /// A PDF that opens only with `user_password` and then has no page at
 /// all: the password is right and still nothing can be drawn.
 pub fn locked_empty_pdf(user_password: &str) -> Vec<u8> {
-    use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
     use lopdf::{Object, dictionary};
     let mut document = lopdf::Document::with_version("1.7");
     let pages = document.add_object(dictionary! {
@@ -778,6 +765,13 @@ pub fn locked_empty_pdf(user_password: &str) -> Vec<u8> {
     document
         .trailer
         .set("ID", Object::Array(vec![id.clone(), id]));
+    locked(document, user_password)
+}
+
+/// `document` saved so that it opens only with `user_password` (RC4,
+/// 128-bit key, the standard security handler revision 3).
+fn locked(mut document: lopdf::Document, user_password: &str) -> Vec<u8> {
+    use lopdf::encryption::{EncryptionState, EncryptionVersion, Permissions};
     let state = EncryptionState::try_from(EncryptionVersion::V2 {
         document: &document,
         owner_password: "owner-of-the-file",

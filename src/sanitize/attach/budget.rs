@@ -59,7 +59,7 @@ impl Failure {
                 "password-protected: its content cannot be checked".to_string(),
             ),
             Failure::WrongPassword => (
-                PartReason::Encrypted,
+                PartReason::WrongPassword,
                 "password-protected: the password given does not open it".to_string(),
             ),
             Failure::Broken(detail) => (PartReason::Unreadable, detail),

@@ -78,14 +78,7 @@ pub fn rasterise_with(
     budget: &Budget,
 ) -> Result<Verdict, Failure> {
     budget.charge(bytes.len() as u64, "the PDF")?;
-    let pdf =
-        Pdf::new_with_password(bytes.to_vec(), password.unwrap_or("")).map_err(|e| {
-            match (e, password) {
-                (LoadPdfError::Decryption(_), None) => Failure::Encrypted,
-                (LoadPdfError::Decryption(_), Some(_)) => Failure::WrongPassword,
-                _ => Failure::Broken("the PDF cannot be read".into()),
-            }
-        })?;
+    let pdf = open(bytes, password)?;
     let pages = pdf.pages();
     let total = pages.len();
     if total == 0 {
@@ -228,6 +221,39 @@ fn render_threads(configured: usize) -> usize {
 
 /// One page: rendered at the policy's resolution (its working pixels
 /// charged while they exist), then encoded.
+/// Opens a PDF, with `password` when one is given: a locked PDF is
+/// `Encrypted` without one and `WrongPassword` with the wrong one.
+pub(super) fn open(bytes: &[u8], password: Option<&str>) -> Result<Pdf, Failure> {
+    Pdf::new_with_password(bytes.to_vec(), password.unwrap_or("")).map_err(|e| {
+        match (e, password) {
+            (LoadPdfError::Decryption(_), None) => Failure::Encrypted,
+            (LoadPdfError::Decryption(_), Some(_)) => Failure::WrongPassword,
+            _ => Failure::Broken("the PDF cannot be read".into()),
+        }
+    })
+}
+
+/// Draws one page `pixels_wide` x `pixels_high` on white.
+pub(super) fn draw<'a>(
+    page: &'a Page<'a>,
+    cache: &RenderCache<'a>,
+    settings: &InterpreterSettings,
+    (pixels_wide, pixels_high): (u32, u32),
+) -> hayro::vello_cpu::Pixmap {
+    let (width_pt, height_pt) = page.render_dimensions();
+    render(
+        page,
+        cache,
+        settings,
+        &RenderSettings::default(),
+        &PixmapSettings {
+            x_scale: pixels_wide as f32 / width_pt.max(1.0),
+            y_scale: pixels_high as f32 / height_pt.max(1.0),
+            bg_color: WHITE,
+        },
+    )
+}
+
 fn render_page<'a>(
     page: &'a Page<'a>,
     cache: &RenderCache<'a>,
@@ -239,17 +265,7 @@ fn render_page<'a>(
     let (width_pt, height_pt) = page.render_dimensions();
     let (pixels_wide, pixels_high, working) = page_pixels(page, limits);
     budget.charge(working, "a rendered page")?;
-    let pixmap = render(
-        page,
-        cache,
-        settings,
-        &RenderSettings::default(),
-        &PixmapSettings {
-            x_scale: pixels_wide as f32 / width_pt.max(1.0),
-            y_scale: pixels_high as f32 / height_pt.max(1.0),
-            bg_color: WHITE,
-        },
-    );
+    let pixmap = draw(page, cache, settings, (pixels_wide, pixels_high));
     let image = encode_page(&pixmap, width_pt, height_pt);
     drop(pixmap);
     budget.refund(working);

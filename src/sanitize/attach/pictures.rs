@@ -6,14 +6,12 @@
 //! pieces of at most `piece_height` pixels; blank space at the bottom of
 //! a screenshot is cut off first.
 
-use hayro::hayro_syntax::{LoadPdfError, Pdf};
-use hayro::vello_cpu::color::palette::css::WHITE;
-use hayro::{PixmapSettings, RenderCache, RenderSettings, render};
+use hayro::RenderCache;
 use image::{DynamicImage, GenericImageView, RgbaImage};
 
 use super::budget::{Budget, Failure};
 use super::image as images;
-use super::pdf::{interpreter_settings, page_pixels};
+use super::pdf::{self, interpreter_settings};
 use super::pdf_bounds;
 use crate::policy::AttachmentPolicy;
 
@@ -34,10 +32,7 @@ pub fn pdf(
     max_pages: usize,
 ) -> Result<Pictures, Failure> {
     budget.charge(bytes.len() as u64, "the PDF")?;
-    let pdf = Pdf::new(bytes.to_vec()).map_err(|e| match e {
-        LoadPdfError::Decryption(_) => Failure::Encrypted,
-        _ => Failure::Broken("the PDF cannot be read".into()),
-    })?;
+    let pdf = pdf::open(bytes, None)?;
     let pages = pdf.pages();
     let total = pages.len();
     if total == 0 {
@@ -50,20 +45,9 @@ pub fn pdf(
     let mut out = Vec::with_capacity(wanted);
     for page in pages.iter().take(wanted) {
         budget.check()?;
-        let (width_pt, height_pt) = page.render_dimensions();
-        let (wide, high, working) = page_pixels(page, limits);
+        let (wide, high, working) = pdf::page_pixels(page, limits);
         budget.charge(working, "a rendered page")?;
-        let pixmap = render(
-            page,
-            &cache,
-            &settings,
-            &RenderSettings::default(),
-            &PixmapSettings {
-                x_scale: wide as f32 / width_pt.max(1.0),
-                y_scale: high as f32 / height_pt.max(1.0),
-                bg_color: WHITE,
-            },
-        );
+        let pixmap = pdf::draw(page, &cache, &settings, (wide, high));
         let rgba = RgbaImage::from_raw(
             u32::from(pixmap.width()),
             u32::from(pixmap.height()),

@@ -195,7 +195,7 @@ mod tests {
                 let Verdict::Removed { reason, detail } = &treated.verdict else {
                     panic!("aes {aes}, {guess:?} opened it: {:?}", treated.verdict);
                 };
-                assert_eq!(*reason, PartReason::Encrypted);
+                assert_eq!(*reason, PartReason::WrongPassword);
                 assert!(detail.contains("password"), "{detail}");
                 assert!(!detail.contains(guess) || guess.is_empty());
             }
